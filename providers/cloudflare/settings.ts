@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { secretString } from '../settings-helpers.js';
+
+export const cloudflareSettings = z.strictObject({
+  type: z.literal('cloudflare'),
+  /** API token with Zone → DNS → Edit on the zones, usually `${CLOUDFLARE_API_TOKEN}`. */
+  apiToken: secretString,
+  /** API base URL override (tests), e.g. http://127.0.0.1:8787/client/v4 */
+  baseUrl: z.url().optional(),
+  zoneId: z.string().min(1).optional(),
+  /** Operations per batch request: 200 on Free, up to 3500 on paid plans. */
+  batchSize: z.number().int().min(1).max(3500).default(200),
+});
+export type CloudflareSettings = z.infer<typeof cloudflareSettings>;

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+export const route53Settings = z.strictObject({
+  type: z.literal('route53'),
+  region: z.string().min(1).optional(),
+  /** API endpoint override, for tests and API-compatible services. */
+  endpoint: z.url().optional(),
+  /** Shared-config profile; otherwise the standard AWS credential chain. */
+  profile: z.string().min(1).optional(),
+  hostedZoneId: z.string().min(1).optional(),
+  /** Consider private hosted zones when discovering the zone. */
+  privateZones: z.boolean().default(false),
+  /** After a change, poll GetChange until INSYNC (bounded). */
+  waitForSync: z.boolean().default(false),
+});
+export type Route53Settings = z.infer<typeof route53Settings>;

@@ -1,0 +1,50 @@
+/**
+ * The vocabulary shared by the resolver, the planner, the providers and the reports.
+ *
+ * Names are always normalised (see `src/names.ts`): lower case, no trailing dot.
+ * Address values are always normalised text (IPv4 dotted quad, IPv6 per RFC 5952), sorted.
+ */
+
+export type Family = 'A' | 'AAAA';
+export const FAMILIES: readonly Family[] = ['A', 'AAAA'];
+
+/** One published RRset: a TTL and its addresses (normalised, de-duplicated, sorted). */
+export interface RecordSet {
+  readonly ttl: number;
+  readonly values: readonly string[];
+}
+
+/**
+ * What a provider holds at one owner name. Families absent from the object have no records.
+ * `conflict` names something at the name that apexsync must not overwrite (a CNAME, a Route 53
+ * alias, a weighted set…), in words an operator understands.
+ */
+export interface RecordSets {
+  readonly A?: RecordSet;
+  readonly AAAA?: RecordSet;
+  readonly conflict?: string;
+}
+
+/** One family's change at one name. `before` is the state that was read (for compare-and-swap). */
+export type Change =
+  | { readonly action: 'create'; readonly name: string; readonly family: Family; readonly before: null; readonly after: RecordSet }
+  | { readonly action: 'update'; readonly name: string; readonly family: Family; readonly before: RecordSet; readonly after: RecordSet }
+  | { readonly action: 'delete'; readonly name: string; readonly family: Family; readonly before: RecordSet; readonly after: null };
+
+export type ChangeAction = Change['action'];
+
+/**
+ * What happened to the changes of one name when they were sent.
+ * - applied: the provider confirmed the write.
+ * - not-applied: the provider refused it; the published records are as they were.
+ *   `kind` says why: `conflict` (changed by someone else since it was read), `auth`,
+ *   `rate-limit`, `rejected` (the provider refused the content), `unreachable`, `error`.
+ * - unconfirmed: the outcome is unknown (a timeout after the request was sent); the next round
+ *   re-reads the provider.
+ */
+export type ApplyOutcome =
+  | { readonly status: 'applied'; readonly detail?: string }
+  | { readonly status: 'not-applied'; readonly kind: FailureKind; readonly message: string }
+  | { readonly status: 'unconfirmed'; readonly message: string };
+
+export type FailureKind = 'conflict' | 'auth' | 'rate-limit' | 'rejected' | 'unreachable' | 'error';
