@@ -2,10 +2,10 @@ import ipaddr from 'ipaddr.js';
 import type { Family } from './model.js';
 
 /**
- * Normalised text of an address of `family`: IPv4 dotted quad, IPv6 per RFC 5952, and an
- * IPv4-mapped IPv6 address (::ffff:a.b.c.d) unmapped to IPv4 — which then no longer belongs to
- * the AAAA family, so it is returned as undefined there. Undefined for anything that is not an
- * address of the family.
+ * Normalised text of an address of `family`: IPv4 dotted quad, IPv6 per RFC 5952. An
+ * IPv4-mapped IPv6 address is written with its IPv4 part unmapped (`::ffff:192.0.2.1`, RFC 5952
+ * §5) and stays in the AAAA family, where the special-range check refuses it (never a silent
+ * drop). Undefined for anything that is not an address of the family.
  */
 export function normalizeAddress(family: Family, text: string): string | undefined {
   const trimmed = text.trim();
@@ -14,7 +14,7 @@ export function normalizeAddress(family: Family, text: string): string | undefin
   }
   if (!ipaddr.IPv6.isValid(trimmed) || trimmed.includes('%')) return undefined;
   const v6 = ipaddr.IPv6.parse(trimmed);
-  if (v6.isIPv4MappedAddress()) return undefined;
+  if (v6.isIPv4MappedAddress()) return `::ffff:${v6.toIPv4Address().toString()}`;
   return v6.toRFC5952String();
 }
 
