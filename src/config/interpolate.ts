@@ -1,0 +1,28 @@
+import { formatPath } from './errors.js';
+
+const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed YAML document (`$$` is a
+ * literal `$`). An unset variable without a default is a problem naming the variable and the
+ * field; the value of a variable is never part of a message.
+ */
+export function interpolate(value: unknown, env: Readonly<Record<string, string | undefined>>, problems: string[], path: PropertyKey[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
+      if (match === '$$') return '$';
+      const found = env[name!];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, env, problems, [...path, index]));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = interpolate(item, env, problems, [...path, key]);
+    return out;
+  }
+  return value;
+}

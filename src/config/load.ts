@@ -1,0 +1,241 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import ipaddr from 'ipaddr.js';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, formatPath } from './errors.js';
+import { interpolate } from './interpolate.js';
+import { fileSchema, type ConfigFile } from './schema.js';
+import type { Config, ListenAddress, RecordConfig, TtlPolicy } from './types.js';
+import { normalizeName } from '../names.js';
+import { parseServerAddress, type ServerAddress } from '../resolve/transport.js';
+import type { ClientSubnet } from '../resolve/types.js';
+import type { ProviderSettings } from '../../providers/index.js';
+import { PROVIDER_TYPES } from '../../providers/index.js';
+import type { LogLevel } from '../log.js';
+import { LOG_LEVELS } from '../log.js';
+
+export interface LoadOptions {
+  /** `--config FILE`; else $APEXSYNC_CONFIG; else ./apexsync.yaml. */
+  readonly file?: string;
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where the default resolver servers come from. */
+  readonly resolvConf?: string;
+}
+
+/** The process environment with `.env` from the working directory underneath it (real variables win). */
+export function environment(cwd: string, env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  let fromFile: Record<string, string> = {};
+  try {
+    fromFile = dotenv.parse(readFileSync(path.join(cwd, '.env')));
+  } catch (error) {
+    if (!isMissingFile(error)) throw new ConfigError([`.env: cannot read (${describeFsError(error)})`]);
+  }
+  return { ...fromFile, ...env };
+}
+
+/** Reads, interpolates and validates the config. Throws ConfigError listing every problem. */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env = environment(cwd, options.env ?? process.env);
+  const file = path.resolve(cwd, options.file ?? env.APEXSYNC_CONFIG ?? 'apexsync.yaml');
+
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`${file}: cannot read config file (${describeFsError(error)})`]);
+  }
+
+  const document = parseYaml(file, text);
+  const problems: string[] = [];
+  const interpolated = interpolate(document, env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const parsed = fileSchema.safeParse(interpolated);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
+
+  const config = buildConfig(file, parsed.data, env, options.resolvConf ?? '/etc/resolv.conf', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config!;
+}
+
+function parseYaml(file: string, text: string): unknown {
+  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        // Only the first line of the parser's message: the rest quotes the file, which may hold a secret.
+        const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+        return `${file}${at ? `:${at.line}:${at.col}` : ''}: ${message}`;
+      }),
+    );
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) throw new ConfigError([`${file}: the config file is empty`]);
+  return value;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = formatPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+    case 'invalid_union':
+      if (issue.path.at(-1) === 'type' || 'note' in issue)
+        return `${formatPath(issue.path.at(-1) === 'type' ? issue.path : [...issue.path, 'type'])}: unknown provider type; expected one of ${PROVIDER_TYPES.join(', ')}`;
+      return `${where}: ${issue.message}`;
+    default:
+      return `${where}: ${issue.message}`;
+  }
+}
+
+function buildConfig(file: string, raw: ConfigFile, env: Record<string, string | undefined>, resolvConf: string, problems: string[]): Config | undefined {
+  const providers: Record<string, ProviderSettings> = {};
+  for (const [id, settings] of Object.entries(raw.providers)) {
+    providers[id] = settings.type === 'zonefile' ? { ...settings, file: path.resolve(path.dirname(file), settings.file) } : settings;
+  }
+  const providerIds = Object.keys(providers);
+  if (providerIds.length === 0) problems.push('providers: defines no provider');
+  if (raw.defaults.provider !== undefined && !(raw.defaults.provider in providers))
+    problems.push(`defaults.provider: no provider '${raw.defaults.provider}' under providers`);
+
+  const defaultTtl: TtlPolicy = toTtlPolicy(raw.defaults.ttl) ?? { kind: 'range', min: 60, max: 3600 };
+  const records: RecordConfig[] = [];
+  const seen = new Map<string, number>();
+  raw.records.forEach((r, index) => {
+    const at = `records[${index}]`;
+    const providerId = r.provider ?? raw.defaults.provider ?? (providerIds.length === 1 ? providerIds[0] : undefined);
+    if (providerId === undefined) {
+      problems.push(`${at}.provider: not set, and there is no defaults.provider (providers: ${providerIds.join(', ')})`);
+      return;
+    }
+    if (!(providerId in providers)) {
+      problems.push(`${at}.provider: no provider '${providerId}' under providers`);
+      return;
+    }
+    const name = normalizeName(r.name);
+    const target = normalizeName(r.target);
+    if (name === target) problems.push(`${at}.target: is the managed name itself`);
+    const zone = r.zone === undefined ? undefined : normalizeName(r.zone);
+    if (zone !== undefined && name !== zone && !name.endsWith(`.${zone}`)) problems.push(`${at}.zone: ${name} is not inside zone ${zone}`);
+    const key = `${providerId}/${name}`;
+    const first = seen.get(key);
+    if (first !== undefined) problems.push(`${at}.name: ${name} is already managed by records[${first}] with provider ${providerId}`);
+    else seen.set(key, index);
+    records.push({
+      name,
+      target,
+      provider: providerId,
+      ...(zone !== undefined ? { zone } : {}),
+      families: r.families ?? raw.defaults.families ?? ['A', 'AAAA'],
+      ttl: toTtlPolicy(r.ttl) ?? defaultTtl,
+      maxAddresses: r.maxAddresses ?? raw.defaults.maxAddresses ?? 8,
+      allowSpecialAddresses: r.allowSpecialAddresses ?? raw.defaults.allowSpecialAddresses ?? false,
+      allowEmpty: r.allowEmpty ?? raw.defaults.allowEmpty ?? false,
+    });
+  });
+
+  const servers = resolverServers(raw.resolver.servers, resolvConf, problems);
+  const ecs = raw.resolver.ecs === undefined ? undefined : clientSubnet(raw.resolver.ecs, problems);
+  const listen = listenAddress(raw.server.listen, problems);
+  const logLevel = raw.logLevel ?? logLevelFromEnv(env, problems);
+
+  if (problems.length > 0) return undefined;
+  return {
+    file,
+    resolver: { servers, timeoutMs: raw.resolver.timeoutMs, attempts: raw.resolver.attempts, ...(ecs ? { ecs } : {}) },
+    providers,
+    records,
+    schedule: raw.schedule,
+    server: { listen: listen! },
+    logLevel,
+  };
+}
+
+function toTtlPolicy(ttl: ConfigFile['defaults']['ttl']): TtlPolicy | undefined {
+  if (ttl === undefined) return undefined;
+  return typeof ttl === 'number' ? { kind: 'fixed', ttl } : { kind: 'range', min: ttl.min, max: ttl.max };
+}
+
+function resolverServers(configured: readonly string[] | undefined, resolvConf: string, problems: string[]): ServerAddress[] {
+  if (configured !== undefined) {
+    const servers: ServerAddress[] = [];
+    configured.forEach((text, i) => {
+      const server = parseServerAddress(text);
+      if (server) servers.push(server);
+      else problems.push(`resolver.servers[${i}]: not an address (expected IP, IP:port or [IPv6]:port)`);
+    });
+    return servers;
+  }
+  const fromSystem = readSystemNameservers(resolvConf);
+  if (fromSystem.length === 0) problems.push(`resolver.servers: not set, and ${resolvConf} names no nameserver`);
+  return fromSystem;
+}
+
+/** The `nameserver` lines of resolv.conf. */
+export function readSystemNameservers(file: string): ServerAddress[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const servers: ServerAddress[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    const server = m ? parseServerAddress(m[1]!.replace(/%.*$/, '')) : undefined;
+    if (server) servers.push(server);
+  }
+  return servers;
+}
+
+function clientSubnet(text: string, problems: string[]): ClientSubnet | undefined {
+  try {
+    const [address, prefix] = ipaddr.parseCIDR(text);
+    const family = address.kind() === 'ipv4' ? 1 : 2;
+    if ((family === 1 && prefix > 24) || (family === 2 && prefix > 56))
+      problems.push(`resolver.ecs: prefix /${prefix} is longer than resolvers accept (at most /24 for IPv4, /56 for IPv6)`);
+    return { family, address: address.toString(), sourcePrefixLength: prefix };
+  } catch {
+    problems.push('resolver.ecs: not a CIDR prefix (e.g. 198.51.100.0/24)');
+    return undefined;
+  }
+}
+
+function listenAddress(text: string, problems: string[]): ListenAddress | undefined {
+  const server = parseServerAddress(text, 9797);
+  if (!server) problems.push('server.listen: expected IP:port (e.g. 127.0.0.1:9797 or [::]:9797)');
+  return server;
+}
+
+function logLevelFromEnv(env: Record<string, string | undefined>, problems: string[]): LogLevel {
+  const level = env.APEXSYNC_LOG_LEVEL;
+  if (level === undefined || level === '') return 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+  problems.push(`APEXSYNC_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
+  return 'info';
+}
+
+function isMissingFile(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR');
+}
+
+function describeFsError(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    switch (error.code) {
+      case 'ENOENT':
+        return 'no such file';
+      case 'EACCES':
+        return 'permission denied';
+      case 'EISDIR':
+        return 'is a directory';
+      default:
+        return String(error.code);
+    }
+  }
+  return 'unreadable';
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { providerSettings } from '../../providers/index.js';
+import { isHostname } from '../names.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+
+/** The YAML file's shape (DESIGN.md §5), after `${VAR}` interpolation. Defaults applied in load.ts. */
+
+const hostname = z.string({ error: 'expected a hostname' }).refine(isHostname, { error: 'not a hostname' });
+const family = z.enum(['A', 'AAAA'], { error: 'expected A or AAAA' });
+const families = z
+  .array(family)
+  .min(1, { error: 'must name at least one of A, AAAA' })
+  .refine((list) => new Set(list).size === list.length, { error: 'lists a family twice' });
+const ttlSeconds = z.number({ error: 'expected a number of seconds' }).int({ error: 'expected a whole number of seconds' }).min(1).max(2_147_483_647);
+const ttl = z.union(
+  [
+    ttlSeconds,
+    z
+      .strictObject({ min: ttlSeconds.default(60), max: ttlSeconds.default(3600) })
+      .refine((range) => range.min <= range.max, { error: 'min is greater than max' }),
+  ],
+  { error: 'expected a number of seconds or { min, max }' },
+);
+
+const recordSchema = z.strictObject({
+  name: hostname,
+  target: hostname,
+  provider: z.string().min(1).optional(),
+  zone: hostname.optional(),
+  families: families.optional(),
+  ttl: ttl.optional(),
+  maxAddresses: z.number().int().min(1).max(64).optional(),
+  allowSpecialAddresses: z.boolean().optional(),
+  allowEmpty: z.boolean().optional(),
+});
+
+export const fileSchema = z.strictObject({
+  resolver: z
+    .strictObject({
+      servers: z.array(z.string()).min(1).optional(),
+      timeoutMs: z.number().int().min(50).max(60_000).default(2000),
+      attempts: z.number().int().min(1).max(10).default(2),
+      ecs: z.string().optional(),
+    })
+    .default({ timeoutMs: 2000, attempts: 2 }),
+  providers: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'provider ids use letters, digits, - and _' }), providerSettings, {
+    error: 'expected a map of provider id → settings',
+  }),
+  defaults: z
+    .strictObject({
+      provider: z.string().min(1).optional(),
+      families: families.optional(),
+      ttl: ttl.optional(),
+      maxAddresses: z.number().int().min(1).max(64).optional(),
+      allowSpecialAddresses: z.boolean().optional(),
+      allowEmpty: z.boolean().optional(),
+    })
+    .default({}),
+  records: z.array(recordSchema, { error: 'expected a list of records' }).min(1, { error: 'lists no record' }),
+  schedule: z.string().min(1).default('*/5 * * * *'),
+  server: z.strictObject({ listen: z.string().min(1).default('127.0.0.1:9797') }).default({ listen: '127.0.0.1:9797' }),
+  logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional(),
+});
+
+export type ConfigFile = z.infer<typeof fileSchema>;

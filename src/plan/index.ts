@@ -1,0 +1,3 @@
+export { planRecord, chooseAddresses } from './plan-record.js';
+export { ttlForChange, ttlNeedsRewrite } from './ttl.js';
+export type { PlanInput, RecordPlan, FamilyDecision } from './types.js';
