@@ -38,6 +38,8 @@ export class TransportError extends Error {
   constructor(
     readonly kind: 'timeout' | 'network',
     message: string,
+    /** TCP: whether the query was written before the failure (an UPDATE may then have been applied). */
+    readonly requestSent?: boolean,
   ) {
     super(message);
   }
@@ -104,6 +106,7 @@ export function exchangeTcp(server: ServerAddress, query: Uint8Array, timeoutMs:
           new TransportError(
             'timeout',
             `no answer from ${formatServerAddress(server)} over TCP within ${timeoutMs} ms${sent ? '' : ' (could not connect)'}`,
+            sent,
           ),
         ),
       timeoutMs,
@@ -121,9 +124,9 @@ export function exchangeTcp(server: ServerAddress, query: Uint8Array, timeoutMs:
         if (buffered.length >= 2 + length) finish(null, buffered.subarray(2, 2 + length));
       }
     });
-    socket.on('error', (e) => finish(new TransportError('network', `${formatServerAddress(server)}: ${e.message}`)));
+    socket.on('error', (e) => finish(new TransportError('network', `${formatServerAddress(server)}: ${e.message}`, sent)));
     socket.on('close', () =>
-      finish(new TransportError('network', `${formatServerAddress(server)} closed the TCP connection before answering`)),
+      finish(new TransportError('network', `${formatServerAddress(server)} closed the TCP connection before answering`, sent)),
     );
   });
 }
