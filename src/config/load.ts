@@ -212,12 +212,12 @@ function listenAddress(text: string, problems: string[]): ListenAddress | undefi
   return server;
 }
 
-function logLevelFromEnv(env: Record<string, string | undefined>, problems: string[]): LogLevel {
+function logLevelFromEnv(env: Record<string, string | undefined>, problems: string[]): LogLevel | undefined {
   const level = env.APEXSYNC_LOG_LEVEL;
-  if (level === undefined || level === '') return 'info';
+  if (level === undefined || level === '') return undefined;
   if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
   problems.push(`APEXSYNC_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
-  return 'info';
+  return undefined;
 }
 
 function isMissingFile(error: unknown): boolean {

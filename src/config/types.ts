@@ -35,5 +35,6 @@ export interface Config {
   /** `run`: cron expression of the full reconcile. */
   readonly schedule: string;
   readonly server: { readonly listen: ListenAddress };
-  readonly logLevel: LogLevel;
+  /** From `logLevel` in the file or $APEXSYNC_LOG_LEVEL; unset leaves the choice to the command. */
+  readonly logLevel: LogLevel | undefined;
 }

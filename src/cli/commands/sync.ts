@@ -1,0 +1,37 @@
+import { loadConfig } from '../../config/index.js';
+import { createLogger, type LogLevel } from '../../log.js';
+import { normalizeName } from '../../names.js';
+import { createResolver } from '../../resolve/index.js';
+import { ProviderPool } from '../../sync/provider-pool.js';
+import { summarize } from '../../sync/report.js';
+import { runRound } from '../../sync/round.js';
+import { renderRoundJson } from '../render-json.js';
+import { renderRoundText } from '../render-text.js';
+import { EXIT, print, UsageError } from '../output.js';
+
+export interface SyncOptions {
+  readonly config?: string;
+  readonly dryRun: boolean;
+  readonly record: readonly string[];
+  readonly output: 'text' | 'json';
+  readonly logLevel?: LogLevel;
+}
+
+/** `apexsync sync`: one round over the configured records (or those named by --record). */
+export async function syncCommand(options: SyncOptions): Promise<number> {
+  const config = loadConfig(options.config !== undefined ? { file: options.config } : {});
+  const logger = createLogger(options.logLevel ?? config.logLevel ?? 'warn');
+  const wanted = new Set(options.record.map(normalizeName));
+  for (const name of wanted) {
+    if (!config.records.some((r) => r.name === name)) throw new UsageError(`--record ${name}: no such record in ${config.file}`);
+  }
+  const records = wanted.size === 0 ? config.records : config.records.filter((r) => wanted.has(r.name));
+  const providers = new ProviderPool(config.providers, logger);
+  try {
+    const report = await runRound({ records, resolver: createResolver(config.resolver), providers, logger, dryRun: options.dryRun });
+    print(options.output === 'json' ? renderRoundJson(report) : renderRoundText(report));
+    return summarize(report).failed > 0 ? EXIT.failed : EXIT.ok;
+  } finally {
+    await providers.closeAll();
+  }
+}

@@ -1,0 +1,50 @@
+import type { Change, RecordSet } from '../model.js';
+import { summarize, type RecordReport, type RoundReport } from '../sync/report.js';
+
+/** The plan as an operator reads it (DESIGN.md §6): one block per record, then a summary line. */
+export function renderRoundText(report: RoundReport): string {
+  const blocks = report.records.map((r) => renderRecord(r, report.dryRun));
+  const s = summarize(report);
+  const parts = [
+    report.dryRun ? `${s.wouldUpdate} would update` : `${s.updated} updated`,
+    `${s.inSync} in sync`,
+    `${s.failed} failed`,
+  ];
+  const tail = report.dryRun ? ' (dry run: nothing was written)' : '';
+  return `${blocks.join('\n')}\nSummary: ${parts.join(', ')}${tail}\n`;
+}
+
+function renderRecord(r: RecordReport, dryRun: boolean): string {
+  const where = r.zone ? `${r.provider} · zone ${r.zone}` : r.provider;
+  const lines = [`${r.name}  (${where})  ← ${r.target}`];
+  for (const d of r.decisions) {
+    if (d.kind === 'change') lines.push(`  ${renderChange(d.change)}`);
+    else if (d.kind === 'failed') lines.push(`  ! ${d.family.padEnd(5)} ${d.reason}`);
+  }
+  // Failures the family lines do not already show: before planning (zone, read) or while applying.
+  if (r.error && (r.decisions.length === 0 || r.error.stage === 'apply')) lines.push(`  ! ${r.error.stage}: ${r.error.message}`);
+  if (lines.length === 1) lines.push('  = unchanged');
+  if (r.outcome?.status === 'applied') lines.push(`  ✓ applied${r.outcome.detail ? ` (${r.outcome.detail})` : ''}`);
+  else if (dryRun && r.changes.length > 0) lines.push('  · not applied (dry run)');
+  return lines.join('\n');
+}
+
+function renderChange(c: Change): string {
+  const family = c.family.padEnd(5);
+  switch (c.action) {
+    case 'create':
+      return `+ ${family} ${ttl(c.after)}  ${c.after.values.join(', ')}`;
+    case 'delete':
+      return `- ${family} ${' '.repeat(5)}  ${c.before.values.join(', ')}`;
+    case 'update': {
+      const sameValues = c.before.values.join() === c.after.values.join();
+      const ttlText = c.before.ttl === c.after.ttl ? ttl(c.after) : `${c.before.ttl} → ${c.after.ttl}`;
+      const values = sameValues ? c.after.values.join(', ') : `${c.before.values.join(', ')} → ${c.after.values.join(', ')}`;
+      return `~ ${family} ${ttlText.padEnd(5)}  ${values}`;
+    }
+  }
+}
+
+function ttl(set: RecordSet): string {
+  return String(set.ttl).padEnd(5);
+}

@@ -1,0 +1,46 @@
+import type { ApplyOutcome, Change } from '../model.js';
+import type { FamilyDecision } from '../plan/types.js';
+
+export type RecordStatus = 'in-sync' | 'updated' | 'would-update' | 'failed';
+export type Stage = 'config' | 'provider' | 'zone' | 'read' | 'resolve' | 'plan' | 'apply';
+
+/** The outcome of one record in one round: what the renderers (text, JSON, logs, metrics) show. */
+export interface RecordReport {
+  readonly name: string;
+  readonly provider: string;
+  readonly zone: string | null;
+  readonly target: string;
+  readonly status: RecordStatus;
+  /** Changes planned (and, unless dry-run or failed to apply, sent). */
+  readonly changes: readonly Change[];
+  /** Per family, what the planner decided (empty when the record failed before planning). */
+  readonly decisions: readonly FamilyDecision[];
+  readonly outcome: ApplyOutcome | null;
+  readonly error: { readonly stage: Stage; readonly message: string } | null;
+}
+
+export interface RoundReport {
+  readonly dryRun: boolean;
+  readonly records: readonly RecordReport[];
+}
+
+export interface RoundSummary {
+  readonly records: number;
+  readonly inSync: number;
+  readonly updated: number;
+  readonly wouldUpdate: number;
+  readonly failed: number;
+  readonly dryRun: boolean;
+}
+
+export function summarize(report: RoundReport): RoundSummary {
+  const count = (status: RecordStatus): number => report.records.filter((r) => r.status === status).length;
+  return {
+    records: report.records.length,
+    inSync: count('in-sync'),
+    updated: count('updated'),
+    wouldUpdate: count('would-update'),
+    failed: count('failed'),
+    dryRun: report.dryRun,
+  };
+}

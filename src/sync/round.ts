@@ -1,0 +1,198 @@
+import type { Logger } from 'pino';
+import type { RecordConfig } from '../config/types.js';
+import type { ApplyOutcome, Change, Family, RecordSets } from '../model.js';
+import { planRecord } from '../plan/index.js';
+import type { RecordPlan } from '../plan/types.js';
+import type { FamilyResolution, Resolver } from '../resolve/types.js';
+import { mapLimit } from './concurrency.js';
+import type { ProviderPool } from './provider-pool.js';
+import type { RecordReport, RoundReport, Stage } from './report.js';
+
+export interface RoundInput {
+  readonly records: readonly RecordConfig[];
+  readonly resolver: Resolver;
+  readonly providers: ProviderPool;
+  readonly logger: Logger;
+  /** Plan and report only: `apply` is never called. */
+  readonly dryRun: boolean;
+}
+
+/** Resolutions in flight at once; each is a handful of UDP queries. */
+const RESOLVE_CONCURRENCY = 256;
+
+type Failure = { readonly stage: Stage; readonly message: string };
+
+/** The provider's view of one record: its zone and what is published, or why that is unknown. */
+export type ReadState = { readonly ok: true; readonly zone: string; readonly current: RecordSets } | { readonly ok: false; readonly zone: string | null; readonly failure: Failure };
+
+/**
+ * One round (DESIGN.md §1): resolve every target, read every provider (one read per zone),
+ * plan each record, apply the changes (one call per provider and zone), report. A failure
+ * anywhere fails only the records it concerns; the round itself does not throw for it.
+ */
+export async function runRound(input: RoundInput): Promise<RoundReport> {
+  const { records, logger } = input;
+  const [resolutions, reads] = await Promise.all([resolveTargets(input), readRecords(input.records, input.providers)]);
+
+  const plans = records.map((record, i): RecordPlan | undefined => {
+    const state = reads[i]!;
+    if (!state.ok) return undefined;
+    return planRecord({ record, resolved: resolutions[i]!, current: state.current });
+  });
+
+  const outcomes = input.dryRun ? new Map<number, ApplyOutcome>() : await applyPlans(input, reads, plans);
+
+  const reports = records.map((record, i): RecordReport => {
+    const state = reads[i]!;
+    const plan = plans[i];
+    const base = { name: record.name, provider: record.provider, zone: state.zone, target: record.target };
+    if (!state.ok || plan === undefined) {
+      const failure = state.ok ? { stage: 'plan' as const, message: 'not planned' } : state.failure;
+      return { ...base, status: 'failed', changes: [], decisions: [], outcome: null, error: failure };
+    }
+    const outcome = outcomes.get(i) ?? null;
+    const planFailure = describePlanFailure(plan, resolutions[i]!);
+    const applyFailure = outcome === null ? null : describeApplyFailure(outcome);
+    const error = applyFailure ?? planFailure;
+    const status = error !== null ? 'failed' : plan.changes.length === 0 ? 'in-sync' : input.dryRun ? 'would-update' : 'updated';
+    return { ...base, status, changes: plan.changes, decisions: plan.decisions, outcome, error };
+  });
+
+  for (const r of reports) {
+    if (r.error) logger.warn({ record: r.name, provider: r.provider, stage: r.error.stage }, r.error.message);
+    else if (r.status === 'updated') logger.info({ record: r.name, provider: r.provider, changes: r.changes.length }, 'records updated');
+  }
+  return { dryRun: input.dryRun, records: reports };
+}
+
+/** Each distinct target and family is resolved once per round, however many records share it. */
+async function resolveTargets(input: RoundInput): Promise<Array<Partial<Record<Family, FamilyResolution>>>> {
+  const wanted = new Map<string, { target: string; family: Family }>();
+  for (const record of input.records) for (const family of record.families) wanted.set(`${family} ${record.target}`, { target: record.target, family });
+  const keys = [...wanted.keys()];
+  const results = await mapLimit(keys, RESOLVE_CONCURRENCY, async (key) => {
+    const { target, family } = wanted.get(key)!;
+    try {
+      return await input.resolver.resolve(target, family);
+    } catch (error) {
+      // The resolver returns failures as values; a throw is a bug, reported as a failure all the same.
+      return { kind: 'failure', family, reason: `resolver error: ${errorMessage(error)}`, chain: [] } satisfies FamilyResolution;
+    }
+  });
+  const byKey = new Map(keys.map((key, i) => [key, results[i]!]));
+  return input.records.map((record) => Object.fromEntries(record.families.map((family) => [family, byKey.get(`${family} ${record.target}`)!])));
+}
+
+/**
+ * Zone discovery, then one `read` per provider and zone with every managed name in it.
+ * Also the whole of `apexsync check`.
+ */
+export async function readRecords(records: readonly RecordConfig[], providers: ProviderPool): Promise<ReadState[]> {
+  const input = { records, providers };
+  const states = new Array<ReadState>(input.records.length);
+  const byProvider = groupIndexes(input.records, (r) => r.provider);
+  await Promise.all(
+    [...byProvider].map(async ([providerId, indexes]) => {
+      let provider;
+      try {
+        provider = await input.providers.get(providerId);
+      } catch (error) {
+        for (const i of indexes) states[i] = { ok: false, zone: input.records[i]!.zone ?? null, failure: { stage: 'provider', message: errorMessage(error) } };
+        return;
+      }
+      const zones = await Promise.all(
+        indexes.map(async (i) => {
+          const record = input.records[i]!;
+          if (record.zone !== undefined) return record.zone;
+          try {
+            return await provider.findZone(record.name);
+          } catch (error) {
+            states[i] = { ok: false, zone: null, failure: { stage: 'zone', message: errorMessage(error) } };
+            return undefined;
+          }
+        }),
+      );
+      const byZone = new Map<string, number[]>();
+      indexes.forEach((recordIndex, k) => {
+        const zone = zones[k];
+        if (zone !== undefined) byZone.set(zone, [...(byZone.get(zone) ?? []), recordIndex]);
+      });
+      await Promise.all(
+        [...byZone].map(async ([zone, zoneIndexes]) => {
+          const names = [...new Set(zoneIndexes.map((i) => input.records[i]!.name))];
+          try {
+            const current = await provider.read(zone, names);
+            for (const i of zoneIndexes) {
+              const sets = current.get(input.records[i]!.name);
+              states[i] = sets ? { ok: true, zone, current: sets } : { ok: false, zone, failure: { stage: 'read', message: 'the provider returned nothing for this name' } };
+            }
+          } catch (error) {
+            for (const i of zoneIndexes) states[i] = { ok: false, zone, failure: { stage: 'read', message: errorMessage(error) } };
+          }
+        }),
+      );
+    }),
+  );
+  return states;
+}
+
+/** One `apply` per provider and zone, carrying the changes of every record in it. */
+async function applyPlans(input: RoundInput, reads: readonly ReadState[], plans: ReadonlyArray<RecordPlan | undefined>): Promise<Map<number, ApplyOutcome>> {
+  const outcomes = new Map<number, ApplyOutcome>();
+  const groups = new Map<string, { providerId: string; zone: string; indexes: number[] }>();
+  input.records.forEach((record, i) => {
+    const state = reads[i]!;
+    const plan = plans[i];
+    if (!state.ok || !plan || plan.changes.length === 0) return;
+    const key = `${record.provider}\u0000${state.zone}`;
+    const group = groups.get(key) ?? { providerId: record.provider, zone: state.zone, indexes: [] };
+    group.indexes.push(i);
+    groups.set(key, group);
+  });
+  await Promise.all(
+    [...groups.values()].map(async ({ providerId, zone, indexes }) => {
+      const changes: Change[] = indexes.flatMap((i) => plans[i]!.changes);
+      let byName: Map<string, ApplyOutcome>;
+      try {
+        const provider = await input.providers.get(providerId);
+        byName = await provider.apply(zone, changes);
+      } catch (error) {
+        const outcome: ApplyOutcome = { status: 'unconfirmed', message: errorMessage(error) };
+        byName = new Map(indexes.map((i) => [input.records[i]!.name, outcome]));
+      }
+      for (const i of indexes) {
+        outcomes.set(i, byName.get(input.records[i]!.name) ?? { status: 'unconfirmed', message: 'the provider reported nothing for this name' });
+      }
+    }),
+  );
+  return outcomes;
+}
+
+function describePlanFailure(plan: RecordPlan, resolved: Partial<Record<Family, FamilyResolution>>): Failure | null {
+  if (plan.conflict !== undefined) return { stage: 'plan', message: `conflict: ${plan.conflict}; apexsync will not overwrite it` };
+  const failed = plan.decisions.flatMap((d) => (d.kind === 'failed' ? [d] : []));
+  if (failed.length === 0) return null;
+  const stage: Stage = failed.every((d) => resolved[d.family]?.kind === 'failure') ? 'resolve' : 'plan';
+  return { stage, message: failed.map((d) => `${d.family}: ${d.reason}`).join('; ') };
+}
+
+function describeApplyFailure(outcome: ApplyOutcome): Failure | null {
+  switch (outcome.status) {
+    case 'applied':
+      return null;
+    case 'not-applied':
+      return { stage: 'apply', message: `not applied (${outcome.kind}): ${outcome.message}` };
+    case 'unconfirmed':
+      return { stage: 'apply', message: `could not confirm: ${outcome.message}; the records may or may not have changed, the next run re-reads them` };
+  }
+}
+
+function groupIndexes<T>(items: readonly T[], key: (item: T) => string): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  items.forEach((item, i) => groups.set(key(item), [...(groups.get(key(item)) ?? []), i]));
+  return groups;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
