@@ -63,7 +63,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
 }
 
 function parseYaml(file: string, text: string): unknown {
-  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
