@@ -1,0 +1,410 @@
+/**
+ * An in-process DNS server for tests: UDP and TCP on one free loopback port, answering like a
+ * recursive resolver from names set by the test (CNAME chains followed locally, NXDOMAIN for
+ * unknown names, NODATA for known names without the asked type), and misbehaving on demand.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket, { type Answer, type DecodedPacket, type Packet, type PacketOpt } from 'dns-packet';
+
+type AddressFamily = 'A' | 'AAAA';
+
+/**
+ * How the server treats queries for one name (the question name).
+ * - rcodes: 'servfail' | 'refused' | 'formerr' | 'notimp' | { rcode } — that rcode, no answers.
+ * - 'drop': never answers (UDP or TCP; the TCP connection stays open).
+ * - 'truncate': UDP answers TC=1 without records; TCP answers normally.
+ * - 'truncate-tcp-fail': TC=1 over UDP; over TCP the query is read and the connection closed.
+ * - 'truncate-tcp-garbage' / 'truncate-tcp-wrong-id': TC=1 over UDP; over TCP a malformed
+ *   message / the right answer with the wrong ID.
+ * - 'wrong-id' / 'wrong-question': the right answer with another ID / another question name.
+ * - 'garbage': the right ID and question, then records that run past the end of the message.
+ * - 'bad-then-good': over UDP, a wrong-ID, a wrong-question and a garbage message, then the
+ *   right answer; over TCP just the right answer.
+ * - 'other-name-answers': the right answer preceded by records for names outside the chain
+ *   (intruder.invalid A/AAAA, and a CNAME elsewhere.invalid → intruder.invalid).
+ * - 'bad-rdata': one address record whose RDLENGTH is one byte too long (A: 5, AAAA: 17).
+ * - 'upper-case-answers': every name in the answer (question, owners, CNAME targets) in upper case.
+ * - 'no-question-formerr': FORMERR without a question section (as some old servers send).
+ * - { delayMs }: the right answer, that much later.
+ */
+export type Behaviour =
+  | 'servfail'
+  | 'refused'
+  | 'formerr'
+  | 'notimp'
+  | 'drop'
+  | 'truncate'
+  | 'truncate-tcp-fail'
+  | 'truncate-tcp-garbage'
+  | 'truncate-tcp-wrong-id'
+  | 'wrong-id'
+  | 'wrong-question'
+  | 'garbage'
+  | 'bad-then-good'
+  | 'other-name-answers'
+  | 'bad-rdata'
+  | 'upper-case-answers'
+  | 'no-question-formerr'
+  | { readonly rcode: number }
+  | { readonly delayMs: number };
+
+export interface ReceivedQuery {
+  readonly name: string;
+  readonly type: string;
+  readonly transport: 'udp' | 'tcp';
+  readonly id: number;
+  readonly sourcePort: number;
+  readonly recursionDesired: boolean;
+  /** The EDNS0 UDP payload size of the query's OPT record; undefined without one. */
+  readonly udpPayloadSize?: number;
+  readonly ecs?: { readonly family: number; readonly sourcePrefixLength: number; readonly address: string };
+}
+
+export interface CnameOptions {
+  /**
+   * false: answer only this CNAME and stop, as a server does when the target lives in a zone it
+   * cannot see; the client must ask again for the target. Default true.
+   */
+  readonly follow?: boolean;
+}
+
+export interface TestDnsServer {
+  readonly host: string;
+  readonly port: number;
+  /** `127.0.0.1:PORT` or `[::1]:PORT`, as resolver.servers takes it. */
+  readonly address: string;
+  /** Replaces that family's set at `name` (creating the name); [] removes it (NODATA). */
+  setAddresses(name: string, family: AddressFamily, addresses: readonly string[], ttl?: number): void;
+  setCname(name: string, target: string, ttl?: number, options?: CnameOptions): void;
+  /** Forgets the name entirely → NXDOMAIN. */
+  remove(name: string): void;
+  /** null restores normal answers. */
+  setBehaviour(name: string, behaviour: Behaviour | null): void;
+  /** Every query received, in order. */
+  readonly queries: readonly ReceivedQuery[];
+  resetQueries(): void;
+  close(): Promise<void>;
+}
+
+export interface TestDnsServerOptions {
+  /** '127.0.0.1' (default) or '::1'. */
+  readonly host?: string;
+}
+
+interface NameData {
+  /** The spelling given by the test, used as the owner in answers (mixed case stays mixed). */
+  owner: string;
+  A?: { addresses: readonly string[]; ttl: number };
+  AAAA?: { addresses: readonly string[]; ttl: number };
+  cname?: { target: string; ttl: number; follow: boolean };
+}
+
+type Reply = (message: Buffer) => void;
+
+const DEFAULT_TTL = 300;
+const NO_EDNS_UDP_LIMIT = 512;
+const MAX_LOCAL_CHASE = 64;
+
+function key(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
+export async function startTestDnsServer(options: TestDnsServerOptions = {}): Promise<TestDnsServer> {
+  const host = options.host ?? '127.0.0.1';
+  const { udp, tcp, port } = await bindSamePort(host);
+  const names = new Map<string, NameData>();
+  const behaviours = new Map<string, Behaviour>();
+  const queries: ReceivedQuery[] = [];
+  const connections = new Set<net.Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const later = (ms: number, action: () => void): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!closed) action();
+    }, ms);
+    timers.add(timer);
+  };
+
+  const entry = (name: string): NameData => {
+    const k = key(name);
+    let data = names.get(k);
+    if (!data) {
+      data = { owner: name.trim().replace(/\.$/, '') };
+      names.set(k, data);
+    }
+    return data;
+  };
+
+  /** The answer a well-behaved recursive server would give. */
+  const resolveLocally = (qname: string, qtype: string): { rcode: string; answers: Answer[] } => {
+    const answers: Answer[] = [];
+    const visited = new Set<string>();
+    let current = qname;
+    for (let step = 0; step < MAX_LOCAL_CHASE; step++) {
+      const data = names.get(key(current));
+      if (!data) return { rcode: 'NXDOMAIN', answers }; // RFC 6604: the rcode speaks for the chain's last name
+      if (data.cname && qtype !== 'CNAME') {
+        answers.push({ name: data.owner, type: 'CNAME', ttl: data.cname.ttl, data: data.cname.target });
+        visited.add(key(current));
+        if (!data.cname.follow || visited.has(key(data.cname.target))) return { rcode: 'NOERROR', answers };
+        current = data.cname.target;
+        continue;
+      }
+      const set = qtype === 'A' || qtype === 'AAAA' ? data[qtype] : undefined;
+      for (const address of set?.addresses ?? []) answers.push({ name: data.owner, type: qtype as AddressFamily, ttl: set!.ttl, data: address });
+      return { rcode: 'NOERROR', answers };
+    }
+    return { rcode: 'NOERROR', answers };
+  };
+
+  const handle = (message: Buffer, transport: 'udp' | 'tcp', sourcePort: number, reply: Reply, hangUp: () => void): void => {
+    let query: DecodedPacket;
+    try {
+      query = dnsPacket.decode(message);
+    } catch {
+      queries.push({ name: '', type: '?', transport, id: message.length >= 2 ? message.readUInt16BE(0) : 0, sourcePort, recursionDesired: false });
+      return;
+    }
+    const question = query.questions?.[0];
+    const opt = query.additionals?.find((record) => record.type === 'OPT');
+    const ecs = opt && 'options' in opt ? opt.options.find((option) => option.code === 8) : undefined;
+    queries.push({
+      name: question?.name ?? '',
+      type: question?.type ?? '?',
+      transport,
+      id: query.id ?? 0,
+      sourcePort,
+      recursionDesired: query.flag_rd,
+      ...(opt && 'udpPayloadSize' in opt ? { udpPayloadSize: opt.udpPayloadSize } : {}),
+      ...(ecs && 'ip' in ecs ? { ecs: { family: ecs.family ?? 0, sourcePrefixLength: ecs.sourcePrefixLength ?? 0, address: ecs.ip ?? '' } } : {}),
+    });
+    if (!question) return;
+
+    const id = query.id ?? 0;
+    const udpLimit = opt && 'udpPayloadSize' in opt ? Math.max(NO_EDNS_UDP_LIMIT, opt.udpPayloadSize) : NO_EDNS_UDP_LIMIT;
+    const responseOpt: Answer[] = opt
+      ? [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: ecs ? [echoEcs(ecs)] : [] }]
+      : [];
+    const encode = (fields: { id?: number; rcode?: string | number; answers?: Answer[]; truncated?: boolean; questionName?: string }): Buffer =>
+      dnsPacket.encode({
+        type: 'response',
+        id: fields.id ?? id,
+        flags: responseFlags(query.flag_rd, fields.truncated ?? false, fields.rcode ?? 'NOERROR'),
+        questions: [{ ...question, name: fields.questionName ?? question.name }],
+        answers: fields.answers ?? [],
+        additionals: responseOpt,
+      } satisfies Packet);
+    const normal = (): Buffer => {
+      const { rcode, answers } = resolveLocally(question.name, question.type);
+      const full = encode({ rcode, answers });
+      // Like a real server: an answer too large for the client's UDP buffer is sent truncated.
+      return transport === 'udp' && full.length > udpLimit ? encode({ rcode, truncated: true }) : full;
+    };
+    const truncatedOverUdp = (): Buffer => encode({ truncated: true });
+    const garbage = (): Buffer => {
+      const head = encode({});
+      const junk = Buffer.from(head);
+      junk.writeUInt16BE(3, 6); // claims three answers, carries two bytes of one
+      return Buffer.concat([junk, Buffer.from([0xc0, 0x0c])]);
+    };
+
+    const behaviour = behaviours.get(key(question.name));
+    if (behaviour === undefined) return reply(normal());
+    if (typeof behaviour === 'object') {
+      if ('delayMs' in behaviour) return later(behaviour.delayMs, () => reply(normal()));
+      return reply(encode({ rcode: behaviour.rcode }));
+    }
+    switch (behaviour) {
+      case 'servfail':
+      case 'refused':
+      case 'formerr':
+      case 'notimp':
+        return reply(encode({ rcode: behaviour.toUpperCase() }));
+      case 'no-question-formerr': {
+        const header = Buffer.alloc(12);
+        header.writeUInt16BE(id, 0);
+        header.writeUInt16BE(0x8000 | (query.flag_rd ? 0x0100 : 0) | 1, 2);
+        return reply(header);
+      }
+      case 'drop':
+        return;
+      case 'truncate':
+        return reply(transport === 'udp' ? truncatedOverUdp() : normal());
+      case 'truncate-tcp-fail':
+        return transport === 'udp' ? reply(truncatedOverUdp()) : hangUp();
+      case 'truncate-tcp-garbage':
+        return reply(transport === 'udp' ? truncatedOverUdp() : garbage());
+      case 'truncate-tcp-wrong-id':
+        return reply(transport === 'udp' ? truncatedOverUdp() : encodeWithId(normal(), (id + 1) & 0xffff));
+      case 'wrong-id':
+        return reply(encodeWithId(normal(), (id + 1) & 0xffff));
+      case 'wrong-question':
+        return reply(encode({ ...resolveLocally(question.name, question.type), questionName: `wrong.${question.name}` }));
+      case 'garbage':
+        return reply(garbage());
+      case 'bad-then-good':
+        if (transport === 'udp') {
+          reply(encodeWithId(normal(), (id + 1) & 0xffff));
+          reply(encode({ ...resolveLocally(question.name, question.type), questionName: `wrong.${question.name}` }));
+          reply(garbage());
+        }
+        return reply(normal());
+      case 'other-name-answers': {
+        const { rcode, answers } = resolveLocally(question.name, question.type);
+        const intruders: Answer[] = [
+          { name: 'elsewhere.invalid', type: 'CNAME', ttl: 60, data: 'intruder.invalid' },
+          { name: 'intruder.invalid', type: 'A', ttl: 60, data: '203.0.113.66' },
+          { name: 'intruder.invalid', type: 'AAAA', ttl: 60, data: '2001:db8::66' },
+        ];
+        return reply(encode({ rcode, answers: [...intruders, ...answers] }));
+      }
+      case 'bad-rdata':
+        return reply(withBadAddressRdata(message, id, question.type, query.flag_rd));
+      case 'upper-case-answers': {
+        const { rcode, answers } = resolveLocally(question.name, question.type);
+        const shouted = answers.map((record) => ({ ...record, name: record.name.toUpperCase(), ...(record.type === 'CNAME' ? { data: record.data.toUpperCase() } : {}) }) as Answer);
+        return reply(encode({ rcode, answers: shouted, questionName: question.name.toUpperCase() }));
+      }
+    }
+  };
+
+  // A send to a client that is gone (ICMP unreachable) must not crash the test process.
+  udp.on('error', () => undefined);
+  udp.on('message', (message, remote) => {
+    handle(message, 'udp', remote.port, (response) => {
+      if (!closed) udp.send(response, remote.port, remote.address);
+    }, () => undefined);
+  });
+
+  tcp.on('connection', (socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+        const length = buffered.readUInt16BE(0);
+        const message = buffered.subarray(2, 2 + length);
+        buffered = buffered.subarray(2 + length);
+        handle(message, 'tcp', socket.remotePort ?? 0, (response) => {
+          if (socket.destroyed) return;
+          const prefix = Buffer.alloc(2);
+          prefix.writeUInt16BE(response.length);
+          socket.write(Buffer.concat([prefix, response]));
+        }, () => socket.destroy());
+      }
+    });
+  });
+
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return {
+    host,
+    port,
+    address,
+    setAddresses(name, family, addresses, ttl = DEFAULT_TTL) {
+      const data = entry(name);
+      if (addresses.length === 0) delete data[family];
+      else data[family] = { addresses: [...addresses], ttl };
+    },
+    setCname(name, target, ttl = DEFAULT_TTL, cnameOptions = {}) {
+      entry(name).cname = { target: target.trim().replace(/\.$/, ''), ttl, follow: cnameOptions.follow ?? true };
+    },
+    remove(name) {
+      names.delete(key(name));
+    },
+    setBehaviour(name, behaviour) {
+      if (behaviour === null) behaviours.delete(key(name));
+      else behaviours.set(key(name), behaviour);
+    },
+    queries,
+    resetQueries() {
+      queries.length = 0;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      for (const socket of connections) socket.destroy();
+      await Promise.all([
+        new Promise<void>((resolve) => udp.close(() => resolve())),
+        new Promise<void>((resolve) => tcp.close(() => resolve())),
+      ]);
+    },
+  };
+}
+
+function responseFlags(recursionDesired: boolean, truncated: boolean, rcode: string | number): number {
+  const code = typeof rcode === 'number' ? rcode : RCODES[rcode] ?? 0;
+  return (
+    dnsPacket.AUTHORITATIVE_ANSWER |
+    dnsPacket.RECURSION_AVAILABLE |
+    (recursionDesired ? dnsPacket.RECURSION_DESIRED : 0) |
+    (truncated ? dnsPacket.TRUNCATED_RESPONSE : 0) |
+    (code & 0x0f)
+  );
+}
+
+const RCODES: Readonly<Record<string, number>> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
+
+function encodeWithId(message: Buffer, id: number): Buffer {
+  const copy = Buffer.from(message);
+  copy.writeUInt16BE(id, 0);
+  return copy;
+}
+
+function echoEcs(option: PacketOpt): PacketOpt {
+  if (!('ip' in option)) return option;
+  return { code: 8, family: option.family ?? 1, sourcePrefixLength: option.sourcePrefixLength ?? 0, scopePrefixLength: option.sourcePrefixLength ?? 0, ip: option.ip };
+}
+
+/** A response whose single address record has one byte too many (dns-packet cannot write it). */
+function withBadAddressRdata(query: Buffer, id: number, type: string, recursionDesired: boolean): Buffer {
+  const questionEnd = questionEndOffset(query);
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(id, 0);
+  header.writeUInt16BE(0x8000 | dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | (recursionDesired ? dnsPacket.RECURSION_DESIRED : 0), 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(1, 6);
+  const isA = type === 'A';
+  const rdata = Buffer.alloc(isA ? 5 : 17, 7);
+  const record = Buffer.alloc(12);
+  record.writeUInt16BE(0xc00c, 0); // owner: pointer to the question name
+  record.writeUInt16BE(isA ? 1 : 28, 2);
+  record.writeUInt16BE(1, 4);
+  record.writeUInt32BE(60, 6);
+  record.writeUInt16BE(rdata.length, 10);
+  return Buffer.concat([header, query.subarray(12, questionEnd), record, rdata]);
+}
+
+function questionEndOffset(message: Buffer): number {
+  let offset = 12;
+  while (message[offset] !== 0) offset += 1 + message[offset]!;
+  return offset + 1 + 4;
+}
+
+async function bindSamePort(host: string): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(0, host, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    });
+    const port = udp.address().port;
+    const tcp = net.createServer();
+    const listening = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen(port, host, () => resolve(true));
+    });
+    if (listening) return { udp, tcp, port };
+    await new Promise<void>((resolve) => udp.close(() => resolve()));
+  }
+  throw new Error(`could not bind UDP and TCP on one free port of ${host}`);
+}
