@@ -1,16 +1,31 @@
 import { z } from 'zod';
-import { secretString } from '../settings-helpers.js';
+import { isHostname } from '../../src/names.js';
+import { parseServerAddress } from '../../src/resolve/transport.js';
+import { Secret } from '../../src/secret.js';
+
+/** Base64 as tsig-keygen, knotc and pdnsutil print it (whitespace tolerated). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
+
+/** The TSIG secret: checked for shape (the message never echoes it), then kept as a Secret. */
+const tsigSecret = z
+  .string({ error: 'expected a string' })
+  .min(1, { error: 'must not be empty' })
+  .refine((value) => BASE64.test(value.replace(/\s+/g, '')), { error: 'must be base64, as tsig-keygen prints it' })
+  .transform((value) => new Secret(value.replace(/\s+/g, '')));
 
 export const rfc2136Settings = z.strictObject({
   type: z.literal('rfc2136'),
   /** The primary server, `host`, `host:port` or `[v6]:port` (IP literal). Default port 53. */
-  server: z.string().min(1),
+  server: z.string().min(1).refine((value) => parseServerAddress(value) !== undefined, {
+    error: 'expected an IP address with an optional port (10.0.0.53, 10.0.0.53:53, [2001:db8::53]:53)',
+  }),
   tsig: z
     .strictObject({
-      name: z.string().min(1),
+      /** The key's name as in the server's `key` statement. */
+      name: z.string().min(1).refine(isHostname, { error: 'not a valid key name (letters, digits, hyphens, dots)' }),
       algorithm: z.enum(['hmac-sha256', 'hmac-sha512', 'hmac-sha1']).default('hmac-sha256'),
       /** Base64 key material, usually `${TSIG_SECRET}`. */
-      secret: secretString,
+      secret: tsigSecret,
     })
     .optional(),
   timeoutMs: z.number().int().positive().max(120_000).default(5_000),

@@ -1,0 +1,44 @@
+import dnsPacket, { type DecodedPacket } from 'dns-packet';
+import { ProviderError } from '../types.js';
+import { exchange, newMessageId, serverLabel, type Endpoint } from './client.js';
+import { describeKey, tsigErrorWords } from './messages.js';
+import type { Header } from './wire.js';
+
+export type QueryType = 'A' | 'AAAA' | 'SOA';
+
+export interface QueryAnswer {
+  readonly header: Header;
+  readonly packet: DecodedPacket;
+}
+
+/**
+ * One authoritative query to the primary (TCP, RD=0, signed when a key is configured). Throws
+ * ProviderError when no trustworthy answer came back; the caller interprets the RCODE.
+ */
+export async function queryPrimary(endpoint: Endpoint, name: string, type: QueryType): Promise<QueryAnswer> {
+  const server = serverLabel(endpoint);
+  const message = dnsPacket.encode({ type: 'query', id: newMessageId(), flags: 0, questions: [{ type, name, class: 'IN' }] });
+  const result = await exchange(endpoint, message);
+  if (result.kind !== 'answer') throw new ProviderError('unreachable', `could not query ${server}: ${result.message}`);
+  const { tsig, header, response } = result;
+  if (tsig !== undefined && endpoint.key !== undefined) {
+    if (tsig.status === 'unsigned-error' || (tsig.status === 'verified' && tsig.error !== 0)) {
+      throw new ProviderError('auth', tsigErrorWords(tsig.error, endpoint.key, server));
+    }
+    if (tsig.status === 'unsigned') {
+      throw new ProviderError('error', `${server} answered a query signed with ${describeKey(endpoint.key)} without a signature; the answer is not trusted`);
+    }
+    if (tsig.status === 'invalid') throw new ProviderError('error', `the answer from ${server} is not trusted: ${tsig.reason}`);
+  }
+  let packet: DecodedPacket;
+  try {
+    packet = dnsPacket.decode(response);
+  } catch {
+    throw new ProviderError('error', `${server} sent a malformed answer to ${name} ${type}`);
+  }
+  const question = packet.questions?.[0];
+  if (packet.questions?.length !== 1 || question?.type !== type || question.name.toLowerCase() !== name) {
+    throw new ProviderError('error', `${server} answered another question than ${name} ${type}`);
+  }
+  return { header, packet };
+}

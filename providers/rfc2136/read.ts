@@ -1,0 +1,64 @@
+import { normalizeAddressSet } from '../../src/addresses.js';
+import { FAMILIES, type Family, type RecordSet, type RecordSets } from '../../src/model.js';
+import { ProviderError } from '../types.js';
+import { serverLabel, type Endpoint } from './client.js';
+import { RCODE, describeKey, rcodeName } from './messages.js';
+import { queryPrimary } from './query.js';
+
+/** Names read at the same time: two queries each, on their own TCP connections. */
+const CONCURRENT_NAMES = 8;
+
+/** What the primary holds for one family at one name. */
+interface FamilyState {
+  readonly set?: RecordSet;
+  /** Target of a CNAME at the name. */
+  readonly cname?: string;
+}
+
+/** A and AAAA at each name, straight from the primary (authoritative data, no cache in between). */
+export async function readRecordSets(endpoint: Endpoint, zone: string, names: readonly string[]): Promise<Map<string, RecordSets>> {
+  const result = new Map<string, RecordSets>();
+  for (let i = 0; i < names.length; i += CONCURRENT_NAMES) {
+    const batch = names.slice(i, i + CONCURRENT_NAMES);
+    const read = await Promise.all(batch.map((name) => readName(endpoint, zone, name)));
+    batch.forEach((name, index) => result.set(name, read[index]!));
+  }
+  return result;
+}
+
+async function readName(endpoint: Endpoint, zone: string, name: string): Promise<RecordSets> {
+  const [a, aaaa] = await Promise.all(FAMILIES.map((family) => readFamily(endpoint, zone, name, family)));
+  const cname = a?.cname ?? aaaa?.cname;
+  if (cname !== undefined) return { conflict: `CNAME at the name (points to ${cname})` };
+  return { ...(a?.set ? { A: a.set } : {}), ...(aaaa?.set ? { AAAA: aaaa.set } : {}) };
+}
+
+async function readFamily(endpoint: Endpoint, zone: string, name: string, family: Family): Promise<FamilyState> {
+  const server = serverLabel(endpoint);
+  const { header, packet } = await queryPrimary(endpoint, name, family);
+  if (header.rcode === RCODE.REFUSED) {
+    const who = endpoint.key ? `this client with ${describeKey(endpoint.key)}` : 'this client';
+    throw new ProviderError('auth', `${server} refused the query for ${name} ${family} (REFUSED): is it authoritative for zone ${zone}, and does its allow-query admit ${who}?`);
+  }
+  if (header.rcode === RCODE.NOTAUTH) throw new ProviderError('auth', `${server} is not authoritative for ${name} (NOTAUTH)`);
+  if (header.rcode !== RCODE.NOERROR && header.rcode !== RCODE.NXDOMAIN) {
+    throw new ProviderError('error', `${server} answered ${rcodeName(header.rcode)} for ${name} ${family}${header.rcode === RCODE.SERVFAIL ? ` (is zone ${zone} loaded?)` : ''}`);
+  }
+  if (!header.authoritative) {
+    throw new ProviderError('rejected', `${server} is not authoritative for ${name} (is it delegated elsewhere, or zone ${zone} not served there?)`);
+  }
+  let cname: string | undefined;
+  let ttl: number | undefined;
+  const values: string[] = [];
+  for (const record of packet.answers ?? []) {
+    if (record.name.toLowerCase() !== name) continue; // the rest of a CNAME chain, followed by the server
+    if (record.type === 'CNAME') cname = record.data.toLowerCase();
+    if (record.type === family) {
+      values.push(record.data);
+      ttl = Math.min(ttl ?? Number.POSITIVE_INFINITY, record.ttl ?? 0);
+    }
+  }
+  if (cname !== undefined) return { cname };
+  const normalised = normalizeAddressSet(family, values);
+  return normalised.length > 0 && ttl !== undefined ? { set: { ttl, values: normalised } } : {};
+}
