@@ -20,6 +20,11 @@ export interface Provider {
   read(zone: string, names: readonly string[]): Promise<Map<string, RecordSets>>;
   /** Write `changes` (all in `zone`), atomically and compare-and-swap where the provider allows. */
   apply(zone: string, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>>;
+  /**
+   * A one-line piece of advice about a target for this provider, or undefined (e.g. Route 53:
+   * "this target is an ELB; a native alias record would never go stale"). Optional.
+   */
+  hintFor?(target: string): string | undefined;
   /** Release sockets and clients. Optional. */
   close?(): Promise<void>;
 }

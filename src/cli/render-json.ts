@@ -13,6 +13,7 @@ export function renderRoundJson(report: RoundReport): string {
       changes: r.changes.map(jsonChange),
       outcome: r.outcome,
       error: r.error,
+      ...(r.hints.length > 0 ? { hints: r.hints } : {}),
     })),
     summary: summarize(report),
   };

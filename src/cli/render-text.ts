@@ -24,6 +24,7 @@ function renderRecord(r: RecordReport, dryRun: boolean): string {
   // Failures the family lines do not already show: before planning (zone, read) or while applying.
   if (r.error && (r.decisions.length === 0 || r.error.stage === 'apply')) lines.push(`  ! ${r.error.stage}: ${r.error.message}`);
   if (lines.length === 1) lines.push('  = unchanged');
+  for (const hint of r.hints) lines.push(`  hint: ${hint}`);
   if (r.outcome?.status === 'applied') lines.push(`  ✓ applied${r.outcome.detail ? ` (${r.outcome.detail})` : ''}`);
   else if (dryRun && r.changes.length > 0) lines.push('  · not applied (dry run)');
   return lines.join('\n');

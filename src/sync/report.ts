@@ -17,6 +17,8 @@ export interface RecordReport {
   readonly decisions: readonly FamilyDecision[];
   readonly outcome: ApplyOutcome | null;
   readonly error: { readonly stage: Stage; readonly message: string } | null;
+  /** Advice from the provider about this record's target (see Provider.hintFor). */
+  readonly hints: readonly string[];
 }
 
 export interface RoundReport {

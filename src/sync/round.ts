@@ -23,7 +23,9 @@ const RESOLVE_CONCURRENCY = 256;
 type Failure = { readonly stage: Stage; readonly message: string };
 
 /** The provider's view of one record: its zone and what is published, or why that is unknown. */
-export type ReadState = { readonly ok: true; readonly zone: string; readonly current: RecordSets } | { readonly ok: false; readonly zone: string | null; readonly failure: Failure };
+export type ReadState = ({ readonly ok: true; readonly zone: string; readonly current: RecordSets } | { readonly ok: false; readonly zone: string | null; readonly failure: Failure }) & {
+  readonly hint?: string;
+};
 
 /**
  * One round (DESIGN.md §1): resolve every target, read every provider (one read per zone),
@@ -45,7 +47,7 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
   const reports = records.map((record, i): RecordReport => {
     const state = reads[i]!;
     const plan = plans[i];
-    const base = { name: record.name, provider: record.provider, zone: state.zone, target: record.target };
+    const base = { name: record.name, provider: record.provider, zone: state.zone, target: record.target, hints: state.hint ? [state.hint] : [] };
     if (!state.ok || plan === undefined) {
       const failure = state.ok ? { stage: 'plan' as const, message: 'not planned' } : state.failure;
       return { ...base, status: 'failed', changes: [], decisions: [], outcome: null, error: failure };
@@ -100,6 +102,7 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
         for (const i of indexes) states[i] = { ok: false, zone: input.records[i]!.zone ?? null, failure: { stage: 'provider', message: errorMessage(error) } };
         return;
       }
+      const hints = new Map(indexes.map((i) => [i, provider.hintFor?.(input.records[i]!.target)]));
       const zones = await Promise.all(
         indexes.map(async (i) => {
           const record = input.records[i]!;
@@ -131,6 +134,7 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
           }
         }),
       );
+      for (const [i, hint] of hints) if (hint !== undefined && states[i]) states[i] = { ...states[i]!, hint };
     }),
   );
   return states;
