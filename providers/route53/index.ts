@@ -1,7 +1,74 @@
-import type { Provider, ProviderContext } from '../types.js';
+import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
+import { ProviderError, type Provider, type ProviderContext } from '../types.js';
+import { sendBatch } from './apply.js';
+import { splitIntoBatches, toNameChanges, type ReadRecordSet } from './batches.js';
+import { createRoute53Clients } from './client.js';
+import { readZoneNames } from './read.js';
+import type { NameState } from './record-sets.js';
 import type { Route53Settings } from './settings.js';
+import { DEFAULT_TUNING, type Route53Tuning } from './tuning.js';
+import { ZoneDirectory } from './zones.js';
 
-// Placeholder until the adapter lands (its issue replaces this file).
-export function createProvider(_settings: Route53Settings, context: ProviderContext): Provider {
-  throw new Error(`provider ${context.id}: the route53 adapter is not built yet`);
+export { aliasHint } from './alias-hint.js';
+export type { Route53Tuning } from './tuning.js';
+
+/**
+ * The Route 53 adapter, on the AWS SDK v3. The core sees zone names only; hosted zone IDs stay
+ * in here. `tuning` is for tests (short delays, a private pacer); the config never sets it.
+ */
+export function createProvider(settings: Route53Settings, context: ProviderContext, tuning: Partial<Route53Tuning> = {}): Provider {
+  const timing: Route53Tuning = { ...DEFAULT_TUNING, ...tuning };
+  const logger = context.logger;
+  const clients = createRoute53Clients(settings, timing, logger);
+  const zones = new ZoneDirectory(clients.read, { hostedZoneId: settings.hostedZoneId, privateZones: settings.privateZones }, logger);
+  /** Per zone, what the last read saw at each name: apply DELETEs exactly that. */
+  const lastRead = new Map<string, Map<string, NameState>>();
+
+  return {
+    capabilities: { atomicZoneBatch: true, compareAndSwap: true, maxBatch: 1000 },
+
+    async findZone(name: string): Promise<string> {
+      return (await zones.findZone(name)).name;
+    },
+
+    async read(zone: string, names: readonly string[]): Promise<Map<string, RecordSets>> {
+      const hostedZone = await zones.zoneNamed(zone);
+      const reading = await readZoneNames(clients.read, hostedZone, names);
+      logger.debug({ zone, zoneId: hostedZone.id, names: names.length, pages: reading.pages }, 'read the Route 53 record sets');
+      lastRead.set(zone, reading.states);
+      return new Map([...reading.states].map(([name, state]) => [name, state.sets]));
+    },
+
+    async apply(zone: string, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
+      const outcomes = new Map<string, ApplyOutcome>();
+      let hostedZone: Awaited<ReturnType<ZoneDirectory['zoneNamed']>>;
+      try {
+        hostedZone = await zones.zoneNamed(zone);
+      } catch (error) {
+        const failure = error instanceof ProviderError ? error : new ProviderError('error', String(error));
+        for (const change of changes) outcomes.set(change.name, { status: 'not-applied', kind: failure.kind, message: failure.message });
+        return outcomes;
+      }
+      const states = lastRead.get(zone);
+      // Nothing read is trusted after a write, whatever its outcome: the next round re-reads.
+      lastRead.delete(zone);
+      const stored = (name: string, family: 'A' | 'AAAA'): ReadRecordSet | undefined => {
+        const state = states?.get(name);
+        const seen = state?.sets[family];
+        const storedSet = state?.stored[family];
+        return seen !== undefined && storedSet !== undefined ? { seen, stored: storedSet } : undefined;
+      };
+      const batches = splitIntoBatches(toNameChanges(changes, stored));
+      if (batches.length > 1) logger.info({ zone, batches: batches.length }, 'the changes exceed one Route 53 batch; sending them in several');
+      const sender = { client: clients.write, reader: clients.read, tuning: timing, logger, waitForSync: settings.waitForSync };
+      for (const batch of batches) {
+        for (const [name, outcome] of await sendBatch(sender, hostedZone, batch)) outcomes.set(name, outcome);
+      }
+      return outcomes;
+    },
+
+    async close(): Promise<void> {
+      clients.destroy();
+    },
+  };
 }

@@ -1,0 +1,67 @@
+import type { FailureKind } from '../../src/model.js';
+
+/** The Route 53 API calls the adapter makes; each needs the IAM action of the same name. */
+export type Route53Operation = 'ListHostedZonesByName' | 'GetHostedZone' | 'ListResourceRecordSets' | 'ChangeResourceRecordSets' | 'GetChange';
+
+/** What went wrong with one call, in words for the operator. */
+export interface Route53Failure {
+  readonly kind: FailureKind;
+  readonly message: string;
+  /** The request may have reached Route 53 and been acted on (a timeout or reset after sending). */
+  readonly maybeSent: boolean;
+}
+
+interface ErrorFields {
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly code?: unknown;
+  readonly $metadata?: { readonly httpStatusCode?: unknown; readonly attempts?: unknown };
+}
+
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'PriorRequestNotComplete', 'TooManyRequestsException', 'RequestLimitExceeded']);
+const BAD_CREDENTIALS = new Set([
+  'InvalidClientTokenId', 'SignatureDoesNotMatch', 'IncompleteSignature', 'MissingAuthenticationToken',
+  'UnrecognizedClientException', 'ExpiredToken', 'ExpiredTokenException', 'InvalidSignatureException', 'InvalidAccessKeyId',
+]);
+/** Network failures that happen before a request is sent: nothing can have been applied. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Classifies an error thrown by the SDK for `operation`. Messages never carry credentials: the
+ * SDK's own messages don't, and the only request data quoted is Route 53's reply.
+ */
+export function describeRoute53Error(error: unknown, operation: Route53Operation): Route53Failure {
+  const fields: ErrorFields = typeof error === 'object' && error !== null ? error : {};
+  const name = typeof fields.name === 'string' ? fields.name : 'Error';
+  const text = typeof fields.message === 'string' ? fields.message : String(error);
+  const code = typeof fields.code === 'string' ? fields.code : undefined;
+  const status = typeof fields.$metadata?.httpStatusCode === 'number' ? fields.$metadata.httpStatusCode : undefined;
+  const attempts = typeof fields.$metadata?.attempts === 'number' ? fields.$metadata.attempts : undefined;
+  const action = `route53:${operation}`;
+
+  if (name === 'CredentialsProviderError') {
+    return notSent('auth', `no AWS credentials found (environment, shared config profile, SSO, web identity, container or instance role): ${text}`);
+  }
+  if (name === 'AccessDenied' || name === 'AccessDeniedException' || status === 403 && !BAD_CREDENTIALS.has(name)) {
+    return notSent('auth', `the AWS credentials are not allowed ${action} (add it to the IAM policy; see docs/providers/route53.md): ${text}`);
+  }
+  if (BAD_CREDENTIALS.has(name)) return notSent('auth', `AWS rejected the credentials (${name}): ${text}`);
+  if (THROTTLING.has(name) || status === 429) {
+    const tries = attempts !== undefined ? ` after ${attempts} attempts` : '';
+    return notSent('rate-limit', `Route 53 is still throttling ${operation} (${name})${tries}; the next round tries again`);
+  }
+  if (name === 'NoSuchHostedZone') return notSent('error', `the hosted zone does not exist or is not visible to these credentials: ${text}`);
+  if (name === 'InvalidChangeBatch' || name === 'InvalidInput') return notSent('rejected', `Route 53 refused the request (${name}): ${text}`);
+  if (status !== undefined) {
+    // Route 53 answered: a 4xx refused the call; a 5xx may or may not have been acted on.
+    return { kind: 'error', message: `Route 53 ${operation} failed (${name}, HTTP ${status}): ${text}`, maybeSent: status >= 500 };
+  }
+  if ((code !== undefined && NOT_SENT_CODES.has(code)) || /did not establish a connection/.test(text)) {
+    return notSent('unreachable', `cannot reach Route 53 (${code ?? name}): ${text}`);
+  }
+  return { kind: 'unreachable', message: `no answer from Route 53 to ${operation} (${code ?? name}): ${text}`, maybeSent: true };
+}
+
+function notSent(kind: FailureKind, message: string): Route53Failure {
+  return { kind, message, maybeSent: false };
+}
