@@ -7,8 +7,11 @@ export const cloudflareSettings = z.strictObject({
   apiToken: secretString,
   /** API base URL override (tests), e.g. http://127.0.0.1:8787/client/v4 */
   baseUrl: z.url().optional(),
+  /** The zone's id: skips the lookup by name (which needs Zone → Zone → Read). */
   zoneId: z.string().min(1).optional(),
   /** Operations per batch request: 200 on Free, up to 3500 on paid plans. */
   batchSize: z.number().int().min(1).max(3500).default(200),
+  /** Per-request timeout. A write that times out is reported as "could not confirm". */
+  timeoutMs: z.number().int().min(100).max(300_000).default(30_000),
 });
 export type CloudflareSettings = z.infer<typeof cloudflareSettings>;

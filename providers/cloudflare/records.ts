@@ -1,0 +1,117 @@
+import { normalizeAddress, normalizeAddressSet } from '../../src/addresses.js';
+import type { Family, RecordSet, RecordSets } from '../../src/model.js';
+import { normalizeName } from '../../src/names.js';
+
+/**
+ * Cloudflare's "automatic" TTL is written as 1 and served as 300 s. apexsync reports it as 300 so
+ * that the planner compares a real number (1 would look out of range and be rewritten every round).
+ */
+export const AUTOMATIC_TTL = 1;
+export const AUTOMATIC_TTL_SECONDS = 300;
+
+/** One A/AAAA record as read, with what must survive an update (id, proxied flag, comment, tags). */
+export interface ExistingRecord {
+  readonly id: string;
+  readonly family: Family;
+  /** Normalised address. */
+  readonly content: string;
+  /** As stored: 1 means automatic. */
+  readonly ttl: number;
+  readonly proxied: boolean;
+  readonly comment: string | null;
+  readonly tags: readonly string[];
+}
+
+/** What Cloudflare holds at one name, as far as apexsync is concerned. */
+export interface ExistingAtName {
+  readonly A: readonly ExistingRecord[];
+  readonly AAAA: readonly ExistingRecord[];
+  /** Something at the name apexsync must not write beside (a CNAME, a delegation). */
+  readonly conflict?: string;
+}
+
+export const NOTHING_AT_NAME: ExistingAtName = { A: [], AAAA: [] };
+
+/** The fields of a listed record that apexsync reads (a structural view of the SDK's record union). */
+export interface ListedRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly content?: unknown;
+  readonly ttl?: number;
+  readonly proxied?: boolean;
+  readonly comment?: string | null;
+  readonly tags?: readonly string[];
+}
+
+/** The TTL a resolver sees for this record. */
+export function effectiveTtl(record: Pick<ExistingRecord, 'ttl'>): number {
+  return record.ttl === AUTOMATIC_TTL ? AUTOMATIC_TTL_SECONDS : record.ttl;
+}
+
+/**
+ * Groups listed records by owner name, keeping only `names`. A/AAAA records are kept (with an
+ * invalid content reported through `onInvalid`); a CNAME at the name, or a delegation (NS below
+ * the apex), is a conflict.
+ */
+export function groupByName(
+  records: Iterable<ListedRecord>,
+  names: readonly string[],
+  zone: string,
+  onInvalid: (record: ListedRecord) => void,
+): Map<string, ExistingAtName> {
+  const wanted = new Set(names);
+  const found = new Map<string, { A: ExistingRecord[]; AAAA: ExistingRecord[]; conflict?: string }>();
+  const at = (name: string) => {
+    let entry = found.get(name);
+    if (!entry) {
+      entry = { A: [], AAAA: [] };
+      found.set(name, entry);
+    }
+    return entry;
+  };
+  for (const record of records) {
+    const name = normalizeName(record.name);
+    if (!wanted.has(name)) continue;
+    if (record.type === 'A' || record.type === 'AAAA') {
+      const content = typeof record.content === 'string' ? normalizeAddress(record.type, record.content) : undefined;
+      if (content === undefined) {
+        onInvalid(record);
+        continue;
+      }
+      at(name)[record.type].push({
+        id: record.id,
+        family: record.type,
+        content,
+        ttl: record.ttl ?? AUTOMATIC_TTL,
+        proxied: record.proxied ?? false,
+        comment: record.comment ?? null,
+        tags: record.tags ?? [],
+      });
+    } else if (record.type === 'CNAME') {
+      at(name).conflict = `a CNAME record (to ${String(record.content)})`;
+    } else if (record.type === 'NS' && name !== zone) {
+      at(name).conflict ??= `an NS record (the name is delegated to ${String(record.content)})`;
+    }
+  }
+  return new Map(names.map((name) => [name, found.get(name) ?? NOTHING_AT_NAME]));
+}
+
+/** The planner's view: one RecordSet per family (lowest TTL of the set), plus any conflict. */
+export function toRecordSets(existing: ExistingAtName): RecordSets {
+  const set = (family: Family): RecordSet | undefined => {
+    const records = existing[family];
+    if (records.length === 0) return undefined;
+    return {
+      ttl: Math.min(...records.map(effectiveTtl)),
+      values: normalizeAddressSet(family, records.map((r) => r.content)),
+    };
+  };
+  const A = set('A');
+  const AAAA = set('AAAA');
+  return {
+    ...(A ? { A } : {}),
+    ...(AAAA ? { AAAA } : {}),
+    ...(existing.conflict !== undefined ? { conflict: existing.conflict } : {}),
+  };
+}
