@@ -69,7 +69,7 @@ describe('TSIG MAC (RFC 8945)', () => {
     expect(verifyResponse(response, key, request.mac, 1_800_000_020 + 400)).toMatchObject({ status: 'invalid', reason: expect.stringContaining('time') });
     expect(verifyResponse(responseBody, key, request.mac, 1_800_000_020)).toEqual({ status: 'unsigned' });
     const tampered = Buffer.from(response);
-    tampered[3] ^= 0x04;
+    tampered.writeUInt8(tampered.readUInt8(3) ^ 0x04, 3);
     expect(verifyResponse(tampered, key, request.mac, 1_800_000_020)).toMatchObject({ status: 'invalid', reason: expect.stringContaining('MAC') });
     const otherKey = { ...key, name: 'someone-else' };
     expect(verifyResponse(response, otherKey, request.mac, 1_800_000_020)).toMatchObject({ status: 'invalid', reason: expect.stringContaining('not ours') });
