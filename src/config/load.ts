@@ -141,7 +141,7 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
 
   const servers = resolverServers(raw.resolver.servers, resolvConf, problems);
   const ecs = raw.resolver.ecs === undefined ? undefined : clientSubnet(raw.resolver.ecs, problems);
-  const listen = listenAddress(raw.server.listen, problems);
+  const listen = listenAddress(raw.server.listen, env.APEXSYNC_LISTEN, problems);
   const logLevel = raw.logLevel ?? logLevelFromEnv(env, problems);
 
   if (problems.length > 0) return undefined;
@@ -152,6 +152,10 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
     records,
     schedule: raw.schedule,
     server: { listen: listen! },
+    interval: { minMs: raw.interval.min, maxMs: raw.interval.max },
+    staleAfterMs: raw.staleAfter ?? 3 * raw.interval.max,
+    damping: { holdDownMs: raw.damping.holdDown, samples: raw.damping.samples },
+    heartbeat: raw.heartbeat === undefined ? undefined : { url: raw.heartbeat.url, failUrl: raw.heartbeat.failUrl },
     logLevel,
   };
 }
@@ -206,9 +210,11 @@ function clientSubnet(text: string, problems: string[]): ClientSubnet | undefine
   }
 }
 
-function listenAddress(text: string, problems: string[]): ListenAddress | undefined {
-  const server = parseServerAddress(text, 9797);
-  if (!server) problems.push('server.listen: expected IP:port (e.g. 127.0.0.1:9797 or [::]:9797)');
+/** server.listen from the file, else $APEXSYNC_LISTEN (the container sets 0.0.0.0:9797), else loopback. */
+function listenAddress(fromFile: string | undefined, fromEnv: string | undefined, problems: string[]): ListenAddress | undefined {
+  const useEnv = fromFile === undefined && fromEnv !== undefined && fromEnv !== '';
+  const server = parseServerAddress(fromFile ?? (useEnv ? fromEnv : '127.0.0.1:9797'), 9797);
+  if (!server) problems.push(`${useEnv ? 'APEXSYNC_LISTEN' : 'server.listen'}: expected IP:port (e.g. 127.0.0.1:9797 or [::]:9797)`);
   return server;
 }
 

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { providerSettings } from '../../providers/index.js';
 import { isHostname } from '../names.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { Secret } from '../secret.js';
+import { duration } from './duration.js';
 
 /** The YAML file's shape (DESIGN.md §5), after `${VAR}` interpolation. Defaults applied in load.ts. */
 
@@ -21,6 +23,11 @@ const ttl = z.union(
   ],
   { error: 'expected a number of seconds or { min, max }' },
 );
+
+/** A heartbeat URL holds its check's credential (the UUID or push token): kept as a Secret. */
+const heartbeatUrl = z
+  .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+  .transform((url) => new Secret(url));
 
 const recordSchema = z.strictObject({
   name: hostname,
@@ -58,7 +65,28 @@ export const fileSchema = z.strictObject({
     .default({}),
   records: z.array(recordSchema, { error: 'expected a list of records' }).min(1, { error: 'lists no record' }),
   schedule: z.string().min(1).default('*/5 * * * *'),
-  server: z.strictObject({ listen: z.string().min(1).default('127.0.0.1:9797') }).default({ listen: '127.0.0.1:9797' }),
+  // `run` only. server.listen falls back to $APEXSYNC_LISTEN, then 127.0.0.1:9797 (load.ts).
+  server: z.strictObject({ listen: z.string().min(1).optional() }).default({}),
+  interval: z
+    .strictObject({
+      min: duration.refine((ms) => ms >= 1000, { error: 'must be at least 1s' }).default(30_000),
+      max: duration.refine((ms) => ms >= 1000, { error: 'must be at least 1s' }).default(900_000),
+    })
+    .refine((interval) => interval.min <= interval.max, { error: 'min is greater than max' })
+    .default({ min: 30_000, max: 900_000 }),
+  staleAfter: duration.refine((ms) => ms >= 1000, { error: 'must be at least 1s' }).optional(),
+  damping: z
+    .strictObject({
+      holdDown: duration.optional(),
+      samples: z.number({ error: 'expected a number of lookups' }).int().min(1).max(10).default(3),
+    })
+    .default({ samples: 3 }),
+  heartbeat: z
+    .strictObject({
+      url: heartbeatUrl,
+      failUrl: heartbeatUrl.optional(),
+    })
+    .optional(),
   logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional(),
 });
 

@@ -2,6 +2,7 @@ import type { Family } from '../model.js';
 import type { ResolverSettings } from '../resolve/types.js';
 import type { ProviderSettings } from '../../providers/index.js';
 import type { LogLevel } from '../log.js';
+import type { Secret } from '../secret.js';
 
 /** TTL policy of a record: a clamp range for the observed TTL, or one fixed number. */
 export type TtlPolicy = { readonly kind: 'range'; readonly min: number; readonly max: number } | { readonly kind: 'fixed'; readonly ttl: number };
@@ -35,6 +36,27 @@ export interface Config {
   /** `run`: cron expression of the full reconcile. */
   readonly schedule: string;
   readonly server: { readonly listen: ListenAddress };
+  /** `run`: bounds of the TTL-driven re-resolution of each target, and of a failing record's back-off. */
+  readonly interval: { readonly minMs: number; readonly maxMs: number };
+  /** `run`: /readyz fails for a record without a successful round for this long (default 3 × interval.max). */
+  readonly staleAfterMs: number;
+  readonly damping: DampingSettings;
+  /** `run`: pinged after each full reconcile (healthchecks.io / Uptime Kuma style). */
+  readonly heartbeat: HeartbeatSettings | undefined;
   /** From `logLevel` in the file or $APEXSYNC_LOG_LEVEL; unset leaves the choice to the command. */
   readonly logLevel: LogLevel | undefined;
+}
+
+/** Churn damping (see docs/running.md): how long an address outlives its last sighting, and lookups per round. */
+export interface DampingSettings {
+  /** Fixed hold-down; undefined: max(2 × the target's TTL, 5 minutes); 0 turns damping off. */
+  readonly holdDownMs: number | undefined;
+  /** Lookups of each target per round, whose answers are united (`sync`'s damping). */
+  readonly samples: number;
+}
+
+export interface HeartbeatSettings {
+  readonly url: Secret;
+  /** Pinged after a failed full reconcile; default `url` with `/fail` appended to its path. */
+  readonly failUrl: Secret | undefined;
 }
