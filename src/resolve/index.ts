@@ -10,11 +10,13 @@ export type { ChainLink, ClientSubnet, FamilyResolution, Resolver, ResolverSetti
 export { MAX_CNAME_HOPS } from './chain.js';
 
 export interface ResolverOptions {
-  /** Most UDP/TCP exchanges in flight at once (default 256); more wait their turn. */
+  /** Most UDP/TCP exchanges in flight at once (default 128); more wait their turn. */
   readonly maxConcurrentQueries?: number;
 }
 
-const DEFAULT_MAX_CONCURRENT_QUERIES = 256;
+// Measured over 10 000 names against the in-process test server: 64–256 in flight are equally
+// fast, from 512 on the server's receive buffer overflows and dropped queries cost timeouts.
+const DEFAULT_MAX_CONCURRENT_QUERIES = 128;
 
 /**
  * A DNS client on the wire (DESIGN.md §2), not Node's `dns` module, which hides TTLs and folds
