@@ -1,4 +1,5 @@
-import type { ApplyOutcome, Change } from '../model.js';
+import type { ApplyOutcome, Change, Family, RecordSets } from '../model.js';
+import type { FamilyResolution } from '../resolve/types.js';
 import type { FamilyDecision } from '../plan/types.js';
 
 export type RecordStatus = 'in-sync' | 'updated' | 'would-update' | 'failed';
@@ -19,6 +20,10 @@ export interface RecordReport {
   readonly error: { readonly stage: Stage; readonly message: string } | null;
   /** Advice from the provider about this record's target (see Provider.hintFor). */
   readonly hints: readonly string[];
+  /** What the target resolved to this round, before any damping (the daemon schedules by its TTL). */
+  readonly resolved?: Readonly<Partial<Record<Family, FamilyResolution>>>;
+  /** What the provider held when read (absent when the read failed). */
+  readonly current?: RecordSets;
 }
 
 export interface RoundReport {

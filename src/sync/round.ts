@@ -5,6 +5,7 @@ import { planRecord } from '../plan/index.js';
 import type { RecordPlan } from '../plan/types.js';
 import type { FamilyResolution, Resolver } from '../resolve/types.js';
 import { mapLimit } from './concurrency.js';
+import { resolveSampled } from './sampling.js';
 import type { ProviderPool } from './provider-pool.js';
 import type { RecordReport, RoundReport, Stage } from './report.js';
 
@@ -15,7 +16,17 @@ export interface RoundInput {
   readonly logger: Logger;
   /** Plan and report only: `apply` is never called. */
   readonly dryRun: boolean;
+  /** Lookups of each target, answers united (see sampling.ts); default 1. */
+  readonly samples?: number;
+  /**
+   * Replaces a record's resolutions before planning, given what the provider holds (the daemon's
+   * churn damping, src/run/damping.ts). The planner stays pure: damping reaches it as data.
+   */
+  readonly adjustResolutions?: AdjustResolutions;
 }
+
+export type Resolutions = Readonly<Partial<Record<Family, FamilyResolution>>>;
+export type AdjustResolutions = (record: RecordConfig, resolved: Resolutions, current: RecordSets) => Resolutions;
 
 /** Resolutions in flight at once; each is a handful of UDP queries. */
 const RESOLVE_CONCURRENCY = 256;
@@ -39,7 +50,8 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
   const plans = records.map((record, i): RecordPlan | undefined => {
     const state = reads[i]!;
     if (!state.ok) return undefined;
-    return planRecord({ record, resolved: resolutions[i]!, current: state.current });
+    const resolved = input.adjustResolutions ? input.adjustResolutions(record, resolutions[i]!, state.current) : resolutions[i]!;
+    return planRecord({ record, resolved, current: state.current });
   });
 
   const outcomes = input.dryRun ? new Map<number, ApplyOutcome>() : await applyPlans(input, reads, plans);
@@ -47,7 +59,15 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
   const reports = records.map((record, i): RecordReport => {
     const state = reads[i]!;
     const plan = plans[i];
-    const base = { name: record.name, provider: record.provider, zone: state.zone, target: record.target, hints: state.hint ? [state.hint] : [] };
+    const base = {
+      name: record.name,
+      provider: record.provider,
+      zone: state.zone,
+      target: record.target,
+      hints: state.hint ? [state.hint] : [],
+      resolved: resolutions[i]!,
+      ...(state.ok ? { current: state.current } : {}),
+    };
     if (!state.ok || plan === undefined) {
       const failure = state.ok ? { stage: 'plan' as const, message: 'not planned' } : state.failure;
       return { ...base, status: 'failed', changes: [], decisions: [], outcome: null, error: failure };
@@ -75,7 +95,7 @@ async function resolveTargets(input: RoundInput): Promise<Array<Partial<Record<F
   const results = await mapLimit(keys, RESOLVE_CONCURRENCY, async (key) => {
     const { target, family } = wanted.get(key)!;
     try {
-      return await input.resolver.resolve(target, family);
+      return await resolveSampled(input.resolver, target, family, input.samples ?? 1);
     } catch (error) {
       // The resolver returns failures as values; a throw is a bug, reported as a failure all the same.
       return { kind: 'failure', family, reason: `resolver error: ${errorMessage(error)}`, chain: [] } satisfies FamilyResolution;
