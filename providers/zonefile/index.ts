@@ -1,7 +1,68 @@
-import type { Provider, ProviderContext } from '../types.js';
+import path from 'node:path';
+import { normalizeName, isInZone } from '../../src/names.js';
+import type { ApplyOutcome, Change } from '../../src/model.js';
+import { ProviderError, type Provider, type ProviderContext } from '../types.js';
+import { applyToZoneFile } from './apply.js';
+import { loadZoneFile } from './load.js';
 import type { ZonefileSettings } from './settings.js';
+import { recordSetsAt } from './zone-state.js';
 
-// Placeholder until the adapter lands (its issue replaces this file).
-export function createProvider(_settings: ZonefileSettings, context: ProviderContext): Provider {
-  throw new Error(`provider ${context.id}: the zonefile adapter is not built yet`);
+/**
+ * The zone-file provider: manages the A/AAAA lines of names in an RFC 1035 master file (as BIND
+ * serves it), leaving every other byte alone. Every call re-reads the file, so a manual edit made
+ * between runs (or between read and apply) is seen; only the zone's origin is cached per run.
+ */
+
+export interface ZonefileDependencies {
+  /** The clock for date-based SOA serials (tests pin it). */
+  readonly now?: () => Date;
+}
+
+const DEFAULT_RELOAD_TIMEOUT_MS = 30_000;
+
+export function createProvider(settings: ZonefileSettings, context: ProviderContext, dependencies: ZonefileDependencies = {}): Provider {
+  const file = path.resolve(settings.file);
+  const origin = settings.origin === undefined ? undefined : normalizeName(settings.origin);
+  const logger = context.logger.child({ provider: context.id, file });
+  let zoneName: string | undefined;
+
+  const load = () => loadZoneFile(file, origin);
+
+  const requireZone = (zone: string, loadedOrigin: string): void => {
+    if (zone !== loadedOrigin) {
+      throw new ProviderError('rejected', `zone ${zone} is not the zone of ${file} (its SOA is at ${loadedOrigin})`);
+    }
+  };
+
+  return {
+    capabilities: { atomicZoneBatch: true, compareAndSwap: true },
+
+    async findZone(name: string): Promise<string> {
+      zoneName ??= (await load()).zone.origin;
+      if (!isInZone(name, zoneName)) {
+        throw new ProviderError('rejected', `${name} is not in the zone ${zoneName} of ${file}`);
+      }
+      return zoneName;
+    },
+
+    async read(zone: string, names: readonly string[]) {
+      const { zone: parsed } = await load();
+      requireZone(zone, parsed.origin);
+      const result = new Map(names.map((name) => {
+        if (!isInZone(name, parsed.origin)) throw new ProviderError('rejected', `${name} is not in the zone ${parsed.origin} of ${file}`);
+        return [name, recordSetsAt(parsed, name)] as const;
+      }));
+      logger.debug({ zone, names: names.length, records: parsed.records.length }, 'zone file read');
+      return result;
+    },
+
+    async apply(zone: string, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
+      return applyToZoneFile(
+        { file, origin, reloadCommand: settings.reloadCommand, reloadTimeoutMs: settings.reloadTimeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS },
+        zone,
+        changes,
+        { now: dependencies.now ?? (() => new Date()), logger },
+      );
+    },
+  };
 }

@@ -8,5 +8,7 @@ export const zonefileSettings = z.strictObject({
   origin: z.string().min(1).optional(),
   /** Run after a successful write, without a shell, e.g. ["rndc", "reload", "example.com"]. */
   reloadCommand: z.array(z.string().min(1)).min(1).optional(),
+  /** How long the reload command may run before it is killed (default 30 s; a failed reload never undoes the write). */
+  reloadTimeoutMs: z.number().int().min(100).max(600_000).optional(),
 });
 export type ZonefileSettings = z.infer<typeof zonefileSettings>;

@@ -1,0 +1,118 @@
+import { readFile, realpath, stat } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { ApplyOutcome, Change, FailureKind } from '../../src/model.js';
+import { ProviderError } from '../types.js';
+import { writeFileAtomically } from './atomic-write.js';
+import { checkNameChanges } from './compare-and-swap.js';
+import { EditError, editZone, type RRsetEdit } from './edit.js';
+import { describeFsError, loadZoneFile, parseZoneText, ZONE_ENCODING } from './load.js';
+import { runReloadCommand } from './reload.js';
+import { nextSerial } from './serial.js';
+import { findUnintendedChange } from './verify.js';
+
+/**
+ * One apply: re-read the file, keep the names whose A/AAAA are still as they were read
+ * (compare-and-swap; the others are 'conflict' and the rest still go), rewrite only their lines,
+ * bump the SOA serial once, check the result reads back as intended, replace the file atomically,
+ * then run the reload command.
+ *
+ * A failed reload does not undo anything: the file is written and stays the source of truth, so
+ * the names are 'applied' with a detail saying the reload failed (and a warning is logged); the
+ * next round sees the file in sync and the operator's reload, or named's next start, serves it.
+ */
+
+export interface ZoneFileTarget {
+  readonly file: string;
+  readonly origin: string | undefined;
+  readonly reloadCommand: readonly string[] | undefined;
+  readonly reloadTimeoutMs: number;
+}
+
+export interface ApplyEnvironment {
+  readonly now: () => Date;
+  readonly logger: Logger;
+}
+
+class ConcurrentEditError extends Error {}
+
+export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, changes: readonly Change[], env: ApplyEnvironment): Promise<Map<string, ApplyOutcome>> {
+  const outcomes = new Map<string, ApplyOutcome>();
+  const names = [...new Set(changes.map((c) => c.name))];
+  const refuse = (list: readonly string[], kind: FailureKind, message: string): Map<string, ApplyOutcome> => {
+    for (const name of list) outcomes.set(name, { status: 'not-applied', kind, message });
+    return outcomes;
+  };
+
+  let loaded;
+  try {
+    loaded = await loadZoneFile(target.file, target.origin);
+  } catch (error) {
+    return refuse(names, error instanceof ProviderError ? error.kind : 'error', errorText(error));
+  }
+  const { zone, bytes } = loaded;
+  if (zone.origin !== zoneName) return refuse(names, 'rejected', `zone ${zoneName} is not the zone of ${target.file} (its SOA is at ${zone.origin})`);
+
+  const edits: RRsetEdit[] = [];
+  const accepted: string[] = [];
+  for (const name of names) {
+    const verdict = checkNameChanges(zone, name, changes.filter((c) => c.name === name));
+    if (verdict.ok) {
+      edits.push(...verdict.edits);
+      accepted.push(name);
+    } else {
+      outcomes.set(name, verdict.outcome);
+    }
+  }
+  if (edits.length === 0) return outcomes;
+
+  const serial = nextSerial(zone.soa.serial, env.now());
+  let text: string;
+  try {
+    text = editZone(zone, edits, serial);
+    const problem = findUnintendedChange(zone, parseZoneText(target.file, text, target.origin), edits, serial);
+    if (problem !== undefined) {
+      const hint = /^\$TTL\b/im.test(text) ? '' : ' (the file has no $TTL line, so records inherit the last TTL written; adding one avoids this)';
+      throw new EditError(`refusing to write ${target.file}: ${problem}${hint}`);
+    }
+  } catch (error) {
+    if (error instanceof EditError || error instanceof ProviderError) return refuse(accepted, 'rejected', error.message);
+    throw error;
+  }
+
+  try {
+    const real = await realpath(target.file);
+    const info = await stat(real);
+    const written = await writeFileAtomically(real, Buffer.from(text, ZONE_ENCODING), {
+      mode: info.mode & 0o7777,
+      uid: info.uid,
+      gid: info.gid,
+      beforeRename: async () => {
+        if (!(await readFile(real)).equals(bytes)) throw new ConcurrentEditError();
+      },
+    });
+    if (!written.directorySynced) env.logger.warn({ file: real }, 'zone file replaced, but its directory could not be fsynced');
+  } catch (error) {
+    if (error instanceof ConcurrentEditError) {
+      return refuse(accepted, 'conflict', `${target.file} was changed by someone else while apexsync was writing it; nothing was written`);
+    }
+    return refuse(accepted, 'error', `could not write ${target.file}: ${describeFsError(error)}; the file is unchanged`);
+  }
+  env.logger.info({ serial, names: accepted }, 'zone file written');
+
+  let detail = `SOA serial ${zone.soa.serial} → ${serial}`;
+  if (target.reloadCommand !== undefined) {
+    const reload = await runReloadCommand(target.reloadCommand, target.reloadTimeoutMs);
+    if (reload.ok) {
+      detail += ', reloaded';
+    } else {
+      env.logger.warn({ reason: reload.reason }, 'zone file written, but the reload command failed; the server may still serve the old records');
+      detail += ` written, but the reload command failed (${reload.reason}); the server may still serve the old records`;
+    }
+  }
+  for (const name of accepted) outcomes.set(name, { status: 'applied', detail });
+  return outcomes;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

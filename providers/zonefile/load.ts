@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ProviderError } from '../types.js';
+import { ZoneSyntaxError } from './errors.js';
+import { parseZone, type IncludeReader, type ParsedZone } from './parse.js';
+
+/**
+ * Reads and parses the zone file. Text is decoded as latin1 — one character per byte — so a
+ * rewrite reproduces every byte it does not mean to change, whatever the encoding of comments.
+ */
+
+export interface LoadedZoneFile {
+  readonly zone: ParsedZone;
+  /** The exact bytes that were parsed (to detect a concurrent edit before the rename). */
+  readonly bytes: Buffer;
+}
+
+export const ZONE_ENCODING = 'latin1';
+
+export async function loadZoneFile(file: string, origin: string | undefined): Promise<LoadedZoneFile> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new ProviderError('error', `cannot read zone file ${file}: ${describeFsError(error)}`);
+  }
+  return { zone: parseZoneText(file, bytes.toString(ZONE_ENCODING), origin), bytes };
+}
+
+/** Parses `text` as the content of `file`; a file apexsync cannot read with certainty is a ProviderError. */
+export function parseZoneText(file: string, text: string, origin: string | undefined): ParsedZone {
+  try {
+    return parseZone({ file, text, ...(origin === undefined ? {} : { origin }), readInclude: includeReaderFor(file) });
+  } catch (error) {
+    if (error instanceof ZoneSyntaxError) throw new ProviderError('error', `cannot parse zone file: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * $INCLUDE paths are taken relative to the main zone file's folder (named takes them relative to
+ * its `directory`, which is where the zone files usually are). Included files are small and rare;
+ * reading them synchronously keeps the parser a plain function.
+ */
+function includeReaderFor(mainFile: string): IncludeReader {
+  return (pathText) => {
+    const file = path.resolve(path.dirname(mainFile), pathText);
+    try {
+      return { file, text: readFileSync(file).toString(ZONE_ENCODING) };
+    } catch (error) {
+      throw new Error(describeFsError(error));
+    }
+  };
+}
+
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on device';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}

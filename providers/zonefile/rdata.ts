@@ -1,0 +1,66 @@
+import { normalizeAddress } from '../../src/addresses.js';
+import type { Family } from '../../src/model.js';
+import type { Token } from './lexer.js';
+import { parseTtl } from './ttl.js';
+
+/**
+ * The few RDATA formats apexsync has to understand: A and AAAA (the values it manages, in
+ * presentation form or RFC 3597 `\# <length> <hex>`) and SOA (the serial it bumps and the minimum
+ * that may become the default TTL). Every other type's RDATA is kept as opaque tokens.
+ */
+
+/** Type mnemonics by RFC 3597 `TYPEnnn` number, for the types apexsync looks at. */
+const TYPE_BY_NUMBER: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 28: 'AAAA', 39: 'DNAME' };
+
+/** Upper-case mnemonic of a type token (`a` → `A`, `TYPE28` → `AAAA`); undefined when it is not type syntax. */
+export function typeMnemonic(text: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(text)) return undefined;
+  const upper = text.toUpperCase();
+  const numbered = /^TYPE(\d+)$/.exec(upper);
+  if (numbered) return TYPE_BY_NUMBER[Number(numbered[1])] ?? upper;
+  return upper;
+}
+
+/** The normalised address in an A/AAAA record's RDATA, or a reason it is not one. */
+export function parseAddressRdata(family: Family, rdata: readonly Token[]): string | { error: string } {
+  const texts = rdata.map((t) => t.text);
+  if (texts[0] === '\\#') return parseGenericAddress(family, texts.slice(1));
+  const only = rdata.length === 1 && rdata[0] !== undefined && !rdata[0].quoted ? normalizeAddress(family, rdata[0].text) : undefined;
+  return only ?? { error: `not an ${family === 'A' ? 'IPv4' : 'IPv6'} address: '${texts.join(' ')}'` };
+}
+
+/** RFC 3597 §5 generic RDATA: `\# 4 c0000201` (hex may be split over several tokens). */
+function parseGenericAddress(family: Family, parts: readonly string[]): string | { error: string } {
+  const size = family === 'A' ? 4 : 16;
+  const hex = parts.slice(1).join('');
+  if (parts[0] !== String(size) || !/^[0-9a-f]*$/i.test(hex) || hex.length !== size * 2) {
+    return { error: `bad RFC 3597 ${family} data: '\\# ${parts.join(' ')}'` };
+  }
+  const bytes = hex.match(/../g) as string[];
+  const text =
+    family === 'A'
+      ? bytes.map((b) => parseInt(b, 16)).join('.')
+      : Array.from({ length: 8 }, (_, i) => `${bytes[2 * i]}${bytes[2 * i + 1]}`).join(':');
+  return normalizeAddress(family, text) ?? { error: `bad ${family} data: '\\# ${parts.join(' ')}'` };
+}
+
+export interface SoaFields {
+  readonly serial: number;
+  readonly serialToken: Token;
+  readonly minimum: number;
+}
+
+/** Serial and minimum of an SOA record's RDATA (MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM). */
+export function parseSoaRdata(rdata: readonly Token[]): SoaFields | { error: string } {
+  if (rdata.length !== 7) return { error: `an SOA record needs 7 fields, found ${rdata.length}` };
+  const serialToken = rdata[2] as Token;
+  if (!/^\d+$/.test(serialToken.text) || Number(serialToken.text) > 0xffffffff) {
+    return { error: `bad SOA serial '${serialToken.text}' (a number from 0 to 4294967295)` };
+  }
+  const minimum = parseTtl((rdata[6] as Token).text);
+  if (minimum === undefined) return { error: `bad SOA minimum '${(rdata[6] as Token).text}'` };
+  for (const timer of rdata.slice(3, 6)) {
+    if (parseTtl(timer.text) === undefined) return { error: `bad SOA timer '${timer.text}'` };
+  }
+  return { serial: Number(serialToken.text), serialToken, minimum };
+}

@@ -1,0 +1,48 @@
+import { normalizeAddressSet } from '../../src/addresses.js';
+import { FAMILIES, type RecordSet, type RecordSets } from '../../src/model.js';
+import type { ParsedZone, SourceRef, ZoneRecord } from './parse.js';
+
+/**
+ * What the zone file holds at one owner name, in the provider contract's terms: the A and AAAA
+ * sets (TTL = the lowest of the set's records, as the rewrite makes them all equal) and anything
+ * that makes the name not apexsync's to edit.
+ */
+export function recordSetsAt(zone: ParsedZone, name: string): RecordSets {
+  const atName = zone.records.filter((r) => r.owner === name);
+  const sets: { A?: RecordSet; AAAA?: RecordSet } = {};
+  for (const family of FAMILIES) {
+    const records = atName.filter((r) => r.type === family && r.address !== undefined);
+    if (records.length > 0) {
+      sets[family] = {
+        ttl: Math.min(...records.map((r) => r.ttl)),
+        values: normalizeAddressSet(family, records.map((r) => r.address as string)),
+      };
+    }
+  }
+  const conflicts = conflictsAt(zone, name, atName);
+  return conflicts.length > 0 ? { ...sets, conflict: conflicts.join('; ') } : sets;
+}
+
+function conflictsAt(zone: ParsedZone, name: string, atName: readonly ZoneRecord[]): string[] {
+  const conflicts: string[] = [];
+  const cname = atName.find((r) => r.type === 'CNAME');
+  if (cname) conflicts.push(`a CNAME is at ${name} (${where(cname.source)})`);
+  const foreign = atName.find((r) => (r.type === 'A' || r.type === 'AAAA' || r.type === 'CNAME') && r.placement === undefined);
+  if (foreign) {
+    const how = foreign.source.via === 'generate' ? 'a $GENERATE line' : 'an $INCLUDEd file';
+    conflicts.push(`${foreign.type} records of ${name} come from ${how} (${where(foreign.source)}); apexsync edits only records written in ${zone.file}`);
+  }
+  const cut = zone.records.find((r) => r.type === 'NS' && r.owner !== zone.origin && isAtOrBelow(name, r.owner));
+  if (cut) conflicts.push(`${name} is at or below the delegation to another zone at ${cut.owner} (NS at ${where(cut.source)})`);
+  const dname = zone.records.find((r) => r.type === 'DNAME' && r.owner !== name && isAtOrBelow(name, r.owner));
+  if (dname) conflicts.push(`${name} is below a DNAME at ${dname.owner} (${where(dname.source)})`);
+  return conflicts;
+}
+
+function isAtOrBelow(name: string, ancestor: string): boolean {
+  return name === ancestor || name.endsWith(`.${ancestor}`);
+}
+
+export function where(source: SourceRef): string {
+  return `${source.file}:${source.line}`;
+}
