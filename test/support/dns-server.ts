@@ -11,13 +11,15 @@ type AddressFamily = 'A' | 'AAAA';
 
 /**
  * How the server treats queries for one name (the question name).
- * - rcodes: 'servfail' | 'refused' | 'formerr' | 'notimp' | { rcode } — that rcode, no answers.
+ * - rcodes: 'servfail' | 'refused' | 'formerr' | 'notimp' | { rcode } — that rcode, no answers
+ *   (an rcode above 15 is split between the header and the OPT record, when the query had one).
  * - 'drop': never answers (UDP or TCP; the TCP connection stays open).
  * - 'truncate': UDP answers TC=1 without records; TCP answers normally.
  * - 'truncate-tcp-fail': TC=1 over UDP; over TCP the query is read and the connection closed.
  * - 'truncate-tcp-garbage' / 'truncate-tcp-wrong-id': TC=1 over UDP; over TCP a malformed
  *   message / the right answer with the wrong ID.
  * - 'wrong-id' / 'wrong-question': the right answer with another ID / another question name.
+ * - 'wrong-source': over UDP, the right answer sent from another port of the same host.
  * - 'garbage': the right ID and question, then records that run past the end of the message.
  * - 'bad-then-good': over UDP, a wrong-ID, a wrong-question and a garbage message, then the
  *   right answer; over TCP just the right answer.
@@ -40,6 +42,7 @@ export type Behaviour =
   | 'truncate-tcp-wrong-id'
   | 'wrong-id'
   | 'wrong-question'
+  | 'wrong-source'
   | 'garbage'
   | 'bad-then-good'
   | 'other-name-answers'
@@ -160,7 +163,7 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
     return { rcode: 'NOERROR', answers };
   };
 
-  const handle = (message: Buffer, transport: 'udp' | 'tcp', sourcePort: number, reply: Reply, hangUp: () => void): void => {
+  const handle = (message: Buffer, transport: 'udp' | 'tcp', sourcePort: number, reply: Reply, hangUp: () => void, replyFromElsewhere: Reply): void => {
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(message);
@@ -195,7 +198,8 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
         flags: responseFlags(query.flag_rd, fields.truncated ?? false, fields.rcode ?? 'NOERROR'),
         questions: [{ ...question, name: fields.questionName ?? question.name }],
         answers: fields.answers ?? [],
-        additionals: responseOpt,
+        // rcodes above 15 keep their upper bits in the OPT record (RFC 6891 §6.1.3).
+        additionals: responseOpt.map((record) => (typeof fields.rcode === 'number' && fields.rcode > 15 ? { ...record, extendedRcode: fields.rcode >> 4 } : record)) as Answer[],
       } satisfies Packet);
     const normal = (): Buffer => {
       const { rcode, answers } = resolveLocally(question.name, question.type);
@@ -241,6 +245,8 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
         return reply(transport === 'udp' ? truncatedOverUdp() : encodeWithId(normal(), (id + 1) & 0xffff));
       case 'wrong-id':
         return reply(encodeWithId(normal(), (id + 1) & 0xffff));
+      case 'wrong-source':
+        return transport === 'udp' ? replyFromElsewhere(normal()) : reply(normal());
       case 'wrong-question':
         return reply(encode({ ...resolveLocally(question.name, question.type), questionName: `wrong.${question.name}` }));
       case 'garbage':
@@ -273,10 +279,23 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
 
   // A send to a client that is gone (ICMP unreachable) must not crash the test process.
   udp.on('error', () => undefined);
+  // A second socket on another port, for answers that come from the wrong source.
+  const impostor = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  impostor.on('error', () => undefined);
+  await new Promise<void>((resolve) => impostor.bind(0, host, () => resolve()));
   udp.on('message', (message, remote) => {
-    handle(message, 'udp', remote.port, (response) => {
-      if (!closed) udp.send(response, remote.port, remote.address);
-    }, () => undefined);
+    handle(
+      message,
+      'udp',
+      remote.port,
+      (response) => {
+        if (!closed) udp.send(response, remote.port, remote.address);
+      },
+      () => undefined,
+      (response) => {
+        if (!closed) impostor.send(response, remote.port, remote.address);
+      },
+    );
   });
 
   tcp.on('connection', (socket) => {
@@ -295,7 +314,7 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
           const prefix = Buffer.alloc(2);
           prefix.writeUInt16BE(response.length);
           socket.write(Buffer.concat([prefix, response]));
-        }, () => socket.destroy());
+        }, () => socket.destroy(), () => undefined);
       }
     });
   });
@@ -332,6 +351,7 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
       for (const socket of connections) socket.destroy();
       await Promise.all([
         new Promise<void>((resolve) => udp.close(() => resolve())),
+        new Promise<void>((resolve) => impostor.close(() => resolve())),
         new Promise<void>((resolve) => tcp.close(() => resolve())),
       ]);
     },

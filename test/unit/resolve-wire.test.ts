@@ -165,6 +165,20 @@ describe('answers that are not trusted', () => {
     expect(first.queries).toHaveLength(2);
   });
 
+  it('an answer from another port of the server is ignored: the query times out', async () => {
+    first.setAddresses('spoofed.test', 'A', ['192.0.2.1']);
+    first.setBehaviour('spoofed.test', 'wrong-source');
+    reset(first);
+    const result = await createResolver(settingsFor([first], { timeoutMs: SHORT_TIMEOUT_MS })).resolve('spoofed.test', 'A');
+    expect(result).toEqual({
+      kind: 'failure',
+      family: 'A',
+      reason: `no answer from ${first.address} within ${SHORT_TIMEOUT_MS} ms (2 attempts)`,
+      chain: [],
+    });
+    expect(first.queries).toHaveLength(2);
+  });
+
   it('takes the right answer that follows wrong-ID, wrong-question and garbage messages', async () => {
     first.setAddresses('noisy.test', 'AAAA', ['2001:db8::7']);
     first.setBehaviour('noisy.test', 'bad-then-good');
@@ -259,7 +273,7 @@ describe('many lookups at once', () => {
       for (const kind of process.getActiveResourcesInfo()) tally[kind] = (tally[kind] ?? 0) + 1;
       return tally;
     };
-    const SERVER_SOCKETS = 2; // the UDP sockets of `first` and `second`
+    const SERVER_SOCKETS = 4; // `first` and `second` each hold two UDP sockets (one for wrong-source answers)
     // Sockets of the earlier tests close on a later loop turn; a leaked one never does.
     const settle = async (): Promise<void> => {
       for (let turn = 0; turn < 200 && (resources().UDPWrap ?? 0) > SERVER_SOCKETS; turn++) {

@@ -256,6 +256,7 @@ describe('failure', () => {
     { behaviour: 'notimp' as const, rcode: 'NOTIMP' },
     { behaviour: 'no-question-formerr' as const, rcode: 'FORMERR' },
     { behaviour: { rcode: 9 }, rcode: 'NOTAUTH' },
+    { behaviour: { rcode: 16 }, rcode: 'BADVERS' },
   ])('$rcode ($behaviour) is a failure, asked once', async ({ behaviour, rcode }) => {
     const name = `rcode-${JSON.stringify(behaviour).replace(/[^a-z0-9]/g, '')}.test`;
     server.setAddresses(name, 'A', ['192.0.2.1']);
