@@ -19,10 +19,8 @@ export async function applyChanges(endpoint: Endpoint, zone: string, changes: re
 function outcomeOf(result: Exchange, endpoint: Endpoint, zone: string, message: UpdateMessage): ApplyOutcome {
   const server = serverLabel(endpoint);
   const names = message.names.join(', ');
-  const unconfirmed = (why: string): ApplyOutcome => ({
-    status: 'unconfirmed',
-    message: `could not confirm the update of ${names} at ${server}: ${why}; the records might be inconsistent until the next round re-reads them`,
-  });
+  // The core adds "could not confirm" and "the next run re-reads them"; this says what happened.
+  const unconfirmed = (why: string): ApplyOutcome => ({ status: 'unconfirmed', message: `the update of ${names} was sent to ${server}, but ${why}` });
   if (result.kind === 'unreachable') return notApplied('unreachable', `could not reach ${server}: ${result.message}; nothing applied`);
   if (result.kind === 'lost') return unconfirmed(result.message);
 

@@ -74,6 +74,11 @@ export interface CountingRelay {
   reset(): void;
   /** `forward` (default) or `blackhole`: accept and read requests but never answer them. */
   setMode(mode: 'forward' | 'blackhole'): void;
+  /**
+   * Runs `hook` when the next UPDATE arrives, before passing it on to named: a concurrent edit
+   * that lands between apexsync's read and its write.
+   */
+  beforeNextUpdate(hook: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -251,11 +256,18 @@ async function queryTcp(port: number, name: string, type: RecordType): Promise<Q
     name: a.name.toLowerCase(),
     type: a.type,
     ttl: 'ttl' in a ? (a.ttl ?? 0) : 0,
-    data: 'data' in a ? a.data : undefined,
+    data: 'data' in a ? readable(a.data) : undefined,
   }));
   const flags = response.flags ?? 0;
   const rcodes = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
   return { rcode: rcodes[flags & 0xf] ?? `RCODE ${flags & 0xf}`, answers };
+}
+
+/** TXT strings as text rather than byte arrays, so snapshots read (and compare) like zone files. */
+function readable(data: unknown): unknown {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return data.map(readable);
+  return data;
 }
 
 function kill(child: ChildProcess): Promise<void> {
@@ -287,23 +299,30 @@ async function startRelay(upstreamPort: number): Promise<CountingRelay> {
   let updates = 0;
   let queries = 0;
   let mode: 'forward' | 'blackhole' = 'forward';
+  let updateHook: (() => Promise<void>) | undefined;
   const sockets = new Set<net.Socket>();
   const relay = net.createServer((client) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => client.destroy());
     let pending = Buffer.alloc(0);
-    const count = (chunk: Buffer): void => {
+    /** Counts the messages completed by `chunk`; true when one of them is an UPDATE. */
+    const count = (chunk: Buffer): boolean => {
+      let sawUpdate = false;
       pending = Buffer.concat([pending, chunk]);
       while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
         const length = pending.readUInt16BE(0);
         if (length >= 4) {
           const opcode = (pending.readUInt16BE(4) >> 11) & 0xf;
-          if (opcode === 5) updates++;
+          if (opcode === 5) {
+            updates++;
+            sawUpdate = true;
+          }
           if (opcode === 0) queries++;
         }
         pending = pending.subarray(2 + length);
       }
+      return sawUpdate;
     };
     if (mode === 'blackhole') {
       client.on('data', count);
@@ -317,9 +336,16 @@ async function startRelay(upstreamPort: number): Promise<CountingRelay> {
     });
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
+    // Chunks go upstream in order, each after any hook its UPDATE triggered has finished.
+    let forwarding = Promise.resolve();
     client.on('data', (chunk: Buffer) => {
-      count(chunk);
-      upstream.write(chunk);
+      const hook = count(chunk) ? updateHook : undefined;
+      if (hook) updateHook = undefined;
+      forwarding = forwarding.then(async () => {
+        // A failed hook must not stall the relay; the test sees its effect (or not) in named.
+        if (hook) await hook().catch(() => undefined);
+        upstream.write(chunk);
+      });
     });
     upstream.on('data', (chunk: Buffer) => client.write(chunk));
   });
@@ -336,6 +362,9 @@ async function startRelay(upstreamPort: number): Promise<CountingRelay> {
     },
     setMode: (next) => {
       mode = next;
+    },
+    beforeNextUpdate: (hook) => {
+      updateHook = hook;
     },
     close: () =>
       new Promise<void>((resolve) => {
