@@ -73,9 +73,17 @@ export function readError(error: unknown, purpose: CallPurpose, zone: string): P
   return new ProviderError(failure.kind, failure.message);
 }
 
-/** True for an HTTP 404/405/501 answer: the endpoint does not exist here (used for the batch route). */
+/** Codes of "no such route" answers (7000 no route for that URI, 7003 could not route). */
+const NO_ROUTE_CODES = new Set([7000, 7003]);
+
+/**
+ * True when the endpoint itself does not exist here (used for the batch route): a 404/405/501
+ * whose error codes, if any, are routing codes. A 404 carrying a record error (81044 inside a
+ * batch) is an answer from the endpoint, not its absence.
+ */
 export function isMissingEndpoint(error: unknown): boolean {
-  return error instanceof APIError && (error.status === 404 || error.status === 405 || error.status === 501);
+  if (!(error instanceof APIError) || !(error.status === 404 || error.status === 405 || error.status === 501)) return false;
+  return apiErrorCodes(error).every((code) => NO_ROUTE_CODES.has(code));
 }
 
 /** Replaces every occurrence of `secret` in `text`: a second net should an API ever echo it. */
