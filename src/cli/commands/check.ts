@@ -9,7 +9,7 @@ import { EXIT, print } from '../output.js';
 /** `apexsync check`: validate the config and read every provider; writes nothing, resolves nothing. */
 export async function checkCommand(options: { readonly config?: string; readonly logLevel?: LogLevel }): Promise<number> {
   const config = loadConfig(options.config !== undefined ? { file: options.config } : {});
-  const logger = createLogger(options.logLevel ?? config.logLevel ?? 'warn');
+  const logger = createLogger(options.logLevel ?? config.logLevel ?? 'error');
   const providers = new ProviderPool(config.providers, logger);
   try {
     const states = await readRecords(config.records, providers);

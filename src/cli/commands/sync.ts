@@ -20,7 +20,7 @@ export interface SyncOptions {
 /** `apexsync sync`: one round over the configured records (or those named by --record). */
 export async function syncCommand(options: SyncOptions): Promise<number> {
   const config = loadConfig(options.config !== undefined ? { file: options.config } : {});
-  const logger = createLogger(options.logLevel ?? config.logLevel ?? 'warn');
+  const logger = createLogger(options.logLevel ?? config.logLevel ?? 'error');
   const wanted = new Set(options.record.map(normalizeName));
   for (const name of wanted) {
     if (!config.records.some((r) => r.name === name)) throw new UsageError(`--record ${name}: no such record in ${config.file}`);
