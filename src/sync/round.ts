@@ -75,7 +75,7 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
     const outcome = outcomes.get(i) ?? null;
     const planFailure = describePlanFailure(plan, resolutions[i]!);
     const applyFailure = outcome === null ? null : describeApplyFailure(outcome);
-    const error = applyFailure ?? planFailure;
+    const error = applyFailure && planFailure ? { stage: applyFailure.stage, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure);
     const status = error !== null ? 'failed' : plan.changes.length === 0 ? 'in-sync' : input.dryRun ? 'would-update' : 'updated';
     return { ...base, status, changes: plan.changes, decisions: plan.decisions, outcome, error };
   });
@@ -110,22 +110,21 @@ async function resolveTargets(input: RoundInput): Promise<Array<Partial<Record<F
  * Also the whole of `apexsync check`.
  */
 export async function readRecords(records: readonly RecordConfig[], providers: ProviderPool): Promise<ReadState[]> {
-  const input = { records, providers };
-  const states = new Array<ReadState>(input.records.length);
-  const byProvider = groupIndexes(input.records, (r) => r.provider);
+  const states = new Array<ReadState>(records.length);
+  const byProvider = groupIndexes(records, (r) => r.provider);
   await Promise.all(
     [...byProvider].map(async ([providerId, indexes]) => {
       let provider;
       try {
-        provider = await input.providers.get(providerId);
+        provider = await providers.get(providerId);
       } catch (error) {
-        for (const i of indexes) states[i] = { ok: false, zone: input.records[i]!.zone ?? null, failure: { stage: 'provider', message: errorMessage(error) } };
+        for (const i of indexes) states[i] = { ok: false, zone: records[i]!.zone ?? null, failure: { stage: 'provider', message: errorMessage(error) } };
         return;
       }
-      const hints = new Map(indexes.map((i) => [i, provider.hintFor?.(input.records[i]!.target)]));
+      const hints = new Map(indexes.map((i) => [i, provider.hintFor?.(records[i]!.target)]));
       const zones = await Promise.all(
         indexes.map(async (i) => {
-          const record = input.records[i]!;
+          const record = records[i]!;
           if (record.zone !== undefined) return record.zone;
           try {
             return await provider.findZone(record.name);
@@ -142,11 +141,11 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
       });
       await Promise.all(
         [...byZone].map(async ([zone, zoneIndexes]) => {
-          const names = [...new Set(zoneIndexes.map((i) => input.records[i]!.name))];
+          const names = [...new Set(zoneIndexes.map((i) => records[i]!.name))];
           try {
             const current = await provider.read(zone, names);
             for (const i of zoneIndexes) {
-              const sets = current.get(input.records[i]!.name);
+              const sets = current.get(records[i]!.name);
               states[i] = sets ? { ok: true, zone, current: sets } : { ok: false, zone, failure: { stage: 'read', message: 'the provider returned nothing for this name' } };
             }
           } catch (error) {
