@@ -9,7 +9,9 @@ import type { Route53Settings } from './settings.js';
 import { DEFAULT_TUNING, type Route53Tuning } from './tuning.js';
 import { ZoneDirectory } from './zones.js';
 
-export { aliasHint } from './alias-hint.js';
+import { aliasHint } from './alias-hint.js';
+
+export { aliasHint };
 export type { Route53Tuning } from './tuning.js';
 
 /**
@@ -66,6 +68,8 @@ export function createProvider(settings: Route53Settings, context: ProviderConte
       }
       return outcomes;
     },
+
+    hintFor: aliasHint,
 
     async close(): Promise<void> {
       clients.destroy();
