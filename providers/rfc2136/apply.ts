@@ -50,7 +50,11 @@ function outcomeOf(result: Exchange, endpoint: Endpoint, zone: string, message: 
         `the server ${server} refused the update (REFUSED): check update-policy for ${names} A/AAAA ${endpoint.key ? `and ${describeKey(endpoint.key)}` : '(no TSIG key is configured)'}; nothing applied`,
       );
     case RCODE.NOTAUTH:
-      return notApplied('auth', `${server} is not authoritative for zone ${zone} or did not accept the update's credentials (NOTAUTH); nothing applied`);
+      // Knot answers NOTAUTH where BIND answers REFUSED: an ACL that does not cover these names.
+      return notApplied(
+        'auth',
+        `${server} did not accept the update of ${names} (NOTAUTH): it is not authoritative for zone ${zone}, or its update ACL does not allow ${endpoint.key ? describeKey(endpoint.key) : 'unsigned updates'} to change A/AAAA there; nothing applied`,
+      );
     case RCODE.NOTZONE:
       return notApplied('rejected', `${server} says ${names} lie outside zone ${zone} (NOTZONE); nothing applied`);
     case RCODE.FORMERR:
