@@ -226,6 +226,29 @@ describe('apexsync sync against BIND over RFC 2136', () => {
     expect(await bind.rrset('example.test', 'A')).toEqual({ ttl: 60, values: ['52.4.7.1', '52.4.88.8'] });
   });
 
+  it('check reads every record through the provider and writes nothing', async () => {
+    const serial = await bind.soaSerial('example.test');
+    bind.relay.reset();
+    const result = await runCli(['check', '-c', path.join(dir, 'apexsync.yaml')], { cwd: dir, env: { TSIG_SECRET: bind.apexsyncKey.secret } });
+    outputs.push(result.stdout, result.stderr);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^example\.test {2}\(bind · zone example\.test\)[^]*?A {5}60 {5}52\.4\.7\.1, 52\.4\.88\.8/m);
+    expect(result.stdout).toContain('Check: 6 readable, 0 failed');
+    // Two queries (A, AAAA) per name, plus the SOA queries of zone discovery; never an UPDATE.
+    expect(bind.relay.queries()).toBeGreaterThanOrEqual(12);
+    expect(bind.relay.updates()).toBe(0);
+    expect(await bind.soaSerial('example.test')).toBe(serial);
+  });
+
+  it('a secret that is not base64 is a config error (exit 2) that does not echo it', async () => {
+    const notBase64 = 'not base64 at all: %%%';
+    const result = await sync([], { key: { ...bind.apexsyncKey, secret: notBase64 } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('providers.bind.tsig.secret');
+    expect(result.stderr).toContain('base64');
+    expect(result.stdout + result.stderr).not.toContain('%%%');
+  });
+
   it('never touched MX, TXT, CAA, NS or the SOA (other than BIND bumping its serial)', async () => {
     expect(await untouchable()).toBe(untouchedBefore);
     expect(untouchedBefore).toMatch(/MX NOERROR 3600 .*mail\.example\.test/);
