@@ -91,6 +91,8 @@ class CloudflareProvider implements Provider {
       const zoneId = await this.#zones.idFor(zone);
       existing = await readExisting(this.#client, zoneId, zone, names, this.#context.logger);
     } catch (error) {
+      // A long-running process must not keep a stale zone id forever: look it up again next time.
+      this.#zones.forget(zone);
       throw this.#scrubbed(readError(error, 'read', zone));
     }
     const cached = this.#existing.get(zone) ?? new Map<string, ExistingAtName>();

@@ -56,6 +56,11 @@ export class ZoneDirectory {
     return ref.id;
   }
 
+  /** Forgets what is known about `zone` (after a failed read: the zone may have been re-created with a new id). */
+  forget(zone: string): void {
+    this.#byName.delete(zone);
+  }
+
   #configuredZone(): Promise<ZoneRef> {
     const zoneId = this.zoneId!;
     this.#configured ??= this.client.zones.get({ zone_id: zoneId }).then(
