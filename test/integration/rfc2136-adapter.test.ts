@@ -43,7 +43,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await bind?.stop();
+  if (!bind) return;
+  await bind.stop();
   const all = [...messages, ...logLines].join('\n');
   for (const key of [bind.apexsyncKey, bind.adminKey, sha512Key, sha1Key]) expect(all).not.toContain(key.secret);
 });
