@@ -19,8 +19,10 @@ export interface ZoneDirectoryOptions {
   readonly privateZones: boolean;
 }
 
-/** Zones per ListHostedZonesByName page; only zones with exactly the asked name matter, rarely more than two. */
+/** Zones per ListHostedZonesByName page when seeking one name: rarely more than two share it. */
 const ZONES_PER_PAGE = 10;
+/** The most zones one ListHostedZonesByName page returns. */
+const MAX_ZONES_PER_PAGE = 100;
 
 /**
  * Finds hosted zones and maps zone names to IDs, asking Route 53 once per run: every answer
@@ -30,6 +32,8 @@ export class ZoneDirectory {
   readonly #zonesNamed = new Map<string, Promise<HostedZoneRef[]>>();
   readonly #zoneOfName = new Map<string, Promise<HostedZoneRef>>();
   #configured: Promise<HostedZoneRef> | undefined;
+  /** Every zone of the account when they fit in one page; undefined when there are more. */
+  #everyZone: Promise<HostedZoneRef[] | undefined> | undefined;
 
   constructor(
     private readonly client: Route53Client,
@@ -69,8 +73,8 @@ export class ZoneDirectory {
       }
       return zone;
     }
-    // ListHostedZonesByName is a cursor over all zones sorted by reversed labels, so parents of a
-    // name are not near it in the listing: ask for each suffix, longest first.
+    // Longest suffix first. ListHostedZonesByName is a cursor over all zones sorted by reversed
+    // labels, so a name's parents are not next to it in the listing: each suffix is its own seek.
     const suffixes = name.split('.').map((_label, index, labels) => labels.slice(index).join('.'));
     for (const suffix of suffixes) {
       const zone = this.#pick(suffix, await this.#zonesCalled(suffix));
@@ -96,7 +100,17 @@ export class ZoneDirectory {
     return this.options.privateZones ? 'public or private' : 'public';
   }
 
-  #zonesCalled(zoneName: string): Promise<HostedZoneRef[]> {
+  /**
+   * Most accounts have at most 100 hosted zones: one unfiltered page then answers every lookup
+   * of the run (50 records in one zone cost one call, not one per name and parent). Larger
+   * accounts are searched name by name.
+   */
+  async #zonesCalled(zoneName: string): Promise<HostedZoneRef[]> {
+    this.#everyZone ??= this.#send('ListHostedZonesByName', () => this.client.send(new ListHostedZonesByNameCommand({ MaxItems: MAX_ZONES_PER_PAGE }))).then(
+      (page) => (page.IsTruncated === true ? undefined : (page.HostedZones ?? []).map(toZoneRef)),
+    );
+    const everyZone = await this.#everyZone;
+    if (everyZone !== undefined) return everyZone.filter((zone) => zone.name === zoneName);
     let zones = this.#zonesNamed.get(zoneName);
     if (zones === undefined) {
       zones = this.#listZonesCalled(zoneName);

@@ -97,24 +97,41 @@ beforeEach(() => {
 });
 
 describe('findZone', () => {
-  it('picks the longest matching suffix, checking exact names on a cursor that runs past them, and caches per run', async () => {
-    const parent = fake.createZone('example.com');
+  it('answers every lookup of a run from one listing when the account has at most 100 zones', async () => {
+    fake.createZone('example.com');
     fake.createZone('sub.example.com');
-    // The cursor for shop.example.com lands on sub./xyz.example.com: a careless adapter takes the first zone it returns.
-    fake.createZone('xyz.example.com');
     fake.createZone('example.org');
+    const p = provider();
+    expect(await p.findZone('a.sub.example.com')).toBe('sub.example.com');
+    expect(await p.findZone('shop.example.com')).toBe('example.com');
+    const zones = await Promise.all(['x.example.com', 'y.example.org', 'example.com'].map((name) => p.findZone(name)));
+    expect(zones).toEqual(['example.com', 'example.org', 'example.com']);
+    expect(fake.calls.ListHostedZonesByName).toBe(1);
+  });
+
+  it('in a larger account, seeks each suffix (longest first) and checks exact names on a cursor that runs past them', async () => {
+    for (let i = 0; i < 120; i += 1) fake.createZone(`filler-${String(i).padStart(3, '0')}.example.net`);
+    fake.createZone('example.com');
+    fake.createZone('sub.example.com');
+    // The cursor for shop.example.com lands on sub.example.com, for a.sub.example.com on
+    // xyz.example.com: a careless adapter takes the first zone the cursor returns.
+    fake.createZone('xyz.example.com');
     const p = provider();
 
     expect(await p.findZone('a.sub.example.com')).toBe('sub.example.com');
-    expect(fake.calls.ListHostedZonesByName).toBe(2); // a.sub.example.com, then sub.example.com
+    expect(fake.calls.ListHostedZonesByName).toBe(3); // one page (truncated), a.sub.example.com, sub.example.com
     expect(await p.findZone('shop.example.com')).toBe('example.com');
-    expect(fake.calls.ListHostedZonesByName).toBe(4); // shop.example.com (cursor lands past it), example.com
+    expect(fake.calls.ListHostedZonesByName).toBe(5); // shop.example.com, example.com
 
-    // Concurrent lookups of names in a known zone share the cached answers: only the new suffixes are asked.
+    // Concurrent lookups share the cached answers: only the new suffixes are asked.
     const zones = await Promise.all(['x.example.com', 'x.example.com', 'y.example.com', 'example.com'].map((name) => p.findZone(name)));
     expect(zones).toEqual(['example.com', 'example.com', 'example.com', 'example.com']);
-    expect(fake.calls.ListHostedZonesByName).toBe(6); // x.example.com, y.example.com; example.com was cached
-    expect(fake.zones.get(parent)?.name).toBe('example.com.');
+    expect(fake.calls.ListHostedZonesByName).toBe(7); // x.example.com, y.example.com; example.com was cached
+
+    // Twelve zones of one name span two cursor pages (10 per page): every one is found.
+    const duplicates = Array.from({ length: 12 }, () => fake.createZone('dup.example'));
+    const error = await expectProviderError(provider().findZone('www.dup.example'), 'error', /12 hosted zones are named dup\.example/);
+    for (const id of duplicates) expect(error.message).toContain(id);
   });
 
   it('skips private zones unless asked, and refuses to guess between two zones of the same name', async () => {
@@ -154,6 +171,7 @@ describe('findZone', () => {
     const sets = await p.read('example.com', ['example.com']);
     expect(sets.get('example.com')).toEqual({ A: a(300, '52.4.7.1') });
     expect(fake.calls.ListHostedZonesByName).toBe(1);
+    expect(fake.calls.ListResourceRecordSets).toBe(1);
     await expectProviderError(p.read('example.org', ['example.org']), 'error', /no public hosted zone is named example\.org/);
   });
 });
