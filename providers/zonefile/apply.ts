@@ -37,6 +37,7 @@ class ConcurrentEditError extends Error {}
 
 export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, changes: readonly Change[], env: ApplyEnvironment): Promise<Map<string, ApplyOutcome>> {
   const outcomes = new Map<string, ApplyOutcome>();
+  if (changes.length === 0) return outcomes;
   const names = [...new Set(changes.map((c) => c.name))];
   const refuse = (list: readonly string[], kind: FailureKind, message: string): Map<string, ApplyOutcome> => {
     for (const name of list) outcomes.set(name, { status: 'not-applied', kind, message });

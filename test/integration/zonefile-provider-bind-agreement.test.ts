@@ -42,7 +42,7 @@ const FIXTURES: Record<string, { zone: string; includes?: Record<string, string>
     zone: '$ORIGIN Example.COM.\n$TTL 60\n@ IN SOA ns1 hostmaster (\n 1 ; serial\n 2 3 4 300 )\n  IN NS ns1\nNS1 IN A 192.0.2.1\n\\119ww 300 in a 192.0.2.2\nWWW IN 400 TXT "semi ; colon" ; comment\nmail IN MX ( 10\n  ns1 )\n',
   },
   '$GENERATE': {
-    zone: '$ORIGIN example.com.\n$TTL 60\n@ IN SOA ns1 hostmaster 1 2 3 4 300\n  IN NS ns1\nns1 IN A 192.0.2.1\n$GENERATE 1-5/2 host-${0,3,d} A 192.0.2.$\n$GENERATE 10-11 h$.x 300 IN A 192.0.2.$\n$GENERATE 10-11 \\$a$ A 192.0.2.$\n',
+    zone: '$ORIGIN example.com.\n$TTL 60\n@ IN SOA ns1 hostmaster 1 2 3 4 300\n  IN NS ns1\nns1 IN A 192.0.2.1\n$GENERATE 1-5/2 host-${0,3,d} A 192.0.2.$\n  IN TXT "owner is still ns1"\n$GENERATE 10-11 h$.x 300 IN A 192.0.2.$\n$GENERATE 10-11 \\$a$ A 192.0.2.$\n',
   },
 };
 
