@@ -116,7 +116,7 @@ export function parseZone(options: ParseOptions): ParsedZone {
   return { file: options.file, lines, origin: soa.record.owner, records: collected.records, soa };
 }
 
-/** The first $ORIGIN (when it comes before any record), else the SOA owner when written absolute. */
+/** The first $ORIGIN before the SOA, else the SOA owner when it is written absolute. */
 function originFromFile(entries: readonly Entry[], file: string): string | undefined {
   for (const entry of entries) {
     const first = entry.tokens[0] as Token;
