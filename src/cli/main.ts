@@ -54,6 +54,27 @@ function buildProgram(): Command {
       process.exitCode = await resolveCommand(host, opts);
     });
 
+  program
+    .command('run')
+    .description('keep syncing: re-resolve each target as its TTL expires, reconcile on the schedule, serve /healthz /readyz /metrics')
+    .addOption(configOption())
+    .addOption(logLevelOption())
+    .action(async (opts: { config?: string; logLevel?: LogLevel }) => {
+      const { runCommand } = await import('./commands/run.js');
+      process.exitCode = await runCommand(opts);
+    });
+
+  program
+    .command('healthcheck')
+    .description("ask a running daemon's /readyz (for Docker HEALTHCHECK); exit 0 when ready, else 1")
+    .addOption(configOption())
+    .option('--url <url>', 'readiness URL (default: http://<server.listen>/readyz from the config)')
+    .option('--timeout <ms>', 'give up after this many milliseconds', '5000')
+    .action(async (opts: { config?: string; url?: string; timeout: string }) => {
+      const { healthcheckCommand } = await import('./commands/healthcheck.js');
+      process.exitCode = await healthcheckCommand(opts);
+    });
+
   return program;
 }
 

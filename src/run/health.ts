@@ -1,0 +1,44 @@
+/** What /readyz knows about one record. */
+export interface RecordHealth {
+  readonly name: string;
+  readonly provider: string;
+  readonly target: string;
+  readonly lastSuccessAt: number | undefined;
+  /** Why the latest round failed (cleared by a success). */
+  readonly lastError: { readonly stage: string; readonly message: string } | undefined;
+}
+
+export interface StaleRecord {
+  readonly record: string;
+  readonly provider: string;
+  readonly target: string;
+  readonly lastSuccess: string | null;
+  readonly reason: string;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly records: number;
+  readonly staleAfterSeconds: number;
+  readonly stale: readonly StaleRecord[];
+}
+
+/**
+ * Ready while every record had a successful round within `staleAfterMs`. A record that never
+ * succeeded is not ready: until then nobody knows the published records are right.
+ */
+export function readiness(records: readonly RecordHealth[], now: number, staleAfterMs: number): Readiness {
+  const stale: StaleRecord[] = [];
+  for (const r of records) {
+    if (r.lastSuccessAt !== undefined && now - r.lastSuccessAt <= staleAfterMs) continue;
+    const since = r.lastSuccessAt === undefined ? 'no successful round yet' : `no successful round for ${Math.round((now - r.lastSuccessAt) / 1000)}s`;
+    stale.push({
+      record: r.name,
+      provider: r.provider,
+      target: r.target,
+      lastSuccess: r.lastSuccessAt === undefined ? null : new Date(r.lastSuccessAt).toISOString(),
+      reason: r.lastError ? `${since}; last error at ${r.lastError.stage}: ${r.lastError.message}` : since,
+    });
+  }
+  return { ready: stale.length === 0, records: records.length, staleAfterSeconds: staleAfterMs / 1000, stale };
+}

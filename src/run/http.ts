@@ -1,0 +1,85 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { ListenAddress } from '../config/types.js';
+import type { Readiness } from './health.js';
+import type { RunMetrics } from './metrics.js';
+
+/** What the endpoints report; the daemon supplies it. */
+export interface HealthSource {
+  /** /healthz: the loop is alive (not stopping, no round wedged). */
+  liveness(): { readonly ok: boolean; readonly detail: string };
+  /** /readyz. */
+  readiness(): Readiness;
+  readonly metrics: RunMetrics;
+}
+
+export interface HttpServer {
+  /** `http://host:port`, as bound. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * /healthz, /readyz and /metrics on `server.listen`. GET and HEAD only; everything else is 404
+ * or 405. Bodies are JSON except /metrics (Prometheus text format).
+ */
+export async function startHttpServer(listen: ListenAddress, source: HealthSource, logger: Logger): Promise<HttpServer> {
+  const server = http.createServer((request, response) => {
+    void handle(request, response, source).catch((error: unknown) => {
+      logger.warn({ error: error instanceof Error ? error.message : String(error), path: request.url }, 'http handler failed');
+      if (!response.headersSent) send(response, 500, 'application/json', json({ error: 'internal error' }));
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => logger.error({ error: error.message }, 'http server error'));
+  const bound = server.address() as AddressInfo;
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  return {
+    url: `http://${host}:${bound.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(request: http.IncomingMessage, response: http.ServerResponse, source: HealthSource): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const known = path === '/healthz' || path === '/readyz' || path === '/metrics';
+  if (!known) return send(response, 404, 'application/json', json({ error: 'not found', endpoints: ['/healthz', '/readyz', '/metrics'] }));
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.setHeader('Allow', 'GET, HEAD');
+    return send(response, 405, 'application/json', json({ error: 'method not allowed' }));
+  }
+  if (path === '/healthz') {
+    const { ok, detail } = source.liveness();
+    return send(response, ok ? 200 : 503, 'application/json', json({ status: ok ? 'ok' : 'unhealthy', detail }));
+  }
+  const readiness = source.readiness();
+  source.metrics.ready.set(readiness.ready ? 1 : 0);
+  if (path === '/readyz') return send(response, readiness.ready ? 200 : 503, 'application/json', json(readiness));
+  const body = await source.metrics.registry.metrics();
+  return send(response, 200, source.metrics.registry.contentType, body);
+}
+
+function send(response: http.ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+  response.end(response.req.method === 'HEAD' ? undefined : body);
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
+}

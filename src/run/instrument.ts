@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { ProviderSettings } from '../../providers/index.js';
+import { ProviderError, type Provider } from '../../providers/types.js';
+import type { Family } from '../model.js';
+import type { FamilyResolution, Resolver } from '../resolve/types.js';
+import { ProviderPool } from '../sync/provider-pool.js';
+import type { RunMetrics } from './metrics.js';
+
+/** The resolver, timing every lookup into apexsync_resolution_duration_seconds. */
+export function meteredResolver(resolver: Resolver, metrics: RunMetrics): Resolver {
+  return {
+    async resolve(target: string, family: Family): Promise<FamilyResolution> {
+      const stop = metrics.resolutionSeconds.startTimer({ family });
+      try {
+        const result = await resolver.resolve(target, family);
+        stop({ result: result.kind });
+        return result;
+      } catch (error) {
+        stop({ result: 'error' });
+        throw error;
+      }
+    },
+  };
+}
+
+/** A ProviderPool whose providers time every call into apexsync_provider_call_duration_seconds. */
+export class MeteredProviderPool extends ProviderPool {
+  readonly #metered = new Map<string, Promise<Provider>>();
+
+  constructor(
+    settings: Readonly<Record<string, ProviderSettings>>,
+    logger: Logger,
+    private readonly metrics: RunMetrics,
+  ) {
+    super(settings, logger);
+  }
+
+  override get(id: string): Promise<Provider> {
+    let provider = this.#metered.get(id);
+    if (!provider) {
+      provider = super.get(id).then((inner) => meteredProvider(inner, id, this.metrics));
+      this.#metered.set(id, provider);
+    }
+    return provider;
+  }
+
+  override async closeAll(): Promise<void> {
+    this.#metered.clear();
+    await super.closeAll();
+  }
+}
+
+function meteredProvider(inner: Provider, id: string, metrics: RunMetrics): Provider {
+  const timed = async <T>(operation: string, call: () => Promise<T>): Promise<T> => {
+    const stop = metrics.providerCallSeconds.startTimer({ provider: id, operation });
+    try {
+      const result = await call();
+      stop({ result: 'ok' });
+      return result;
+    } catch (error) {
+      stop({ result: error instanceof ProviderError ? error.kind : 'error' });
+      throw error;
+    }
+  };
+  const metered: Provider = {
+    capabilities: inner.capabilities,
+    findZone: (name) => timed('findZone', () => inner.findZone(name)),
+    read: (zone, names) => timed('read', () => inner.read(zone, names)),
+    apply: (zone, changes) => timed('apply', () => inner.apply(zone, changes)),
+  };
+  const hintFor = inner.hintFor?.bind(inner);
+  const close = inner.close?.bind(inner);
+  return { ...metered, ...(hintFor ? { hintFor } : {}), ...(close ? { close } : {}) };
+}
