@@ -24,8 +24,5 @@ export function aliasHint(target: string): string | undefined {
   const name = normalizeName(target);
   const form = ALIAS_FORMS.find(({ pattern }) => pattern.test(name));
   if (form === undefined) return undefined;
-  return (
-    `${name} is ${form.what}; if it is in a form Route 53 accepts as an alias target, ` +
-    `a native Route 53 alias record would follow its addresses without polling and never go stale`
-  );
+  return `${name} is ${form.what}: a Route 53 alias record pointing at it would follow its addresses natively and never go stale`;
 }
