@@ -19,7 +19,7 @@ export interface Provider {
   /** Current A/AAAA records (and any conflict) at each of `names` in `zone`: one entry per name. */
   read(zone: string, names: readonly string[]): Promise<Map<string, RecordSets>>;
   /** Write `changes` (all in `zone`), atomically and compare-and-swap where the provider allows. */
-  apply(zone: string, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>>;
+  apply(zone: string, changes: readonly Change[], context?: ApplyContext): Promise<Map<string, ApplyOutcome>>;
   /**
    * A one-line piece of advice about a target for this provider, or undefined (e.g. Route 53:
    * "this target is an ELB; a native alias record would never go stale"). Optional.
@@ -27,6 +27,12 @@ export interface Provider {
   hintFor?(target: string): string | undefined;
   /** Release sockets and clients. Optional. */
   close?(): Promise<void>;
+}
+
+/** What the core knows about the names being written, for providers that label their records. */
+export interface ApplyContext {
+  /** The target each changed name follows. */
+  readonly targets: ReadonlyMap<string, string>;
 }
 
 export interface ProviderCapabilities {

@@ -1,6 +1,6 @@
 import type Cloudflare from 'cloudflare';
 import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
-import { ProviderError, type Provider, type ProviderCapabilities, type ProviderContext } from '../types.js';
+import { ProviderError, type ApplyContext, type Provider, type ProviderCapabilities, type ProviderContext } from '../types.js';
 import { createCloudflareClient } from './client.js';
 import { readError, withoutSecret } from './errors.js';
 import { planOperations } from './operations.js';
@@ -53,7 +53,7 @@ class CloudflareProvider implements Provider {
     return new Map([...existing].map(([name, records]) => [name, toRecordSets(records)]));
   }
 
-  async apply(zone: string, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
+  async apply(zone: string, changes: readonly Change[], context?: ApplyContext): Promise<Map<string, ApplyOutcome>> {
     const names = [...new Set(changes.map((c) => c.name))];
     let zoneId: string;
     try {
@@ -69,7 +69,7 @@ class CloudflareProvider implements Provider {
     }
 
     const cached = this.#existing.get(zone)!;
-    const operations = planOperations(changes, (name) => cached.get(name));
+    const operations = planOperations(changes, (name) => cached.get(name), (name) => context?.targets.get(name));
     // Nothing cached survives a write: the next round reads again.
     for (const name of names) cached.delete(name);
 

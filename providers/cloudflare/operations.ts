@@ -26,8 +26,8 @@ const SEND_ORDER: Record<Operation['kind'], number> = { patch: 0, post: 1, delet
 const COMMENT_MAX = 100;
 
 /** The comment on records apexsync creates, so a person in the dashboard knows why they change. */
-export function managedComment(name: string): string {
-  return `managed by apexsync: ${name}`.slice(0, COMMENT_MAX);
+export function managedComment(name: string, target?: string): string {
+  return `managed by apexsync: ${name}${target ? ` ← ${target}` : ''}`.slice(0, COMMENT_MAX);
 }
 
 /**
@@ -40,19 +40,23 @@ export function managedComment(name: string): string {
  * records left over are deleted. A name going from two addresses to one different address is
  * therefore one PATCH and one DELETE, never a DELETE and a POST.
  */
-export function planOperations(changes: readonly Change[], existingAt: (name: string) => ExistingAtName | undefined): Map<string, Operation[]> {
+export function planOperations(
+  changes: readonly Change[],
+  existingAt: (name: string) => ExistingAtName | undefined,
+  targetOf: (name: string) => string | undefined = () => undefined,
+): Map<string, Operation[]> {
   const byName = new Map<string, Operation[]>();
   for (const change of changes) {
     const existing = existingAt(change.name) ?? NOTHING_AT_NAME;
     const ops = byName.get(change.name) ?? [];
-    ops.push(...familyOperations(change, existing));
+    ops.push(...familyOperations(change, existing, targetOf(change.name)));
     byName.set(change.name, ops);
   }
   for (const ops of byName.values()) ops.sort((a, b) => SEND_ORDER[a.kind] - SEND_ORDER[b.kind]);
   return byName;
 }
 
-function familyOperations(change: Change, existing: ExistingAtName): Operation[] {
+function familyOperations(change: Change, existing: ExistingAtName, target: string | undefined): Operation[] {
   const { name, family } = change;
   const current = existing[family];
   const desired = change.after?.values ?? [];
@@ -75,7 +79,7 @@ function familyOperations(change: Change, existing: ExistingAtName): Operation[]
   const model = current[0] ?? existing[family === 'A' ? 'AAAA' : 'A'][0];
   for (const content of missing.slice(recycled)) {
     const proxied = model?.proxied ?? false;
-    ops.push({ kind: 'post', name, family, content, ttl: ttlFor(proxied, ttl), proxied, tags: model?.tags ?? [], comment: managedComment(name) });
+    ops.push({ kind: 'post', name, family, content, ttl: ttlFor(proxied, ttl), proxied, tags: model?.tags ?? [], comment: managedComment(name, target) });
   }
   for (const record of spare.slice(recycled)) ops.push({ kind: 'delete', name, family, id: record.id });
   return ops;

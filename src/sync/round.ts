@@ -178,7 +178,8 @@ async function applyPlans(input: RoundInput, reads: readonly ReadState[], plans:
       let byName: Map<string, ApplyOutcome>;
       try {
         const provider = await input.providers.get(providerId);
-        byName = await provider.apply(zone, changes);
+        const targets = new Map(indexes.map((i) => [input.records[i]!.name, input.records[i]!.target]));
+        byName = await provider.apply(zone, changes, { targets });
       } catch (error) {
         const outcome: ApplyOutcome = { status: 'unconfirmed', message: errorMessage(error) };
         byName = new Map(indexes.map((i) => [input.records[i]!.name, outcome]));

@@ -84,8 +84,8 @@ describe('apexsync sync with Cloudflare', () => {
     expect(fake.contents('example.com', 'example.com', 'A')).toEqual(EDGE_A);
     expect(fake.contents('example.com', 'example.com', 'AAAA')).toEqual(EDGE_AAAA);
     expect(fake.records('example.com', { name: 'example.com', type: 'A' }).map((r) => [r.ttl, r.comment])).toEqual([
-      [120, 'managed by apexsync: example.com'],
-      [120, 'managed by apexsync: example.com'],
+      [120, 'managed by apexsync: example.com ← lb.target.test'],
+      [120, 'managed by apexsync: example.com ← lb.target.test'],
     ]);
     // zone lookup + one listing, then one batch
     expect(fake.counts).toEqual({ GET: 2, POST: 1, PATCH: 0, PUT: 0, DELETE: 0 });
@@ -134,7 +134,7 @@ describe('apexsync sync with Cloudflare', () => {
     const after = fake.records('example.com', { name: 'example.com', type: 'A' });
     expect(after.map((r) => ({ id: r.id === mine.id, content: r.content, proxied: r.proxied, comment: r.comment, tags: r.tags }))).toEqual([
       { id: true, content: '93.184.216.34', proxied: true, comment: 'origin, proxied', tags: ['team:web'] },
-      { id: false, content: '93.184.216.35', proxied: true, comment: 'managed by apexsync: example.com', tags: ['team:web'] },
+      { id: false, content: '93.184.216.35', proxied: true, comment: 'managed by apexsync: example.com ← lb.target.test', tags: ['team:web'] },
     ]);
     // proxied records keep the automatic TTL, and the next sync has nothing to do
     expect(after.map((r) => r.ttl)).toEqual([1, 1]);

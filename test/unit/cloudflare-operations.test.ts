@@ -172,3 +172,10 @@ describe('reading records', () => {
     expect(invalid.map((r) => r.content)).toEqual(['not-an-address']);
   });
 });
+
+describe('managedComment', () => {
+  it('names apexsync, the name and, when the core passes it, the target', () => {
+    expect(managedComment('example.com', 'lb.target.test')).toBe('managed by apexsync: example.com ← lb.target.test');
+    expect(managedComment('example.com')).toBe('managed by apexsync: example.com');
+  });
+});
