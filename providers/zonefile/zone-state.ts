@@ -4,7 +4,8 @@ import type { ParsedZone, SourceRef, ZoneRecord } from './parse.js';
 
 /**
  * What the zone file holds at one owner name, in the provider contract's terms: the A and AAAA
- * sets (TTL = the lowest of the set's records, as the rewrite makes them all equal) and anything
+ * sets (TTL = the first record's, which is what BIND serves when a set's TTLs differ; a rewrite
+ * makes them all equal) and anything
  * that makes the name not apexsync's to edit.
  */
 export function recordSetsAt(zone: ParsedZone, name: string): RecordSets {
@@ -14,7 +15,7 @@ export function recordSetsAt(zone: ParsedZone, name: string): RecordSets {
     const records = atName.filter((r) => r.type === family && r.address !== undefined);
     if (records.length > 0) {
       sets[family] = {
-        ttl: Math.min(...records.map((r) => r.ttl)),
+        ttl: records[0]!.ttl,
         values: normalizeAddressSet(family, records.map((r) => r.address as string)),
       };
     }

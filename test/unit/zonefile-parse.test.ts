@@ -172,8 +172,10 @@ describe('record sets at a name', () => {
     ].join('\n'),
   );
 
-  it('reports A/AAAA values normalised and de-duplicated, with the lowest TTL of the set', () => {
+  it('reports A/AAAA values normalised and de-duplicated, with the TTL BIND serves (the first record\'s)', () => {
     expect(recordSetsAt(zone, 'example.com')).toEqual({ A: { ttl: 300, values: ['192.0.2.1', '192.0.2.2'] }, AAAA: { ttl: 3600, values: ['2001:db8::1'] } });
+    const reversed = parse(['$ORIGIN example.com.', '$TTL 3600', SOA, '@ 600 IN A 192.0.2.1', '@ 300 IN A 192.0.2.2', ''].join('\n'));
+    expect(recordSetsAt(reversed, 'example.com')).toEqual({ A: { ttl: 600, values: ['192.0.2.1', '192.0.2.2'] } });
   });
 
   it('reports a CNAME, a delegation and a DNAME as conflicts', () => {
