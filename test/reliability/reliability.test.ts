@@ -1,0 +1,18 @@
+import { afterAll } from 'vitest';
+import { ledger } from '../support/faults/ledger.js';
+import { hostileDnsSuite } from './hostile-dns.js';
+
+/**
+ * The reliability suite (issue 7), as ONE vitest file that runs its parts in order in one
+ * process: the counters and the captured output live in one in-memory ledger, the secret sweep
+ * runs after everything else has produced its output, and the summary line is printed last.
+ * (Several files would run in parallel forks with no "last file"; vitest.config.ts is shared,
+ * so no globalTeardown.) Each part is a module of its own under test/reliability/.
+ */
+
+hostileDnsSuite();
+
+afterAll(() => {
+  const file = ledger.persist();
+  console.log(`${ledger.summaryLine()}\n(figures and every captured output: ${file})`);
+});
