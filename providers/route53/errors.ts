@@ -42,8 +42,8 @@ export function describeRoute53Error(error: unknown, operation: Route53Operation
   if (name === 'CredentialsProviderError') {
     return notSent('auth', `no AWS credentials found (environment, shared config profile, SSO, web identity, container or instance role): ${text}`);
   }
-  if (name === 'AccessDenied' || name === 'AccessDeniedException' || status === 403 && !BAD_CREDENTIALS.has(name)) {
-    return notSent('auth', `the AWS credentials are not allowed ${action} (add it to the IAM policy; see docs/providers/route53.md): ${text}`);
+  if (name === 'AccessDenied' || name === 'AccessDeniedException' || (status === 403 && !BAD_CREDENTIALS.has(name))) {
+    return notSent('auth', `the AWS credentials may not call ${action} (add it to the IAM policy; see docs/providers/route53.md): ${text}`);
   }
   if (BAD_CREDENTIALS.has(name)) return notSent('auth', `AWS rejected the credentials (${name}): ${text}`);
   if (THROTTLING.has(name) || status === 429) {

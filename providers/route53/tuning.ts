@@ -26,7 +26,8 @@ export const DEFAULT_TUNING: Route53Tuning = {
   throttlingBaseDelayMs: 1000,
   transientBaseDelayMs: 100,
   maxRetryDelayMs: 20_000,
-  requestTimeoutMs: 20_000,
+  // Route 53 answers in well under a second; a stalled connection should not hold a round for long.
+  requestTimeoutMs: 10_000,
   connectionTimeoutMs: 5_000,
   // Changes usually reach every Route 53 server within 60 s.
   syncPollDelayMs: 5_000,
