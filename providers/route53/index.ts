@@ -1,5 +1,6 @@
 import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
 import { ProviderError, type Provider, type ProviderContext } from '../types.js';
+import { aliasHint } from './alias-hint.js';
 import { sendBatch } from './apply.js';
 import { splitIntoBatches, toNameChanges, type ReadRecordSet } from './batches.js';
 import { createRoute53Clients } from './client.js';
@@ -8,8 +9,6 @@ import type { NameState } from './record-sets.js';
 import type { Route53Settings } from './settings.js';
 import { DEFAULT_TUNING, type Route53Tuning } from './tuning.js';
 import { ZoneDirectory } from './zones.js';
-
-import { aliasHint } from './alias-hint.js';
 
 export { aliasHint };
 export type { Route53Tuning } from './tuning.js';
