@@ -1,5 +1,6 @@
 import { afterAll } from 'vitest';
 import { ledger } from '../support/faults/ledger.js';
+import { badConfigSuite } from './bad-config.js';
 import { hostileDnsSuite } from './hostile-dns.js';
 
 /**
@@ -11,6 +12,7 @@ import { hostileDnsSuite } from './hostile-dns.js';
  */
 
 hostileDnsSuite();
+badConfigSuite();
 
 afterAll(() => {
   const file = ledger.persist();
