@@ -1,0 +1,195 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { formatDuration, parseDuration } from '../../src/config/duration.js';
+import { Secret } from '../../src/secret.js';
+import { classifyFailure } from '../../src/run/classify.js';
+import { failUrlOf, sendHeartbeat, type Fetch } from '../../src/run/heartbeat.js';
+import { Lane } from '../../src/run/lane.js';
+import { RunMetrics } from '../../src/run/metrics.js';
+import { delayAfterFailure, delayAfterSuccess, observedTtl } from '../../src/run/timing.js';
+import type { RecordReport } from '../../src/sync/report.js';
+import { addresses, failure, silentLogger } from './run-fakes.js';
+
+describe('timing', () => {
+  const interval = { minMs: 30_000, maxMs: 900_000 };
+  it('after success: the observed TTL, clamped, plus up to 10% jitter', () => {
+    expect(delayAfterSuccess(120, interval, () => 0)).toBe(120_000);
+    expect(delayAfterSuccess(120, interval, () => 0.999)).toBe(131_988);
+    expect(delayAfterSuccess(5, interval, () => 0)).toBe(30_000);
+    expect(delayAfterSuccess(86_400, interval, () => 0)).toBe(900_000);
+    expect(delayAfterSuccess(undefined, interval, () => 0)).toBe(30_000);
+  });
+  it('after failure: equal jitter under a ceiling doubling from interval.min up to interval.max', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map((n) => delayAfterFailure(n, interval, () => 0.999999))).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000]);
+    expect(delayAfterFailure(1, interval, () => 0)).toBe(15_000);
+  });
+  it('observed TTL: the smallest over families with addresses', () => {
+    expect(observedTtl({ A: addresses('A', ['52.4.7.1'], 300), AAAA: addresses('AAAA', ['2600::1'], 60) })).toBe(60);
+    expect(observedTtl({ A: addresses('A', ['52.4.7.1'], 300), AAAA: failure('AAAA') })).toBe(300);
+    expect(observedTtl({ A: failure('A') })).toBeUndefined();
+  });
+});
+
+describe('lane (one round at a time per provider, requests merged)', () => {
+  it('merges keys requested while a round runs into the next round', async () => {
+    const rounds: string[][] = [];
+    let release!: () => void;
+    let gate = new Promise<void>((resolve) => (release = resolve));
+    const lane = new Lane<string>(async (keys) => {
+      rounds.push([...keys]);
+      await gate;
+    }, () => 0);
+    const first = lane.request(['a']);
+    const second = lane.request(['b']);
+    const third = lane.request(['c', 'b']);
+    expect(lane.runningSince).toBe(0);
+    const firstRelease = release;
+    gate = Promise.resolve();
+    firstRelease();
+    await Promise.all([first, second, third]);
+    expect(rounds).toEqual([['a'], ['b', 'c']]);
+    expect(lane.runningSince).toBeUndefined();
+  });
+  it('keeps serving after a round throws, and close() drops what has not started', async () => {
+    const rounds: string[][] = [];
+    const lane = new Lane<string>(async (keys) => {
+      rounds.push([...keys]);
+      if (keys.includes('boom')) throw new Error('bug');
+    }, () => 0);
+    await lane.request(['boom']);
+    await lane.request(['ok']);
+    expect(rounds).toEqual([['boom'], ['ok']]);
+    await lane.close();
+    await lane.request(['late']);
+    expect(rounds).toHaveLength(2);
+  });
+});
+
+describe('heartbeat', () => {
+  it('appends /fail to the path for a failed reconcile, keeping the query', () => {
+    expect(failUrlOf('https://hc-ping.com/0b5c-uuid')).toBe('https://hc-ping.com/0b5c-uuid/fail');
+    expect(failUrlOf('https://hc-ping.com/0b5c-uuid/')).toBe('https://hc-ping.com/0b5c-uuid/fail');
+    expect(failUrlOf('https://kuma.example/api/push/tok?status=up')).toBe('https://kuma.example/api/push/tok/fail?status=up');
+  });
+
+  it('pings the URL on success, the fail URL on failure, counts both, and never throws', async () => {
+    const calls: string[] = [];
+    const metrics = new RunMetrics();
+    const ok: Fetch = (url) => {
+      calls.push(url);
+      return Promise.resolve({ ok: true, status: 200 });
+    };
+    const settings = { url: new Secret('https://hc-ping.com/secret-uuid'), failUrl: undefined };
+    await sendHeartbeat(settings, true, { logger: silentLogger, metrics, fetch: ok });
+    await sendHeartbeat(settings, false, { logger: silentLogger, metrics, fetch: ok });
+    await sendHeartbeat({ ...settings, failUrl: new Secret('https://kuma.example/push?status=down') }, false, { logger: silentLogger, metrics, fetch: ok });
+    expect(calls).toEqual(['https://hc-ping.com/secret-uuid', 'https://hc-ping.com/secret-uuid/fail', 'https://kuma.example/push?status=down']);
+    const broken: Fetch = () => Promise.reject(new Error('fetch failed to https://hc-ping.com/secret-uuid'));
+    await expect(sendHeartbeat(settings, true, { logger: silentLogger, metrics, fetch: broken })).resolves.toBeUndefined();
+    const refused: Fetch = () => Promise.resolve({ ok: false, status: 500 });
+    await sendHeartbeat(settings, true, { logger: silentLogger, metrics, fetch: refused });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('apexsync_heartbeats_total{signal="success",result="sent"} 1');
+    expect(text).toContain('apexsync_heartbeats_total{signal="fail",result="sent"} 2');
+    expect(text).toContain('apexsync_heartbeats_total{signal="success",result="error"} 2');
+  });
+
+  it('logs the heartbeat by origin only: the path is the credential', async () => {
+    const lines: string[] = [];
+    const { pino } = await import('pino');
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const broken: Fetch = () => Promise.reject(new Error('request to https://hc-ping.com/secret-uuid failed'));
+    await sendHeartbeat({ url: new Secret('https://hc-ping.com/secret-uuid'), failUrl: undefined }, true, { logger, metrics: new RunMetrics(), fetch: broken });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('https://hc-ping.com');
+    expect(lines[0]).not.toContain('secret-uuid');
+  });
+});
+
+describe('error classification for apexsync_errors_total', () => {
+  const base = { name: 'example.com', provider: 'p', zone: 'example.com', target: 't', changes: [], decisions: [], outcome: null, hints: [] };
+  const failed = (stage: RecordReport['error'] extends infer E ? (E extends { stage: infer S } ? S : never) : never, message: string, over: Partial<RecordReport> = {}): RecordReport =>
+    ({ ...base, status: 'failed', error: { stage, message }, ...over }) as RecordReport;
+  it('sorts failures by stage and kind', () => {
+    expect(classifyFailure({ ...base, status: 'in-sync', error: null })).toBeUndefined();
+    expect(classifyFailure(failed('resolve', 'A: no answer from 127.0.0.1:53 within 300 ms (1 try)'))).toEqual({ stage: 'resolve', kind: 'timeout' });
+    expect(classifyFailure(failed('resolve', 'A: SERVFAIL from 127.0.0.1:53'))).toEqual({ stage: 'resolve', kind: 'servfail' });
+    expect(classifyFailure(failed('plan', 'conflict: a CNAME; apexsync will not overwrite it'))).toEqual({ stage: 'plan', kind: 'conflict' });
+    expect(classifyFailure(failed('read', 'Cloudflare: 429 Too Many Requests'))).toEqual({ stage: 'read', kind: 'rate-limit' });
+    expect(classifyFailure(failed('apply', 'x', { outcome: { status: 'not-applied', kind: 'conflict', message: 'x' } }))).toEqual({ stage: 'apply', kind: 'conflict' });
+    expect(classifyFailure(failed('apply', 'x', { outcome: { status: 'unconfirmed', message: 'timeout' } }))).toEqual({ stage: 'apply', kind: 'unconfirmed' });
+  });
+});
+
+describe('run settings in the config', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'apexsync-run-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const base = `resolver: { servers: ["127.0.0.1:5300"] }
+providers:
+  files: { type: zonefile, file: example.com.zone }
+records:
+  - { name: example.com, target: lb.example.net }
+`;
+  let n = 0;
+  const load = (extra: string, env: Record<string, string> = {}) => {
+    const file = path.join(dir, `c${n++}.yaml`);
+    writeFileSync(file, base + extra);
+    return loadConfig({ file, cwd: dir, env });
+  };
+  const problems = (extra: string): string[] => {
+    try {
+      load(extra);
+    } catch (error) {
+      if (error instanceof ConfigError) return [...error.problems];
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('defaults: interval 30s–15m, staleAfter 3 × interval.max, hold-down automatic, 3 samples, no heartbeat', () => {
+    const config = load('');
+    expect(config.interval).toEqual({ minMs: 30_000, maxMs: 900_000 });
+    expect(config.staleAfterMs).toBe(2_700_000);
+    expect(config.damping).toEqual({ holdDownMs: undefined, samples: 3 });
+    expect(config.heartbeat).toBeUndefined();
+    expect(config.server.listen).toEqual({ host: '127.0.0.1', port: 9797 });
+  });
+
+  it('durations as seconds or unit strings; heartbeat URL kept secret', () => {
+    const config = load(`interval: { min: 1, max: 2m }
+staleAfter: 1h30m
+damping: { holdDown: 90s, samples: 5 }
+heartbeat: { url: "https://hc-ping.com/abc-uuid" }
+`);
+    expect(config.interval).toEqual({ minMs: 1000, maxMs: 120_000 });
+    expect(config.staleAfterMs).toBe(5_400_000);
+    expect(config.damping).toEqual({ holdDownMs: 90_000, samples: 5 });
+    expect(config.heartbeat?.url.reveal()).toBe('https://hc-ping.com/abc-uuid');
+    expect(JSON.stringify(config.heartbeat)).not.toContain('abc-uuid');
+  });
+
+  it('server.listen: the file, else $APEXSYNC_LISTEN, else 127.0.0.1:9797', () => {
+    expect(load('', { APEXSYNC_LISTEN: '0.0.0.0:9797' }).server.listen).toEqual({ host: '0.0.0.0', port: 9797 });
+    expect(load('server: { listen: "127.0.0.1:9000" }\n', { APEXSYNC_LISTEN: '0.0.0.0:9797' }).server.listen).toEqual({ host: '127.0.0.1', port: 9000 });
+  });
+
+  it('one line per problem, with its path', () => {
+    expect(problems('interval: { min: 10m, max: 1m }\n')).toEqual(['interval: min is greater than max']);
+    expect(problems('interval: { min: 500ms }\n')).toEqual(['interval.min: must be at least 1s']);
+    expect(problems('staleAfter: soon\n')).toEqual(['staleAfter: expected a duration: seconds as a number, or a string like "500ms", "30s", "15m", "1h30m"']);
+    expect(problems('damping: { samples: 0 }\n')[0]).toMatch(/^damping\.samples: /);
+    expect(problems('heartbeat: { url: "ftp://x/abc-secret" }\n')).toEqual(['heartbeat.url: expected an http:// or https:// URL']);
+  });
+
+  it('duration text round trip', () => {
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('1.5s')).toBe(1500);
+    expect(parseDuration('15 m')).toBeUndefined();
+    expect(formatDuration(5_400_000)).toBe('1h30m');
+    expect(formatDuration(250)).toBe('250ms');
+  });
+});
