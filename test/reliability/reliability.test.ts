@@ -1,6 +1,7 @@
 import { afterAll } from 'vitest';
 import { ledger } from '../support/faults/ledger.js';
 import { badConfigSuite } from './bad-config.js';
+import { crashSafetySuite } from './crash-safety.js';
 import { hostileDnsSuite } from './hostile-dns.js';
 
 /**
@@ -13,6 +14,7 @@ import { hostileDnsSuite } from './hostile-dns.js';
 
 hostileDnsSuite();
 badConfigSuite();
+crashSafetySuite();
 
 afterAll(() => {
   const file = ledger.persist();
