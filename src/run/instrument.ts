@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ProviderSettings } from '../../providers/index.js';
 import { ProviderError, type Provider } from '../../providers/types.js';
-import type { Family } from '../model.js';
+import type { ApplyOutcome, Family } from '../model.js';
 import type { FamilyResolution, Resolver } from '../resolve/types.js';
 import { ProviderPool } from '../sync/provider-pool.js';
 import type { RunMetrics } from './metrics.js';
@@ -50,12 +50,21 @@ export class MeteredProviderPool extends ProviderPool {
   }
 }
 
+/** An apply that returned refusals is labelled with the first one's kind ("unconfirmed" for unknown outcomes). */
+function applyResult(outcomes: Map<string, ApplyOutcome>): string {
+  for (const outcome of outcomes.values()) {
+    if (outcome.status === 'not-applied') return outcome.kind;
+    if (outcome.status === 'unconfirmed') return 'unconfirmed';
+  }
+  return 'ok';
+}
+
 function meteredProvider(inner: Provider, id: string, metrics: RunMetrics): Provider {
-  const timed = async <T>(operation: string, call: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(operation: string, call: () => Promise<T>, label: (result: T) => string = () => 'ok'): Promise<T> => {
     const stop = metrics.providerCallSeconds.startTimer({ provider: id, operation });
     try {
       const result = await call();
-      stop({ result: 'ok' });
+      stop({ result: label(result) });
       return result;
     } catch (error) {
       stop({ result: error instanceof ProviderError ? error.kind : 'error' });
@@ -66,7 +75,7 @@ function meteredProvider(inner: Provider, id: string, metrics: RunMetrics): Prov
     capabilities: inner.capabilities,
     findZone: (name) => timed('findZone', () => inner.findZone(name)),
     read: (zone, names) => timed('read', () => inner.read(zone, names)),
-    apply: (zone, changes) => timed('apply', () => inner.apply(zone, changes)),
+    apply: (zone, changes, context) => timed('apply', () => inner.apply(zone, changes, context), applyResult),
   };
   const hintFor = inner.hintFor?.bind(inner);
   const close = inner.close?.bind(inner);
