@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# apexsync as a sidecar: `apexsync run` keeping apex A/AAAA records in step with their targets.
+#   docker build -t apexsync .
+#   docker run --read-only --cap-drop ALL --security-opt no-new-privileges \
+#     --env-file .env -v "$PWD/apexsync.yaml:/config/apexsync.yaml:ro" -p 127.0.0.1:9797:9797 apexsync
+# See docs/running.md.
+
+ARG NODE_VERSION=22
+
+# ── build: compile TypeScript with the dev dependencies ─────────────────────────────────────────
+FROM node:${NODE_VERSION}-alpine AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: the `prepare` script would compile before the sources are copied.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json ./
+COPY src ./src
+COPY providers ./providers
+RUN npx tsc -p tsconfig.json
+
+# ── runtime: production dependencies and the compiled output only ───────────────────────────────
+FROM node:${NODE_VERSION}-alpine AS runtime
+ENV NODE_ENV=production \
+    APEXSYNC_CONFIG=/config/apexsync.yaml \
+    APEXSYNC_LISTEN=0.0.0.0:9797
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY --from=build /src/dist ./dist
+# Nothing under / is written at run time (logs go to stderr, state stays in memory), so the
+# container runs with a read-only root filesystem. A zone-file provider needs its zone folder
+# mounted read-write.
+USER node
+EXPOSE 9797
+# Ready = every record had a successful round within staleAfter (GET /readyz), asked by the CLI
+# itself: the image has no curl.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["node", "/app/dist/src/cli/main.js", "healthcheck"]
+# node as PID 1 is fine: apexsync handles SIGTERM/SIGINT (graceful stop) and SIGHUP (reload) itself.
+ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+CMD ["run"]
