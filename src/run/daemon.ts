@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { formatDuration } from '../config/duration.js';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/types.js';
 import { formatServerAddress } from '../resolve/transport.js';
@@ -66,8 +67,8 @@ export class Daemon {
         records: config.records.length,
         schedule: config.schedule,
         http: daemon.#http.url,
-        intervalMs: config.interval,
-        staleAfterMs: config.staleAfterMs,
+        interval: `${formatDuration(config.interval.minMs)}–${formatDuration(config.interval.maxMs)}`,
+        staleAfter: formatDuration(config.staleAfterMs),
       },
       'apexsync run started',
     );
