@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,7 @@ let zoneFile: string;
 let configFile: string;
 let port: number;
 const daemons = new Set<Daemon>();
+const servers = new Set<http.Server>();
 
 beforeAll(async () => {
   dns = await startTestDnsServer();
@@ -55,10 +57,12 @@ beforeEach(async () => {
 afterEach(async () => {
   // A test that failed half-way still stops its daemon.
   await Promise.all([...daemons].map((d) => d.kill()));
+  await Promise.all([...servers].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  servers.clear();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function writeConfig(records = '  - { name: example.com, target: lb.target.test, families: [A] }'): void {
+function writeConfig(records = '  - { name: example.com, target: lb.target.test, families: [A] }', extra = ''): void {
   writeFileSync(
     configFile,
     `resolver: { servers: ["${dns.address}"], timeoutMs: 300, attempts: 1 }
@@ -72,7 +76,7 @@ staleAfter: 4s
 damping: { holdDown: 1s, samples: 1 }
 server: { listen: "127.0.0.1:${port}" }
 logLevel: info
-`,
+${extra}`,
   );
 }
 
@@ -128,7 +132,16 @@ describe('apexsync run', () => {
     expect(await daemon.stop('SIGINT')).toBe(0);
   });
 
-  it('/readyz turns 503 when a target fails for longer than staleAfter, and 200 again after it recovers', async () => {
+  it('/readyz turns 503 when a target fails for longer than staleAfter, and 200 again after it recovers; the heartbeat follows', async () => {
+    const pings: string[] = [];
+    const monitor = http.createServer((request, response) => {
+      pings.push(request.url ?? '');
+      response.end('OK');
+    });
+    await new Promise<void>((resolve) => monitor.listen(0, '127.0.0.1', resolve));
+    servers.add(monitor);
+    const monitorPort = (monitor.address() as net.AddressInfo).port;
+    writeConfig(undefined, `heartbeat: { url: "http://127.0.0.1:${monitorPort}/ping/check-uuid" }\n`);
     const daemon = await startDaemon();
     await waitFor(async () => (await get('/readyz')).status === 200, 'readiness');
     expect((await runCli(['healthcheck', '-c', configFile], { cwd: dir })).code).toBe(0);
@@ -148,10 +161,18 @@ describe('apexsync run', () => {
     expect(unhealthy.stdout).toMatch(/^not ready \(HTTP 503\): example\.com: no successful round/);
     expect((await get('/metrics')).body).toMatch(/apexsync_errors_total\{stage="resolve",kind="servfail"\} [1-9]/);
 
+    // The full reconcile (every 5 s) pinged success at start, and /fail while the target failed.
+    await waitFor(() => pings.includes('/ping/check-uuid/fail'), 'a /fail heartbeat', 5000 + 5000);
+    expect(pings[0]).toBe('/ping/check-uuid');
+    // The check's URL is its credential: never in a log line.
+    expect(JSON.stringify(daemon.logs)).not.toContain('check-uuid');
+
     dns.setBehaviour('lb.target.test', null);
     // Back-off is capped at interval.max (2 s).
     await waitFor(async () => (await get('/readyz')).status === 200, 'recovery', 2000 + 8000);
     expect((await runCli(['healthcheck', '--url', `http://127.0.0.1:${port}`])).code).toBe(0);
+    await waitFor(() => pings.at(-1) === '/ping/check-uuid', 'a success heartbeat after recovery', 5000 + 5000);
+    expect((await get('/metrics')).body).toMatch(/apexsync_heartbeats_total\{signal="fail",result="sent"\} [1-9]/);
     expect(await daemon.stop('SIGTERM')).toBe(0);
   });
 
