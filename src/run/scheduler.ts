@@ -275,8 +275,13 @@ export class Scheduler {
       if (!ok) failed++;
       if (report) this.options.metrics.observeRecord(report, now);
       else this.options.metrics.errors.inc({ stage: 'round', kind: 'bug' });
-      // A reload may have dropped this record while its round ran.
-      if (this.#states.get(state.key) !== state) return;
+      // A reload may have dropped this record while its round ran: its series go with it.
+      if (this.#states.get(state.key) !== state) {
+        if (![...this.#states.values()].some((s) => s.record.name === state.record.name && s.record.provider === state.record.provider)) {
+          this.options.metrics.forgetRecord(state.record.name, state.record.provider);
+        }
+        return;
+      }
       this.#settle(state, ok, report, thrown, now);
     });
     this.options.metrics.rounds.inc({ kind, result: failed === 0 ? 'ok' : 'failed' });
