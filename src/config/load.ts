@@ -74,7 +74,14 @@ function parseYaml(file: string, text: string): unknown {
       }),
     );
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    // Aliases are resolved here: a missing anchor or an alias bomb (maxAliasCount) throws.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : 'unreadable document';
+    throw new ConfigError([`${file}: ${message}`]);
+  }
   if (value === null || value === undefined) throw new ConfigError([`${file}: the config file is empty`]);
   return value;
 }

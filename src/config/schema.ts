@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 import { providerSettings } from '../../providers/index.js';
 import { isHostname } from '../names.js';
@@ -64,7 +65,11 @@ export const fileSchema = z.strictObject({
     })
     .default({}),
   records: z.array(recordSchema, { error: 'expected a list of records' }).min(1, { error: 'lists no record' }),
-  schedule: z.string().min(1).default('*/5 * * * *'),
+  schedule: z
+    .string()
+    .min(1)
+    .refine((expression) => cron.validate(expression), { error: 'not a cron expression (e.g. "*/5 * * * *": five fields, or six with seconds first)' })
+    .default('*/5 * * * *'),
   // `run` only. server.listen falls back to $APEXSYNC_LISTEN, then 127.0.0.1:9797 (load.ts).
   server: z.strictObject({ listen: z.string().min(1).optional() }).default({}),
   interval: z
