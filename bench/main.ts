@@ -1,0 +1,57 @@
+import os from 'node:os';
+import { startLab, type ApexPreload } from './lib/lab.js';
+import { Table } from './lib/table.js';
+import { runResolver } from './scenarios/resolver.js';
+import { runScale, scaleRecords, SCALE_SIZES } from './scenarios/scale.js';
+import { runScript, scriptRecords } from './scenarios/script.js';
+
+/**
+ * `npm run bench`: speed, cost and footprint of apexsync next to its alternatives (issue 8).
+ * Runs every scenario against one real BIND on loopback and the wire-level fakes, prints one
+ * table on stdout and exits 0. `npm run bench -- scale resolver` runs only the named scenarios.
+ */
+type ScenarioName = 'scale' | 'script' | 'resolver' | 'cost' | 'freshness' | 'startup';
+const ALL: readonly ScenarioName[] = ['startup', 'resolver', 'scale', 'script', 'cost', 'freshness'];
+
+async function main(argv: readonly string[]): Promise<void> {
+  const wanted = argv.length === 0 ? ALL : ALL.filter((name) => argv.includes(name));
+  const table = new Table();
+  const started = performance.now();
+  const lab = await startLab(preloadFor(wanted));
+  try {
+    for (const name of wanted) {
+      try {
+        await SCENARIOS[name](lab, table);
+      } catch (error) {
+        table.add({ scenario: name, case: 'scenario', measured: `failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 200), reference: '', target: '', verdict: 'ERROR' });
+      }
+    }
+  } finally {
+    await lab.close();
+  }
+  const cpus = os.cpus();
+  process.stdout.write(
+    `\napexsync benchmark — ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ` +
+      `load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${Math.round((performance.now() - started) / 1000)} s in all\n\n${table.render()}\n`,
+  );
+}
+
+const SCENARIOS: Record<ScenarioName, (lab: Parameters<typeof runScale>[0], table: Table) => Promise<void>> = {
+  scale: (lab, table) => runScale(lab, table),
+  script: (lab, table) => runScript(lab, table),
+  resolver: (lab, table) => runResolver(lab, table),
+  cost: async () => undefined,
+  freshness: async () => undefined,
+  startup: async () => undefined,
+};
+
+/** Every RFC 2136 name the chosen scenarios use, loaded into BIND's apex zone at start. */
+function preloadFor(wanted: readonly ScenarioName[]): ApexPreload {
+  const stale = [
+    ...(wanted.includes('scale') ? SCALE_SIZES.flatMap((size) => scaleRecords('rfc2136', size)) : []),
+    ...(wanted.includes('script') ? Object.values(scriptRecords()).flat() : []),
+  ];
+  return { stale, inSync: [] };
+}
+
+await main(process.argv.slice(2));
