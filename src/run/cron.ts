@@ -1,13 +1,7 @@
 import cron from 'node-cron';
 import type { Logger } from 'pino';
 
-/** Why `expression` is not a cron expression node-cron accepts, or undefined when it is. */
-export function scheduleProblem(expression: string): string | undefined {
-  if (cron.validate(expression)) return undefined;
-  return `schedule: not a cron expression ("${expression}"; e.g. "*/5 * * * *", five fields, or six with seconds first)`;
-}
-
-/** Calls `task` on every tick of `expression`; returns a function that stops it. */
+/** Calls `task` on every tick of `expression` (validated with the config); returns a function that stops it. */
 export function startCron(expression: string, task: () => void, logger: Logger): () => void {
   const scheduled = cron.schedule(expression, task, {
     name: 'apexsync-full-reconcile',

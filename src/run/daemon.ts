@@ -6,7 +6,7 @@ import { formatServerAddress } from '../resolve/transport.js';
 import { createResolver } from '../resolve/index.js';
 import { errorMessage } from '../sync/round.js';
 import { systemClock, type Clock, type Random } from './clock.js';
-import { scheduleProblem, startCron } from './cron.js';
+import { startCron } from './cron.js';
 import { readiness } from './health.js';
 import { sendHeartbeat, type Fetch } from './heartbeat.js';
 import { startHttpServer, type HealthSource, type HttpServer } from './http.js';
@@ -55,10 +55,8 @@ export class Daemon {
     });
   }
 
-  /** Validates what only `run` uses, binds the HTTP server, starts the first round and the cron tick. */
+  /** Binds the HTTP server, starts the first round and the cron tick. */
   static async start(config: Config, options: DaemonOptions): Promise<Daemon> {
-    const problem = scheduleProblem(config.schedule);
-    if (problem) throw new ConfigError([problem]);
     const daemon = new Daemon(config, options);
     daemon.#http = await startHttpServer(config.server.listen, daemon.#healthSource(), options.logger);
     options.logger.info(
@@ -91,8 +89,6 @@ export class Daemon {
     let config: Config;
     try {
       config = this.options.reloadConfig();
-      const problem = scheduleProblem(config.schedule);
-      if (problem) throw new ConfigError([problem]);
     } catch (error) {
       const problems = error instanceof ConfigError ? [...error.problems] : [errorMessage(error)];
       this.metrics.configReloads.inc({ result: 'refused' });

@@ -209,7 +209,8 @@ describe('apexsync run', () => {
     writeFileSync(configFile, valid.replace('"*/5 * * * * *"', '"every five minutes"'));
     const cron = await runCli(['run', '-c', configFile], { cwd: dir });
     expect(cron.code).toBe(2);
-    expect(cron.stderr.trim().split('\n')).toEqual(['apexsync: schedule: not a cron expression ("every five minutes"; e.g. "*/5 * * * *", five fields, or six with seconds first)']);
+    expect(cron.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cron.stderr).toMatch(/^apexsync: schedule: not a cron expression/);
     expect(zone()).toBe(ZONE);
 
     writeConfig();
