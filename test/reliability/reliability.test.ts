@@ -2,6 +2,9 @@ import { afterAll } from 'vitest';
 import { ledger } from '../support/faults/ledger.js';
 import { badConfigSuite } from './bad-config.js';
 import { crashSafetySuite } from './crash-safety.js';
+import { cloudflareFaultSuite } from './faults-cloudflare.js';
+import { rfc2136FaultSuite } from './faults-rfc2136.js';
+import { route53FaultSuite } from './faults-route53.js';
 import { hostileDnsSuite } from './hostile-dns.js';
 
 /**
@@ -15,6 +18,9 @@ import { hostileDnsSuite } from './hostile-dns.js';
 hostileDnsSuite();
 badConfigSuite();
 crashSafetySuite();
+rfc2136FaultSuite();
+route53FaultSuite();
+cloudflareFaultSuite();
 
 afterAll(() => {
   const file = ledger.persist();
