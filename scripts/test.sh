@@ -16,4 +16,6 @@ fi
 PATH="$PATH:/usr/sbin:/sbin"
 export PATH
 npm run --silent build
+# Tests are type-checked too (vitest only strips types).
+npm run --silent typecheck
 exec npx vitest run "$@"

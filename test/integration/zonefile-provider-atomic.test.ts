@@ -33,11 +33,11 @@ async function applyAs(uid: number | undefined) {
     { now: () => new Date('2026-11-22T12:00:00Z') },
   );
   if (uid === undefined) return provider.apply('example.com', [change]);
-  process.seteuid(uid);
+  process.seteuid!(uid);
   try {
     return await provider.apply('example.com', [change]);
   } finally {
-    process.seteuid(0);
+    process.seteuid!(0);
   }
 }
 
