@@ -64,7 +64,7 @@ export function planRecord(input: PlanInput): RecordPlan {
       decided.set(family, {
         family,
         kind: 'failed',
-        reason: `target has no ${family} address (${resolution.reason})${emptyContext(record.families, family, decided)}; records left as they are (set allowEmpty: true to allow removing them)`,
+        reason: `target has no ${family} address (${resolution.reason})${emptyContext(record.families, family, input.resolved)}; records left as they are (set allowEmpty: true to allow removing them)`,
       });
     }
   }
@@ -105,9 +105,14 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return b.every((v) => set.has(v));
 }
 
-function emptyContext(families: readonly Family[], family: Family, decided: ReadonlyMap<Family, FamilyDecision>): string {
+/** Why the other configured families do not allow deleting this empty one, in words. */
+function emptyContext(families: readonly Family[], family: Family, resolved: PlanInput['resolved']): string {
   const others = families.filter((f) => f !== family);
-  if (others.length === 0) return '';
-  const failedOther = others.some((f) => decided.get(f)?.kind === 'failed');
-  return failedOther ? ` and ${others.join('/')} failed` : ` and no ${others.join('/')} address either`;
+  const parts = others.map((f) => {
+    const kind = resolved[f]?.kind;
+    if (kind === 'empty') return `no ${f} address either`;
+    if (kind === 'addresses') return `${f} was refused`;
+    return `${f} failed`;
+  });
+  return parts.length > 0 ? ` and ${parts.join(', ')}` : '';
 }

@@ -100,6 +100,20 @@ describe('planRecord (DESIGN.md §3)', () => {
   });
 });
 
+describe('empty-family reasons', () => {
+  const reasonOf = (resolved: PlanInput['resolved'], family: Family): string | false => {
+    const d = planRecord({ record: record(), resolved, current: {} }).decisions.find((x) => x.family === family)!;
+    return d.kind === 'failed' && d.reason;
+  };
+  it('says what the other family did', () => {
+    expect(reasonOf({ A: empty('A', 'NXDOMAIN'), AAAA: empty('AAAA', 'NXDOMAIN') }, 'AAAA')).toBe(
+      'target has no AAAA address (NXDOMAIN) and no A address either; records left as they are (set allowEmpty: true to allow removing them)',
+    );
+    expect(reasonOf({ A: failure('A'), AAAA: empty('AAAA') }, 'AAAA')).toContain('(NODATA) and A failed;');
+    expect(reasonOf({ A: addresses('A', ['192.168.1.1']), AAAA: empty('AAAA') }, 'AAAA')).toContain('(NODATA) and A was refused;');
+  });
+});
+
 describe('chooseAddresses', () => {
   it('is deterministic and prefers published addresses', () => {
     expect(chooseAddresses(['5.5.5.5', '1.1.1.1', '3.3.3.3'], ['5.5.5.5'], 2)).toEqual(['1.1.1.1', '5.5.5.5']);
