@@ -1,9 +1,12 @@
 import os from 'node:os';
 import { startLab, type ApexPreload } from './lib/lab.js';
 import { Table } from './lib/table.js';
+import { costPreload, runCost } from './scenarios/cost.js';
+import { freshRecord, runFreshness } from './scenarios/freshness.js';
 import { runResolver } from './scenarios/resolver.js';
 import { runScale, scaleRecords, SCALE_SIZES } from './scenarios/scale.js';
 import { runScript, scriptRecords } from './scenarios/script.js';
+import { runStartup } from './scenarios/startup.js';
 
 /**
  * `npm run bench`: speed, cost and footprint of apexsync next to its alternatives (issue 8).
@@ -14,6 +17,12 @@ type ScenarioName = 'scale' | 'script' | 'resolver' | 'cost' | 'freshness' | 'st
 const ALL: readonly ScenarioName[] = ['startup', 'resolver', 'scale', 'script', 'cost', 'freshness'];
 
 async function main(argv: readonly string[]): Promise<void> {
+  const unknown = argv.filter((name) => !ALL.includes(name as ScenarioName));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: no scenario ${unknown.join(', ')}; choose from ${ALL.join(', ')}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const wanted = argv.length === 0 ? ALL : ALL.filter((name) => argv.includes(name));
   const table = new Table();
   const started = performance.now();
@@ -40,9 +49,9 @@ const SCENARIOS: Record<ScenarioName, (lab: Parameters<typeof runScale>[0], tabl
   scale: (lab, table) => runScale(lab, table),
   script: (lab, table) => runScript(lab, table),
   resolver: (lab, table) => runResolver(lab, table),
-  cost: async () => undefined,
-  freshness: async () => undefined,
-  startup: async () => undefined,
+  cost: (lab, table) => runCost(lab, table),
+  freshness: (lab, table) => runFreshness(lab, table),
+  startup: (lab, table) => runStartup(lab, table),
 };
 
 /** Every RFC 2136 name the chosen scenarios use, loaded into BIND's apex zone at start. */
@@ -50,8 +59,9 @@ function preloadFor(wanted: readonly ScenarioName[]): ApexPreload {
   const stale = [
     ...(wanted.includes('scale') ? SCALE_SIZES.flatMap((size) => scaleRecords('rfc2136', size)) : []),
     ...(wanted.includes('script') ? Object.values(scriptRecords()).flat() : []),
+    ...(wanted.includes('freshness') ? [freshRecord()] : []),
   ];
-  return { stale, inSync: [] };
+  return { stale, inSync: wanted.includes('cost') ? costPreload() : [] };
 }
 
 await main(process.argv.slice(2));

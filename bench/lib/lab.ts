@@ -56,13 +56,13 @@ export function rfc2136Settings(lab: Lab, server: string): string {
 }
 
 /** Moves targets to another generation of addresses (a real dynamic update of the target zone). */
-export async function changeTargets(lab: Lab, indexes: readonly number[], generation: number): Promise<void> {
+export async function changeTargets(lab: Lab, indexes: readonly number[], generation: number, ttl = TARGET_TTL): Promise<void> {
   // One UPDATE message per few hundred names keeps each under the 64 KB TCP message limit.
   for (let start = 0; start < indexes.length; start += 200) {
     const commands = indexes.slice(start, start + 200).flatMap((i) => {
       const { A, AAAA } = targetAddresses(i, generation);
       const owner = `t${i}.${TARGET_ZONE}.`;
-      return [`update delete ${owner} A`, `update add ${owner} ${TARGET_TTL} A ${A}`, `update delete ${owner} AAAA`, `update add ${owner} ${TARGET_TTL} AAAA ${AAAA}`];
+      return [`update delete ${owner} A`, `update add ${owner} ${ttl} A ${A}`, `update delete ${owner} AAAA`, `update add ${owner} ${ttl} AAAA ${AAAA}`];
     });
     await lab.bind.nsupdate(TARGET_ZONE, commands);
   }
