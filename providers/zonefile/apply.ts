@@ -38,7 +38,13 @@ class ConcurrentEditError extends Error {}
 export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, changes: readonly Change[], env: ApplyEnvironment): Promise<Map<string, ApplyOutcome>> {
   const outcomes = new Map<string, ApplyOutcome>();
   if (changes.length === 0) return outcomes;
-  const names = [...new Set(changes.map((c) => c.name))];
+  const changesByName = new Map<string, Change[]>();
+  for (const change of changes) {
+    const ofName = changesByName.get(change.name);
+    if (ofName) ofName.push(change);
+    else changesByName.set(change.name, [change]);
+  }
+  const names = [...changesByName.keys()];
   const refuse = (list: readonly string[], kind: FailureKind, message: string): Map<string, ApplyOutcome> => {
     for (const name of list) outcomes.set(name, { status: 'not-applied', kind, message });
     return outcomes;
@@ -56,7 +62,7 @@ export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, 
   const edits: RRsetEdit[] = [];
   const accepted: string[] = [];
   for (const name of names) {
-    const verdict = checkNameChanges(zone, name, changes.filter((c) => c.name === name));
+    const verdict = checkNameChanges(zone, name, changesByName.get(name)!);
     if (verdict.ok) {
       edits.push(...verdict.edits);
       accepted.push(name);

@@ -29,6 +29,9 @@ interface LinePlan {
   readonly atEnd: WrittenLine[];
 }
 
+/** A record written in the zone's own file (not from $INCLUDE or $GENERATE): one the editor can touch. */
+type PlacedRecord = ZoneRecord & { placement: Placement };
+
 interface WrittenLine {
   readonly owner: string;
   readonly text: string;
@@ -39,18 +42,28 @@ export function editZone(zone: ParsedZone, edits: readonly RRsetEdit[], newSeria
   if (serialToken === undefined) {
     throw new EditError(`the SOA record is in an $INCLUDEd file (${zone.soa.record.source.file}); apexsync cannot bump its serial`);
   }
-  const main = zone.records.filter((r): r is ZoneRecord & { placement: Placement } => r.placement !== undefined);
+  const main = zone.records.filter((r): r is PlacedRecord => r.placement !== undefined);
   const eol = zone.lines.find((l) => l.eol !== '')?.eol ?? '\n';
   const plan: LinePlan = { removed: new Set(), before: new Map(), after: new Map(), atEnd: [] };
+  // By owner, and each record's position: one pass, so N edits cost O(records + N), not O(records × N).
+  const mainByOwner = new Map<string, PlacedRecord[]>();
+  const position = new Map<PlacedRecord, number>();
+  main.forEach((record, index) => {
+    position.set(record, index);
+    const atOwner = mainByOwner.get(record.owner);
+    if (atOwner) atOwner.push(record);
+    else mainByOwner.set(record.owner, [record]);
+  });
 
   for (const edit of edits) {
-    const existing = main.filter((r) => r.owner === edit.name && r.type === edit.family);
+    const atOwner = mainByOwner.get(edit.name) ?? [];
+    const existing = atOwner.filter((r) => r.type === edit.family);
     for (const r of existing) {
       for (let i = r.placement.firstLine; i <= r.placement.lastLine; i += 1) plan.removed.add(i);
     }
     if (edit.after === null) continue;
-    const anchor = existing[0] ?? main.filter((r) => r.owner === edit.name).at(-1);
-    const owner = anchor === undefined ? absoluteText(edit.name) : ownerTextFor(anchor, main);
+    const anchor = existing[0] ?? atOwner.at(-1);
+    const owner = anchor === undefined ? absoluteText(edit.name) : ownerTextFor(anchor, main, position);
     const separator = anchor?.placement.separator ?? ' ';
     const written = recordLines(edit.name, owner, separator, edit.family, edit.after, eol);
     if (existing[0] !== undefined) push(plan.before, existing[0].placement.firstLine, written);
@@ -61,7 +74,7 @@ export function editZone(zone: ParsedZone, edits: readonly RRsetEdit[], newSeria
   const rewritten = new Map<number, string>();
   const serialLine = zone.lines[serialToken.line] as PhysicalLine;
   rewritten.set(serialToken.line, serialLine.content.slice(0, serialToken.start) + String(newSerial) + serialLine.content.slice(serialToken.end));
-  for (const [line, prefix] of ownersToRestate(zone, main, plan)) {
+  for (const [line, prefix] of ownersToRestate(zone, main, position, plan)) {
     rewritten.set(line, prefix + (rewritten.get(line) ?? (zone.lines[line] as PhysicalLine).content));
   }
   return assemble(zone.lines, plan, rewritten, eol);
@@ -79,9 +92,9 @@ function recordLines(name: string, owner: string, sep: string, family: Family, s
  * Owner text valid at `record`'s position: its own owner field, else the field of the record that
  * named the owner (when the origin is the same there), else the absolute name.
  */
-function ownerTextFor(record: ZoneRecord & { placement: Placement }, main: readonly (ZoneRecord & { placement: Placement })[]): string {
+function ownerTextFor(record: PlacedRecord, main: readonly PlacedRecord[], position: ReadonlyMap<PlacedRecord, number>): string {
   if (record.placement.ownerText !== undefined) return record.placement.ownerText;
-  const index = main.indexOf(record);
+  const index = position.get(record) ?? -1;
   for (let i = index - 1; i >= 0; i -= 1) {
     const previous = main[i] as ZoneRecord & { placement: Placement };
     if (previous.placement.ownerText === undefined) continue;
@@ -95,7 +108,7 @@ function ownerTextFor(record: ZoneRecord & { placement: Placement }, main: reado
  * Kept records with a blank owner whose inherited owner would change (because the line that named
  * it was removed): line → owner text to put in front of the line (which starts with whitespace).
  */
-function ownersToRestate(zone: ParsedZone, main: readonly (ZoneRecord & { placement: Placement })[], plan: LinePlan): Map<number, string> {
+function ownersToRestate(zone: ParsedZone, main: readonly PlacedRecord[], position: ReadonlyMap<PlacedRecord, number>, plan: LinePlan): Map<number, string> {
   const byFirstLine = new Map(main.map((r) => [r.placement.firstLine, r]));
   const restate = new Map<number, string>();
   let current: string | undefined;
@@ -104,7 +117,7 @@ function ownersToRestate(zone: ParsedZone, main: readonly (ZoneRecord & { placem
     const record = byFirstLine.get(line);
     if (record !== undefined && !plan.removed.has(line)) {
       if (record.placement.ownerText === undefined && current !== record.owner) {
-        restate.set(line, ownerTextFor(record, main));
+        restate.set(line, ownerTextFor(record, main, position));
       }
       current = record.owner;
     }

@@ -1,6 +1,7 @@
 import { normalizeAddressSet } from '../../src/addresses.js';
 import { FAMILIES, type RecordSet, type RecordSets } from '../../src/model.js';
 import type { ParsedZone, SourceRef, ZoneRecord } from './parse.js';
+import { recordsAt, zoneIndex } from './zone-index.js';
 
 /**
  * What the zone file holds at one owner name, in the provider contract's terms: the A and AAAA
@@ -9,7 +10,7 @@ import type { ParsedZone, SourceRef, ZoneRecord } from './parse.js';
  * that makes the name not apexsync's to edit.
  */
 export function recordSetsAt(zone: ParsedZone, name: string): RecordSets {
-  const atName = zone.records.filter((r) => r.owner === name);
+  const atName = recordsAt(zone, name);
   const sets: { A?: RecordSet; AAAA?: RecordSet } = {};
   for (const family of FAMILIES) {
     const records = atName.filter((r) => r.type === family && r.address !== undefined);
@@ -33,9 +34,10 @@ function conflictsAt(zone: ParsedZone, name: string, atName: readonly ZoneRecord
     const how = foreign.source.via === 'generate' ? 'a $GENERATE line' : 'an $INCLUDEd file';
     conflicts.push(`${foreign.type} records of ${name} come from ${how} (${where(foreign.source)}); apexsync edits only records written in ${zone.file}`);
   }
-  const cut = zone.records.find((r) => r.type === 'NS' && r.owner !== zone.origin && isAtOrBelow(name, r.owner));
+  const { cuts, dnames } = zoneIndex(zone);
+  const cut = cuts.find((r) => isAtOrBelow(name, r.owner));
   if (cut) conflicts.push(`${name} is at or below the delegation to another zone at ${cut.owner} (NS at ${where(cut.source)})`);
-  const dname = zone.records.find((r) => r.type === 'DNAME' && r.owner !== name && isAtOrBelow(name, r.owner));
+  const dname = dnames.find((r) => r.owner !== name && isAtOrBelow(name, r.owner));
   if (dname) conflicts.push(`${name} is below a DNAME at ${dname.owner} (${where(dname.source)})`);
   return conflicts;
 }
