@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { startLab, type ApexPreload } from './lib/lab.js';
+import { startLab, type ApexPreload, type Lab } from './lib/lab.js';
 import { Table } from './lib/table.js';
 import { costPreload, runCost } from './scenarios/cost.js';
 import { freshRecord, runFreshness } from './scenarios/freshness.js';
@@ -26,7 +26,15 @@ async function main(argv: readonly string[]): Promise<void> {
   const wanted = argv.length === 0 ? ALL : ALL.filter((name) => argv.includes(name));
   const table = new Table();
   const started = performance.now();
-  const lab = await startLab(preloadFor(wanted));
+  let lab: Lab;
+  try {
+    lab = await startLab(preloadFor(wanted));
+  } catch (error) {
+    // Most often BIND 9 is missing: the message says what to install.
+    process.stderr.write(`bench: cannot start the lab: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+    return;
+  }
   try {
     for (const name of wanted) {
       try {
@@ -45,7 +53,7 @@ async function main(argv: readonly string[]): Promise<void> {
   );
 }
 
-const SCENARIOS: Record<ScenarioName, (lab: Parameters<typeof runScale>[0], table: Table) => Promise<void>> = {
+const SCENARIOS: Record<ScenarioName, (lab: Lab, table: Table) => Promise<void>> = {
   scale: (lab, table) => runScale(lab, table),
   script: (lab, table) => runScript(lab, table),
   resolver: (lab, table) => runResolver(lab, table),
