@@ -68,7 +68,9 @@ async function killLoop(options: {
   expect(calibration.code, calibration.stdout).toBe(0);
   expect(calibration.markerSeen).toBe(true);
   await checkAll(`${options.area} calibration`, STATES[0]!);
-  const windowMs = Math.max(20, (calibration.afterMarkerMs ?? 100) * 1.2);
+  // The kill window follows how long a run lasts after the marker: calibrated once, then updated
+  // by every run that finished before its kill (the machine's load changes while the loop runs).
+  let windowMs = Math.max(20, calibration.afterMarkerMs ?? 100);
 
   for (let k = 1; k <= options.kills; k++) {
     const oldState = STATES[(k - 1) % 2]!;
@@ -82,6 +84,7 @@ async function killLoop(options: {
       else {
         figures.finishedFirst += 1;
         expect(run.code, run.stdout).toBe(0);
+        windowMs = Math.max(20, (windowMs + (run.afterMarkerMs ?? windowMs)) / 2);
       }
       await options.afterEachKill?.();
       const now = await options.read();

@@ -6,7 +6,8 @@ import { createProvider } from '../../providers/cloudflare/index.js';
 import { cloudflareSettings } from '../../providers/cloudflare/settings.js';
 import { CloudflareFake } from '../support/cloudflare-fake.js';
 import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
-import { runFaultCases, type FaultCase, type FaultWorld, type Via } from '../support/faults/fault-matrix.js';
+import { DAEMON_TIMING, daemonThroughFaults, type DaemonFault, type DaemonWorld } from '../support/faults/daemon-faults.js';
+import { runFaultCases, traceLevelRuns, type FaultCase, type Via } from '../support/faults/fault-matrix.js';
 import { HttpFaultProxy } from '../support/faults/http-fault-proxy.js';
 import { recordConfig, runRoundInProcess, type RoundResult } from '../support/faults/in-process-round.js';
 import { ledger } from '../support/faults/ledger.js';
@@ -28,7 +29,7 @@ const TIMEOUT_MS = 1000;
 const HTML_PAGE = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>';
 const envelope = (status: number, code: number, message: string): string => JSON.stringify({ success: false, errors: [{ code, message }], messages: [], result: null, status });
 
-class CloudflareWorld implements FaultWorld {
+class CloudflareWorld implements DaemonWorld {
   readonly area = 'faults cloudflare';
   readonly names = NAMES;
   readonly oldState = OLD_STATE;
@@ -54,6 +55,25 @@ records:
 ${NAMES.map((name) => `  - { name: ${name}, target: ${TARGET} }`).join('\n')}
 `,
     );
+  }
+
+  setTargetState(state: Published): void {
+    setTarget(this.dns, TARGET, state);
+  }
+
+  daemonConfig(port: number): { configFile: string; env: Record<string, string>; cwd: string } {
+    const configFile = path.join(this.dir, 'apexsync-run.yaml');
+    writeFileSync(
+      configFile,
+      `resolver: { servers: ["${this.dns.address}"], timeoutMs: 1000, attempts: 2 }
+providers:
+  cf: { type: cloudflare, apiToken: "\${CLOUDFLARE_API_TOKEN}", baseUrl: "${this.proxy.origin}/client/v4", timeoutMs: ${TIMEOUT_MS} }
+records:
+${NAMES.map((name) => `  - { name: ${name}, target: ${TARGET} }`).join('\n')}
+server: { listen: "127.0.0.1:${port}" }
+${DAEMON_TIMING}`,
+    );
+    return { configFile, env: { CLOUDFLARE_API_TOKEN: this.token }, cwd: this.dir };
   }
 
   publish(name: string, state: Published): void {
@@ -88,8 +108,8 @@ ${NAMES.map((name) => `  - { name: ${name}, target: ${TARGET} }`).join('\n')}
     return new Map(NAMES.map((name) => [name, published(state(name, 'A'), state(name, 'AAAA'))]));
   }
 
-  sync(label: string, via: Via): Promise<RoundResult> {
-    if (via === 'cli') return recordedCli(label, ['sync', '-c', this.configFile], { cwd: this.dir, env: { CLOUDFLARE_API_TOKEN: this.token } });
+  sync(label: string, via: Via, extraArgs: readonly string[] = []): Promise<RoundResult> {
+    if (via === 'cli') return recordedCli(label, ['sync', '-c', this.configFile, ...extraArgs], { cwd: this.dir, env: { CLOUDFLARE_API_TOKEN: this.token } });
     return runRoundInProcess(label, {
       records: NAMES.map((name) => recordConfig(name, TARGET, 'cf')),
       resolver: { servers: [{ host: this.dns.host, port: this.dns.port }], timeoutMs: 1000, attempts: 2 },
@@ -230,6 +250,16 @@ function conflictCase(via: Via): Case {
   };
 }
 
+const slowGateway = { kind: 'respond', status: 502, body: HTML_PAGE } as const;
+const tooMany = { kind: 'respond', status: 429, headers: { 'content-type': 'application/json', 'retry-after': '0' }, body: envelope(429, 971, 'Please wait and consider throttling your request speed') } as const;
+const DAEMON_FAULTS: DaemonFault<CloudflareWorld>[] = [
+  { id: 'write-502-html', inject: (w) => w.proxy.inject({ on: 'write', action: slowGateway }), wasHit: (w) => w.proxy.hits > 0 },
+  { id: 'write-429-storm', inject: (w) => w.proxy.inject({ on: 'write', action: tooMany }), wasHit: (w) => w.proxy.hits > 0 },
+  { id: 'hang-after-write', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'hang-after' } }), wasHit: (w) => w.proxy.hits > 0 },
+  // A refused connection never reaches the proxy to be counted; the SDK's retries make it the slowest.
+  { id: 'refused', inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }), wasHit: () => true },
+];
+
 export function cloudflareFaultSuite(): void {
   describe('provider faults: Cloudflare (issue 7 item 1)', () => {
     let world: CloudflareWorld;
@@ -256,5 +286,15 @@ export function cloudflareFaultSuite(): void {
     it(`${CASES.length} faults: old or new state, the right words, the right exit code, then convergence`, async () => {
       await runFaultCases(world, CASES);
     }, 240_000);
+
+    it('trace-level CLI output (JSON and text, and an auth failure) for the secret sweep', async () => {
+      await traceLevelRuns(world, (w) => {
+        w.fake.token = 'a-token-that-is-not-this-one';
+      });
+    }, 60_000);
+
+    it(`apexsync run lives through ${DAEMON_FAULTS.length} faults and converges after each`, async () => {
+      await daemonThroughFaults(world, DAEMON_FAULTS);
+    }, 180_000);
   });
 }

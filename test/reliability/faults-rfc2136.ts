@@ -7,7 +7,8 @@ import { rfc2136Settings } from '../../providers/rfc2136/settings.js';
 import { startBind, type BindServer } from '../support/bind.js';
 import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { DnsFaultRelay } from '../support/faults/dns-fault-relay.js';
-import { runFaultCases, type FaultCase, type FaultWorld, type Via } from '../support/faults/fault-matrix.js';
+import { DAEMON_TIMING, daemonThroughFaults, type DaemonFault, type DaemonWorld } from '../support/faults/daemon-faults.js';
+import { runFaultCases, traceLevelRuns, type FaultCase, type Via } from '../support/faults/fault-matrix.js';
 import { recordConfig, runRoundInProcess, type RoundResult } from '../support/faults/in-process-round.js';
 import { ledger } from '../support/faults/ledger.js';
 import { published, type Published } from '../support/faults/published.js';
@@ -32,7 +33,7 @@ const DENIED = 'denied.example.test';
 const MANUAL_EDIT = ['45.60.99.99'];
 const TIMEOUT_MS = 1500;
 
-class Rfc2136World implements FaultWorld {
+class Rfc2136World implements DaemonWorld {
   readonly area = 'faults rfc2136';
   readonly names = NAMES;
   readonly oldState = OLD_STATE;
@@ -48,6 +49,26 @@ class Rfc2136World implements FaultWorld {
     readonly dir: string,
   ) {
     this.secret = bind.apexsyncKey.secret;
+  }
+
+  setTargetState(state: Published): void {
+    setTarget(this.dns, TARGET, state);
+  }
+
+  daemonConfig(port: number): { configFile: string; env: Record<string, string>; cwd: string } {
+    const key = this.bind.apexsyncKey;
+    const configFile = path.join(this.dir, 'apexsync-run.yaml');
+    writeFileSync(
+      configFile,
+      `resolver: { servers: ["${this.dns.address}"], timeoutMs: 1000, attempts: 2 }
+providers:
+  bind: { type: rfc2136, server: "${this.relay.address}", timeoutMs: ${TIMEOUT_MS}, tsig: { name: ${key.name}, algorithm: ${key.algorithm}, secret: "\${TSIG_SECRET}" } }
+records:
+${NAMES.map((name) => `  - { name: ${name}, target: ${TARGET}, zone: ${ZONE} }`).join('\n')}
+server: { listen: "127.0.0.1:${port}" }
+${DAEMON_TIMING}`,
+    );
+    return { configFile, env: { TSIG_SECRET: key.secret }, cwd: this.dir };
   }
 
   records(): string[] {
@@ -79,7 +100,7 @@ class Rfc2136World implements FaultWorld {
     return out;
   }
 
-  sync(label: string, via: Via): Promise<RoundResult> {
+  sync(label: string, via: Via, extraArgs: readonly string[] = []): Promise<RoundResult> {
     const key = this.bind.apexsyncKey;
     if (via === 'cli') {
       const configFile = path.join(this.dir, 'apexsync.yaml');
@@ -92,7 +113,7 @@ records:
 ${this.records().map((name) => `  - { name: ${name}, target: ${TARGET}, zone: ${ZONE} }`).join('\n')}
 `,
       );
-      return recordedCli(label, ['sync', '-c', configFile], { cwd: this.dir, env: { TSIG_SECRET: this.secret } });
+      return recordedCli(label, ['sync', '-c', configFile, ...extraArgs], { cwd: this.dir, env: { TSIG_SECRET: this.secret } });
     }
     const settings = rfc2136Settings.parse({ type: 'rfc2136', server: this.relay.address, timeoutMs: TIMEOUT_MS, tsig: { name: key.name, algorithm: key.algorithm, secret: this.secret } });
     return runRoundInProcess(label, {
@@ -184,6 +205,12 @@ function conflictCase(via: Via): Case {
   };
 }
 
+const DAEMON_FAULTS: DaemonFault<Rfc2136World>[] = [
+  { id: 'servfail-update-unsigned', inject: (w) => w.relay.inject({ on: 'update', action: { kind: 'rcode', rcode: 2 } }), wasHit: (w) => w.relay.hits > 0 },
+  { id: 'hang-before-update', inject: (w) => w.relay.inject({ on: 'update', action: { kind: 'hang-before' } }), wasHit: (w) => w.relay.hits > 0 },
+  { id: 'refused', inject: (w) => w.relay.inject({ on: 'any', action: { kind: 'refuse' } }), wasHit: () => true },
+];
+
 export function rfc2136FaultSuite(): void {
   describe('provider faults: RFC 2136 on a real BIND (issue 7 item 1)', () => {
     let world: Rfc2136World;
@@ -210,6 +237,16 @@ export function rfc2136FaultSuite(): void {
 
     it(`${CASES.length} faults: old or new state, the right words, the right exit code, then convergence`, async () => {
       await runFaultCases(world, CASES);
+    }, 180_000);
+
+    it('trace-level CLI output (JSON and text, and an auth failure) for the secret sweep', async () => {
+      await traceLevelRuns(world, (w) => {
+        w.secret = Buffer.alloc(32, 5).toString('base64');
+      });
+    }, 60_000);
+
+    it(`apexsync run lives through ${DAEMON_FAULTS.length} faults and converges after each`, async () => {
+      await daemonThroughFaults(world, DAEMON_FAULTS);
     }, 180_000);
   });
 }

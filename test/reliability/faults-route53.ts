@@ -6,7 +6,7 @@ import { createProvider, type Route53Tuning } from '../../providers/route53/inde
 import { TokenBucket } from '../../providers/route53/pacer.js';
 import { route53Settings } from '../../providers/route53/settings.js';
 import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
-import { runFaultCases, type FaultCase, type FaultWorld, type Via } from '../support/faults/fault-matrix.js';
+import { runFaultCases, traceLevelRuns, type FaultCase, type FaultWorld, type Via } from '../support/faults/fault-matrix.js';
 import { HttpFaultProxy } from '../support/faults/http-fault-proxy.js';
 import { recordConfig, runRoundInProcess, type RoundResult } from '../support/faults/in-process-round.js';
 import { ledger } from '../support/faults/ledger.js';
@@ -98,9 +98,9 @@ ${NAMES.map((name) => `  - { name: ${name}, target: ${TARGET} }`).join('\n')}
     return new Map(NAMES.map((name) => [name, published(state(name, 'A'), state(name, 'AAAA'))]));
   }
 
-  sync(label: string, via: Via): Promise<RoundResult> {
+  sync(label: string, via: Via, extraArgs: readonly string[] = []): Promise<RoundResult> {
     if (via === 'cli') {
-      return recordedCli(label, ['sync', '-c', this.configFile], {
+      return recordedCli(label, ['sync', '-c', this.configFile, ...extraArgs], {
         cwd: this.dir,
         env: { AWS_ACCESS_KEY_ID: this.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: this.credentials.secretAccessKey },
       });
@@ -296,5 +296,11 @@ export function route53FaultSuite(): void {
     it(`${CASES.length} faults: old or new state, the right words, the right exit code, then convergence`, async () => {
       await runFaultCases(world, CASES);
     }, 180_000);
+
+    it('trace-level CLI output (JSON and text, and an auth failure) for the secret sweep', async () => {
+      await traceLevelRuns(world, (w) => {
+        w.fake.expectedAccessKeyId = 'AKIAOTHERACCOUNTKEY1';
+      });
+    }, 60_000);
   });
 }

@@ -4,8 +4,11 @@ import { badConfigSuite } from './bad-config.js';
 import { crashSafetySuite } from './crash-safety.js';
 import { cloudflareFaultSuite } from './faults-cloudflare.js';
 import { rfc2136FaultSuite } from './faults-rfc2136.js';
+import { zonefileFaultSuite } from './faults-zonefile.js';
 import { route53FaultSuite } from './faults-route53.js';
 import { hostileDnsSuite } from './hostile-dns.js';
+import { secretSweepSuite } from './secrets.js';
+import { soakSuite } from './soak.js';
 
 /**
  * The reliability suite (issue 7), as ONE vitest file that runs its parts in order in one
@@ -18,9 +21,12 @@ import { hostileDnsSuite } from './hostile-dns.js';
 hostileDnsSuite();
 badConfigSuite();
 crashSafetySuite();
+zonefileFaultSuite();
 rfc2136FaultSuite();
 route53FaultSuite();
 cloudflareFaultSuite();
+soakSuite();
+secretSweepSuite();
 
 afterAll(() => {
   const file = ledger.persist();

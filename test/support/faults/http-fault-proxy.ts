@@ -35,6 +35,8 @@ export interface Fault {
   readonly path?: RegExp;
   /** How many matching requests it hits (default: every one until cleared). */
   readonly times?: number;
+  /** Each matching request is hit with this probability (seeded, so runs repeat). */
+  readonly probability?: number;
   readonly action: FaultAction;
 }
 
@@ -62,6 +64,7 @@ export class HttpFaultProxy {
   #port = 0;
   #listening = false;
   #closing: Promise<void> = Promise.resolve();
+  #seed = 7;
 
   private constructor(upstream: string) {
     this.#upstream = new URL(upstream);
@@ -144,11 +147,21 @@ export class HttpFaultProxy {
       if (on !== 'any' && on !== kind) continue;
       if (pattern !== undefined && !pattern.test(path)) continue;
       if (armed.remaining <= 0) continue;
+      if (armed.fault.probability !== undefined && this.#random() >= armed.fault.probability) continue;
       armed.remaining -= 1;
       this.hits += 1;
       return armed.fault.action;
     }
     return undefined;
+  }
+
+  /** Mulberry32, seeded: the same requests fail on every run. */
+  #random(): number {
+    this.#seed = (this.#seed + 0x6d2b79f5) | 0;
+    let t = this.#seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   async #handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

@@ -56,6 +56,16 @@ export class ReliabilityLedger {
     return result;
   }
 
+  /**
+   * Counts `count` faults injected in bulk (e.g. the soak's failing calls) as survived; call it
+   * only after every assertion about them held.
+   */
+  survivedBatch(area: string, count: number): void {
+    this.faultsInjected += count;
+    this.faultsSurvived += count;
+    this.byArea.set(area, (this.byArea.get(area) ?? 0) + count);
+  }
+
   /** Counts one record found in a state it must never be in; the caller then fails the test. */
   recordLost(): void {
     this.recordsLost += 1;
@@ -102,15 +112,7 @@ export class ReliabilityLedger {
    * a truncated or re-encoded leak is caught too.
    */
   leaks(): SecretLeak[] {
-    const found: SecretLeak[] = [];
-    for (const [label, value] of this.#secrets) {
-      const needles = new Set([value, value.slice(0, 16), value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')]);
-      if (/^[A-Za-z0-9+/]+=*$/.test(value) && value.length % 4 === 0) needles.add(Buffer.from(value, 'base64').toString('hex'));
-      for (const entry of this.outputs) {
-        if ([...needles].some((needle) => needle.length >= 12 && entry.text.includes(needle))) found.push({ secret: label, source: entry.source });
-      }
-    }
-    return found;
+    return findLeaks(this.#secrets, this.outputs);
   }
 
   /** Writes every recorded output to the run's directory (for a human after a failure). */
@@ -139,6 +141,23 @@ export class ReliabilityLedger {
   summaryLine(): string {
     return `reliability: ${this.faultsInjected} faults injected, ${this.faultsSurvived} survived, ${this.recordsLost} records lost, ${this.leaks().length} secrets leaked, ${this.badConfigsRejectedCleanly} bad configs rejected cleanly`;
   }
+}
+
+/**
+ * Every secret of `secrets` (label → value) found in `outputs`. Besides the value itself, its
+ * first 16 characters (a truncated leak), its URL-safe base64 spelling, and for base64 secrets
+ * the key bytes in hex are looked for.
+ */
+export function findLeaks(secrets: ReadonlyMap<string, string>, outputs: readonly OutputEntry[]): SecretLeak[] {
+  const found: SecretLeak[] = [];
+  for (const [label, value] of secrets) {
+    const needles = new Set([value, value.slice(0, 16), value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')]);
+    if (/^[A-Za-z0-9+/]+=*$/.test(value) && value.length % 4 === 0) needles.add(Buffer.from(value, 'base64').toString('hex'));
+    for (const entry of outputs) {
+      if ([...needles].some((needle) => needle.length >= 12 && entry.text.includes(needle))) found.push({ secret: label, source: entry.source });
+    }
+  }
+  return found;
 }
 
 /** A short, non-reversible name for a value (for messages about secrets that must not print them). */

@@ -19,6 +19,28 @@ export async function recordedCli(label: string, args: readonly string[], option
   return result;
 }
 
+/**
+ * The built CLI run as another user (`runuser -u USER`), e.g. `nobody`, for whom a root-owned
+ * zone directory is read-only: a real permission failure, which root itself never meets.
+ */
+export function recordedCliAs(user: string, label: string, args: readonly string[], options: RecordedCliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('runuser', ['-u', user, '--', process.execPath, CLI, ...args], { cwd: options.cwd ?? process.cwd(), env: cliEnvironment({ HOME: '/tmp', ...options.env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      ledger.record(`${label} stdout`, stdout);
+      ledger.record(`${label} stderr`, stderr);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
+    });
+  });
+}
+
 /** The same environment runCli builds (minimal and explicit), for processes we spawn ourselves. */
 export function cliEnvironment(env: Record<string, string> = {}): Record<string, string> {
   return {
