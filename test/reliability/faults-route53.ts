@@ -6,7 +6,8 @@ import { createProvider, type Route53Tuning } from '../../providers/route53/inde
 import { TokenBucket } from '../../providers/route53/pacer.js';
 import { route53Settings } from '../../providers/route53/settings.js';
 import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
-import { runFaultCases, traceLevelRuns, type FaultCase, type FaultWorld, type Via } from '../support/faults/fault-matrix.js';
+import { DAEMON_TIMING, daemonThroughFaults, type DaemonFault, type DaemonWorld } from '../support/faults/daemon-faults.js';
+import { runFaultCases, traceLevelRuns, type FaultCase, type Via } from '../support/faults/fault-matrix.js';
 import { HttpFaultProxy } from '../support/faults/http-fault-proxy.js';
 import { recordConfig, runRoundInProcess, type RoundResult } from '../support/faults/in-process-round.js';
 import { ledger } from '../support/faults/ledger.js';
@@ -40,7 +41,7 @@ const xmlError = (code: string, message: string): string =>
   `<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>0f5a6a48-proxy</RequestId></ErrorResponse>`;
 const HTML_PAGE = '<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>';
 
-class Route53World implements FaultWorld {
+class Route53World implements DaemonWorld {
   readonly area = 'faults route53';
   readonly names = NAMES;
   readonly oldState = OLD_STATE;
@@ -66,6 +67,25 @@ records:
 ${NAMES.map((name) => `  - { name: ${name}, target: ${TARGET} }`).join('\n')}
 `,
     );
+  }
+
+  setTargetState(state: Published): void {
+    setTarget(this.dns, TARGET, state);
+  }
+
+  daemonConfig(port: number): { configFile: string; env: Record<string, string>; cwd: string } {
+    const configFile = path.join(this.dir, 'apexsync-run.yaml');
+    writeFileSync(
+      configFile,
+      `resolver: { servers: ["${this.dns.address}"], timeoutMs: 1000, attempts: 2 }
+providers:
+  aws: { type: route53, region: us-east-1, endpoint: "${this.proxy.origin}" }
+records:
+${NAMES.map((name) => `  - { name: ${name}, target: ${TARGET} }`).join('\n')}
+server: { listen: "127.0.0.1:${port}" }
+${DAEMON_TIMING}`,
+    );
+    return { configFile, env: { AWS_ACCESS_KEY_ID: this.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: this.credentials.secretAccessKey }, cwd: this.dir };
   }
 
   publish(name: string, state: Published): void {
@@ -262,6 +282,13 @@ function conflictCase(via: Via): Case {
   };
 }
 
+/** Faults that production timings (a 20 s request timeout, 1 s throttling backoff) still meet quickly. */
+const DAEMON_FAULTS: DaemonFault<Route53World>[] = [
+  { id: 'write-503-html', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 503, body: HTML_PAGE } }), wasHit: (w) => w.proxy.hits > 0 },
+  { id: 'write-access-denied', inject: (w) => w.fake.inject({ error: 'AccessDenied', operation: 'ChangeResourceRecordSets', fraction: 1 }), wasHit: (w) => w.fake.requests.some((r) => r.errorCode === 'AccessDenied') },
+  { id: 'refused', inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }), wasHit: () => true },
+];
+
 export function route53FaultSuite(): void {
   describe('provider faults: Route 53 (issue 7 item 1)', () => {
     let world: Route53World;
@@ -302,5 +329,9 @@ export function route53FaultSuite(): void {
         w.fake.expectedAccessKeyId = 'AKIAOTHERACCOUNTKEY1';
       });
     }, 60_000);
+
+    it(`apexsync run lives through ${DAEMON_FAULTS.length} faults and converges after each`, async () => {
+      await daemonThroughFaults(world, DAEMON_FAULTS);
+    }, 180_000);
   });
 }
