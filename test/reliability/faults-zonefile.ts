@@ -14,10 +14,10 @@ import { NEW_STATE, OLD_STATE, setTarget } from './fault-states.js';
 
 /**
  * The fault matrix for the zone file. A file has no network to fail, so its faults are the ones
- * a file meets: a reload command that fails or hangs, a directory apexsync may not write (run as
- * `nobody`, since root writes anywhere), someone editing the file between apexsync's read and its
- * write (the names they touched, or other lines), the file made unparsable or deleted. What is
- * published is read with BIND's own loader.
+ * a file meets: a reload command that fails or hangs, a directory apexsync may not write (as
+ * root, who writes anywhere, the CLI runs as `nobody`), someone editing the file between
+ * apexsync's read and its write (the names they touched, or other lines), the file made
+ * unparsable or deleted. What is published is read with BIND's own loader.
  */
 
 const TARGET = 'lb.zonefile.faults.test';
@@ -63,6 +63,7 @@ class ZonefileWorld implements FaultWorld {
     this.reloadCommand = undefined;
     this.asNobody = false;
     this.beforeApply = undefined;
+    chmodSync(this.dir, 0o755);
   }
 
   async read(): Promise<Map<string, Published>> {
@@ -138,10 +139,12 @@ const CASES: Case[] = [
   },
   {
     id: 'read-only-directory',
-    what: 'the zone directory is not writable by apexsync (run as nobody)',
+    what: 'the zone directory is not writable by apexsync',
     via: 'cli',
     inject: (w) => {
-      w.asNobody = true;
+      // Root writes anywhere, so as root the CLI runs as nobody; otherwise the directory is made read-only.
+      if (process.getuid?.() === 0) w.asNobody = true;
+      else chmodSync(w.dir, 0o555);
     },
     expect: { code: 1, outcome: 'not-applied', state: 'old', message: /not applied \(error\): could not write .*permission denied; the file is unchanged/ },
     check: (w) => expect(readFileSync(w.zoneFile, 'utf8')).toBe(zoneText(OLD_STATE)),
