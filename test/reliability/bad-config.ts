@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import type { CliResult } from '../support/cli.js';
 import { buildBadConfigs, validBaseCase, type BadConfig, type PlantedCredentials } from '../support/faults/bad-configs.js';
@@ -93,7 +93,10 @@ function loadAsTheCliWould(c: BadConfig, dir: string): CliResult {
 
 export function badConfigSuite(): void {
   describe('bad config corpus (issue 7 item 4)', () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'apexsync-rel-config-'));
+    let root = '';
+    beforeAll(() => {
+      root = mkdtempSync(path.join(tmpdir(), 'apexsync-rel-config-'));
+    });
     afterAll(() => rmSync(root, { recursive: true, force: true }));
     const planted = plantedCredentials();
     const corpus = buildBadConfigs(planted);
