@@ -27,7 +27,9 @@ export class Table {
   render(): string {
     const header: Row = { scenario: 'scenario', case: 'case', measured: 'measured', reference: 'peer / floor / ratio', target: 'target', verdict: 'info' };
     const cells = (row: Row): string[] => [row.scenario, row.case, row.measured, row.reference, row.target, row === header ? 'verdict' : row.verdict];
-    const all = [header, ...this.rows].map(cells);
+    // By scenario number (a stable sort keeps each scenario's rows in the order they ran).
+    const rows = [...this.rows].sort((a, b) => parseInt(a.scenario, 10) - parseInt(b.scenario, 10));
+    const all = [header, ...rows].map(cells);
     const widths = all[0]!.map((_, column) => Math.max(...all.map((line) => line[column]!.length)));
     const format = (line: string[]): string => line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
     const rule = widths.map((w) => '-'.repeat(w)).join('  ');

@@ -109,17 +109,17 @@ async function costCase(lab: Lab, table: Table, provider: BenchProvider, c: Cost
   await changeTargets(lab, changed.map((r) => r.targetIndex), 1);
   const zonesWithChanges = new Set(changed.map((r) => r.zone)).size;
   const tenPercent = await round('changed', changed.length);
-  addCostRow(table, c.type, `${changed.length} of ${NAMES} targets changed`, tenPercent, floorFor(c.type, zonesWithChanges));
+  addCostRow(table, c.type, `${(changed.length * 100) / NAMES} % of targets changed`, tenPercent, floorFor(c.type, zonesWithChanges));
 
   if (c.type !== 'rfc2136') {
     // The same steady round with no `zone:` on the records: what zone discovery costs.
     const discovering = await round('discovery', 0, false);
-    addCostRow(table, c.type, 'steady, zones discovered (no zone: in records)', discovering, floorFor(c.type, 0));
+    addCostRow(table, c.type, 'steady, zones discovered (no zone:)', discovering, floorFor(c.type, 0));
   }
 }
 
 function addCostRow(table: Table, type: string, label: string, counts: CallCounts | string, floor: Floor): void {
-  const caseName = `${type} ${NAMES.toLocaleString('en-US')} names / ${type === 'rfc2136' ? 1 : ZONES} zone${type === 'rfc2136' ? '' : 's'}: ${label}`;
+  const caseName = `${type}, ${NAMES.toLocaleString('en-US')} names in ${type === 'rfc2136' ? '1 zone' : `${ZONES} zones`}: ${label}`;
   if (typeof counts === 'string') {
     table.add({ scenario: '4 API cost', case: caseName, measured: counts, reference: floor.text, target: '', verdict: 'ERROR' });
     return;
@@ -131,7 +131,7 @@ function addCostRow(table: Table, type: string, label: string, counts: CallCount
   table.add({
     scenario: '4 API cost',
     case: caseName,
-    measured: `${counts.reads} reads, ${counts.writes} writes (${detail})`,
+    measured: `${counts.reads} reads · ${counts.writes} writes (${detail})`,
     reference: `floor: ${floor.text}`,
     target: floor.writes === 0 ? 'at floor, 0 writes' : 'at floor',
     verdict: atFloor ? 'met' : 'MISSED',

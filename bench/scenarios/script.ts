@@ -53,7 +53,7 @@ export async function runScript(lab: Lab, table: Table): Promise<void> {
   const speedup = loop.wallMs / ours.wallMs;
   table.add({
     scenario: '2 vs script',
-    case: `rfc2136 ${SCRIPT_SIZE.toLocaleString('en-US')} records, all stale: apexsync sync vs dig+nsupdate loop`,
+    case: `rfc2136 ${SCRIPT_SIZE.toLocaleString('en-US')} stale records: apexsync sync vs shell loop`,
     measured: `${seconds(ours.wallMs)}`,
     reference: `shell loop ${seconds(loop.wallMs)} → ${ratio(speedup)} faster`,
     target: `≥ ${TARGET_RATIO}×`,
