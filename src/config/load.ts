@@ -91,6 +91,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+    case 'invalid_key':
+      // A map key that breaks its rule: say the rule, not the map's generic message.
+      return `${where}: ${issue.issues[0]?.message ?? issue.message}`;
     case 'invalid_union':
       if (issue.path.at(-1) === 'type' || 'note' in issue)
         return `${formatPath(issue.path.at(-1) === 'type' ? issue.path : [...issue.path, 'type'])}: unknown provider type; expected one of ${PROVIDER_TYPES.join(', ')}`;

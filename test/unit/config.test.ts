@@ -90,6 +90,8 @@ records:
     ['duplicate record', minimal + '  - { name: example.com, target: other.example.net }\n', {}, ['records[1].name: example.com is already managed by records[0] with provider files']],
     ['target is the name', minimal.replace('LB.Example.NET.', 'example.com'), {}, ['records[0].target: is the managed name itself']],
     ['no records', minimal.replace(/records:[\s\S]*/, 'records: []\n'), {}, ['records: lists no record']],
+    ['a provider id with a space', minimal.replace('  files: {', '  "my files": {').replace('target: LB.Example.NET.', 'target: LB.Example.NET.\n    provider: files'), {}, ['providers.my files: provider ids use letters, digits, - and _']],
+    ['a YAML alias inside its own anchor', minimal + 'loop: &x [*x]\n', {}, ['loop[0]: refers to itself (a YAML alias inside its own anchor)']],
     ['name outside zone', minimal + '    zone: example.org\n', {}, ['records[0].zone: example.com is not inside zone example.org']],
   ];
   it.each(broken)('reports %s as one line with its path', (_what, yaml, env, expected) => {
