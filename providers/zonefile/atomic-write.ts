@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -24,11 +24,19 @@ export interface AtomicWriteResult {
   readonly directorySynced: boolean;
 }
 
-export async function writeFileAtomically(target: string, data: Buffer, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
-  const directory = path.dirname(target);
+/** A writer finishes in milliseconds; a temp file this old was left by one that was killed. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+
+function tempPrefix(target: string): string {
   // Short and hidden: a long zone file name must not push the temp name past NAME_MAX, and
   // named's `directory` listing should not show it as a zone.
-  const temp = path.join(directory, `.${path.basename(target).slice(0, 64)}.apexsync-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  return `.${path.basename(target).slice(0, 64)}.apexsync-`;
+}
+
+export async function writeFileAtomically(target: string, data: Buffer, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
+  const directory = path.dirname(target);
+  await removeStaleTempFiles(target, Date.now());
+  const temp = path.join(directory, `${tempPrefix(target)}${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', 0o600);
   let renamed = false;
   try {
@@ -47,6 +55,34 @@ export async function writeFileAtomically(target: string, data: Buffer, options:
     }
   }
   return { directorySynced: await syncDirectory(directory) };
+}
+
+/**
+ * Removes temp files of `target` left by writers killed before their rename (kill -9, power
+ * loss). Only our own naming pattern, and only when older than any write could take.
+ */
+export async function removeStaleTempFiles(target: string, now: number): Promise<string[]> {
+  const directory = path.dirname(target);
+  const prefix = tempPrefix(target);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const file = path.join(directory, name);
+    try {
+      if (now - (await stat(file)).mtimeMs < STALE_TEMP_MS) continue;
+      await unlink(file);
+      removed.push(file);
+    } catch {
+      // Gone already, or not ours to remove: leave it.
+    }
+  }
+  return removed;
 }
 
 /** Running as root (or another user), the new file would belong to us: give it back to its owner. */
