@@ -1,7 +1,7 @@
 import dnsPacket, { type DecodedPacket } from 'dns-packet';
 import { ProviderError } from '../types.js';
 import { exchange, newMessageId, serverLabel, type Endpoint } from './client.js';
-import { describeKey, tsigErrorWords } from './messages.js';
+import { describeKey, rcodeName, tsigErrorWords } from './messages.js';
 import type { Header } from './wire.js';
 
 export type QueryType = 'A' | 'AAAA' | 'SOA';
@@ -26,7 +26,9 @@ export async function queryPrimary(endpoint: Endpoint, name: string, type: Query
       throw new ProviderError('auth', tsigErrorWords(tsig.error, endpoint.key, server));
     }
     if (tsig.status === 'unsigned') {
-      throw new ProviderError('error', `${server} answered a query signed with ${describeKey(endpoint.key)} without a signature; the answer is not trusted`);
+      // Name the RCODE: an unsigned SERVFAIL or REFUSED says more about the server than the missing signature does.
+      const rcode = header.rcode === 0 ? '' : ` ${rcodeName(header.rcode)}`;
+      throw new ProviderError('error', `${server} answered${rcode} to a query signed with ${describeKey(endpoint.key)} without a signature; the answer is not trusted`);
     }
     if (tsig.status === 'invalid') throw new ProviderError('error', `the answer from ${server} is not trusted: ${tsig.reason}`);
   }
