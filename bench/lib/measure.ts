@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './paths.js';
 
 /**
  * The built CLI, as `npm run bench` builds it (the same file `npm test` runs), or another build
  * named by $APEXSYNC_BENCH_CLI (to measure a change against the same lab, before and after).
  */
-export const CLI = process.env.APEXSYNC_BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/src/cli/main.js');
+export const CLI = process.env.APEXSYNC_BENCH_CLI ?? path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 /** GNU time reports the peak RSS of the process it ran (getrusage ru_maxrss), exactly and at no cost. */
 const GNU_TIME = '/usr/bin/time';

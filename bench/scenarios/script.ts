@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeConfig } from '../lib/config.js';
 import { managedRecords, targetAddresses, type ManagedRecord } from '../lib/fixtures.js';
 import { APEX_ZONE, rfc2136Settings, type Lab } from '../lib/lab.js';
 import { baseEnv, firstFailure, runCli, runMeasured, syncSummary } from '../lib/measure.js';
+import { REPO_ROOT } from '../lib/paths.js';
 import { ratio, seconds, type Table } from '../lib/table.js';
 
 /**
@@ -20,8 +20,7 @@ export function scriptRecords(): { shell: ManagedRecord[]; apexsync: ManagedReco
   return { shell: at('sh'), apexsync: at('ax') };
 }
 
-/** bench/sync-loop.sh, next to the compiled benchmark's source folder. */
-const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bench/sync-loop.sh');
+const SCRIPT = path.join(REPO_ROOT, 'bench', 'sync-loop.sh');
 
 export async function runScript(lab: Lab, table: Table): Promise<void> {
   const { shell, apexsync } = scriptRecords();
