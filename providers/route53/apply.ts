@@ -2,7 +2,7 @@ import { ChangeResourceRecordSetsCommand, GetChangeCommand, type ChangeResourceR
 import type { Logger } from 'pino';
 import type { ApplyOutcome } from '../../src/model.js';
 import type { NameChanges } from './batches.js';
-import { describeRoute53Error } from './errors.js';
+import { describeRoute53Error, firstLine } from './errors.js';
 import { fromRoute53Name } from './names.js';
 import type { Route53Tuning } from './tuning.js';
 import type { HostedZoneRef } from './zones.js';
@@ -39,7 +39,14 @@ export async function sendBatch(sender: BatchSender, zone: HostedZoneRef, batch:
   } catch (error) {
     return refusalOutcomes(error, names);
   }
-  const changeId = (answer.ChangeInfo?.Id ?? '?').replace(/^\/change\//, '');
+  const changeId = (answer.ChangeInfo?.Id ?? '').replace(/^\/change\//, '');
+  if (changeId === '') {
+    // Every ChangeResourceRecordSetsResponse carries ChangeInfo.Id. A 2xx without one is some
+    // other page (a proxy's or captive portal's HTML, an empty body) that the SDK parsed into an
+    // empty answer: the batch may or may not have reached Route 53.
+    sender.logger.warn({ zone: zone.name, zoneId: zone.id, names: names.length }, 'the answer to the Route 53 change batch carried no change id');
+    return same({ status: 'unconfirmed', message: 'the response carried no change id (it was not a ChangeResourceRecordSetsResponse)' });
+  }
   sender.logger.info({ zone: zone.name, zoneId: zone.id, changeId, names: names.length }, 'Route 53 accepted the change batch');
   const status = answer.ChangeInfo?.Status ?? 'PENDING';
   const detail = sender.waitForSync ? await waitUntilInSync(sender, changeId, status) : `Route 53 change ${changeId}: ${status}`;
@@ -48,7 +55,7 @@ export async function sendBatch(sender: BatchSender, zone: HostedZoneRef, batch:
 
 function refusalOutcomes(error: unknown, names: readonly string[]): Map<string, ApplyOutcome> {
   const failure = describeRoute53Error(error, 'ChangeResourceRecordSets');
-  const apiMessage = error instanceof Error ? error.message : String(error);
+  const apiMessage = firstLine(error instanceof Error ? error.message : String(error));
   if (error instanceof Error && error.name === 'InvalidChangeBatch' && STALE_READ.test(apiMessage)) {
     // Route 53 names the record sets it tripped on; the other names only shared the batch.
     const named = new Set([...apiMessage.matchAll(/name='([^']+)'/g)].map((match) => fromRoute53Name(match[1] ?? '')));
@@ -66,8 +73,9 @@ function refusalOutcomes(error: unknown, names: readonly string[]): Map<string, 
       ]),
     );
   }
+  // The core adds "could not confirm" and "the records may or may not have changed" around it.
   const outcome: ApplyOutcome = failure.maybeSent
-    ? { status: 'unconfirmed', message: `could not confirm the Route 53 change; the records might or might not have changed, the next round re-reads them (${failure.message})` }
+    ? { status: 'unconfirmed', message: failure.message }
     : { status: 'not-applied', kind: failure.kind, message: failure.message };
   return new Map(names.map((name) => [name, outcome]));
 }
@@ -84,7 +92,10 @@ async function waitUntilInSync(sender: BatchSender, changeId: string, initial: C
     await new Promise((resolve) => setTimeout(resolve, syncPollDelayMs));
     try {
       const answer = await sender.reader.send(new GetChangeCommand({ Id: changeId }));
-      status = answer.ChangeInfo?.Status ?? status;
+      if (answer.ChangeInfo?.Status === undefined) {
+        return `Route 53 change ${changeId}: applied; could not check INSYNC (the GetChange answer carried no status)`;
+      }
+      status = answer.ChangeInfo.Status;
     } catch (error) {
       const failure = describeRoute53Error(error, 'GetChange');
       return `Route 53 change ${changeId}: applied; could not check INSYNC (${failure.message})`;

@@ -7,7 +7,10 @@ export type Route53Operation = 'ListHostedZonesByName' | 'GetHostedZone' | 'List
 export interface Route53Failure {
   readonly kind: FailureKind;
   readonly message: string;
-  /** The request may have reached Route 53 and been acted on (a timeout or reset after sending). */
+  /**
+   * The request may have reached Route 53 and been acted on: a timeout or reset after sending, a
+   * 5xx, or a 2xx whose answer could not be read.
+   */
   readonly maybeSent: boolean;
 }
 
@@ -27,18 +30,33 @@ const BAD_CREDENTIALS = new Set([
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
+ * The first line of an error message. The SDK appends advice on further lines (e.g.
+ * "Deserialization error: to see the raw response, inspect the hidden field {error}.$response"),
+ * which means nothing to an operator and breaks one-line output.
+ */
+export function firstLine(message: string): string {
+  return (message.split(/\r?\n/, 1)[0] ?? '').trim();
+}
+
+/**
  * Classifies an error thrown by the SDK for `operation`. Messages never carry credentials: the
  * SDK's own messages don't, and the only request data quoted is Route 53's reply.
  */
 export function describeRoute53Error(error: unknown, operation: Route53Operation): Route53Failure {
   const fields: ErrorFields = typeof error === 'object' && error !== null ? error : {};
   const name = typeof fields.name === 'string' ? fields.name : 'Error';
-  const text = typeof fields.message === 'string' ? fields.message : String(error);
+  const text = firstLine(typeof fields.message === 'string' ? fields.message : String(error));
   const code = typeof fields.code === 'string' ? fields.code : undefined;
   const status = typeof fields.$metadata?.httpStatusCode === 'number' ? fields.$metadata.httpStatusCode : undefined;
   const attempts = typeof fields.$metadata?.attempts === 'number' ? fields.$metadata.attempts : undefined;
   const action = `route53:${operation}`;
 
+  if (status !== undefined && status >= 200 && status < 300) {
+    // A success status means the request was received and acted on; only the answer was lost
+    // (cut mid-body, a reset after the headers, a body the XML parser rejects). For a write that
+    // is "could not confirm", never "not applied": the change may well be in the zone.
+    return { kind: 'error', message: `Route 53 answered ${operation} with HTTP ${status}, but the answer could not be read (${name}: ${text})`, maybeSent: true };
+  }
   if (name === 'CredentialsProviderError') {
     return notSent('auth', `no AWS credentials found (environment, shared config profile, SSO, web identity, container or instance role): ${text}`);
   }

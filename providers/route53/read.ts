@@ -44,7 +44,13 @@ export async function readZoneNames(client: Route53Client, zone: HostedZoneRef, 
     if (pages >= PAGE_LIMIT) throw new ProviderError('error', `listing hosted zone ${zone.id} did not end after ${pages} pages`);
     const page = await listPage(client, zone, start);
     pages += 1;
-    for (const recordSet of page.ResourceRecordSets ?? []) {
+    // Route 53 always sends both elements (an empty list as <ResourceRecordSets/>). Without them
+    // the 200 carried some other page (a proxy's HTML, an empty body), which the SDK parses into
+    // an empty answer: taking it for "no records" would plan creates that then fail as conflicts.
+    if (page.IsTruncated === undefined || page.ResourceRecordSets === undefined) {
+      throw new ProviderError('error', `reading hosted zone ${zone.name} (${zone.id}): Route 53 answered the listing with something that is not a ListResourceRecordSets response`);
+    }
+    for (const recordSet of page.ResourceRecordSets) {
       found.get(fromRoute53Name(recordSet.Name ?? ''))?.push(recordSet);
     }
     // Not truncated: everything from `start` to the end of the zone has been listed.

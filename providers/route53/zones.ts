@@ -1,4 +1,11 @@
-import { GetHostedZoneCommand, ListHostedZonesByNameCommand, type HostedZone, type Route53Client } from '@aws-sdk/client-route-53';
+import {
+  GetHostedZoneCommand,
+  ListHostedZonesByNameCommand,
+  type HostedZone,
+  type ListHostedZonesByNameCommandInput,
+  type ListHostedZonesByNameCommandOutput,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
 import type { Logger } from 'pino';
 import { isInZone } from '../../src/names.js';
 import { ProviderError } from '../types.js';
@@ -106,8 +113,8 @@ export class ZoneDirectory {
    * accounts are searched name by name.
    */
   async #zonesCalled(zoneName: string): Promise<HostedZoneRef[]> {
-    this.#everyZone ??= this.#send('ListHostedZonesByName', () => this.client.send(new ListHostedZonesByNameCommand({ MaxItems: MAX_ZONES_PER_PAGE }))).then(
-      (page) => (page.IsTruncated === true ? undefined : (page.HostedZones ?? []).map(toZoneRef)),
+    this.#everyZone ??= this.#listZones({ MaxItems: MAX_ZONES_PER_PAGE }).then((page) =>
+      page.IsTruncated === true ? undefined : page.HostedZones.map(toZoneRef),
     );
     const everyZone = await this.#everyZone;
     if (everyZone !== undefined) return everyZone.filter((zone) => zone.name === zoneName);
@@ -124,10 +131,8 @@ export class ZoneDirectory {
     const matches: HostedZoneRef[] = [];
     let cursor: { dnsName: string; zoneId?: string } = { dnsName: zoneName };
     for (;;) {
-      const page = await this.#send('ListHostedZonesByName', () =>
-        this.client.send(new ListHostedZonesByNameCommand({ DNSName: cursor.dnsName, HostedZoneId: cursor.zoneId, MaxItems: ZONES_PER_PAGE })),
-      );
-      const zones = (page.HostedZones ?? []).map(toZoneRef);
+      const page = await this.#listZones({ DNSName: cursor.dnsName, HostedZoneId: cursor.zoneId, MaxItems: ZONES_PER_PAGE });
+      const zones = page.HostedZones.map(toZoneRef);
       const named = zones.filter((zone) => zone.name === zoneName);
       matches.push(...named);
       const ranPast = named.length < zones.length;
@@ -135,6 +140,20 @@ export class ZoneDirectory {
       if (fromRoute53Name(page.NextDNSName) !== zoneName) return matches;
       cursor = { dnsName: page.NextDNSName, ...(page.NextHostedZoneId !== undefined ? { zoneId: page.NextHostedZoneId } : {}) };
     }
+  }
+
+  /**
+   * One ListHostedZonesByName page. Route 53 always sends HostedZones (empty as <HostedZones/>)
+   * and IsTruncated; a 200 without them is some other page (a proxy's HTML, an empty body) that
+   * the SDK parses into an empty answer, and taking that for "no zone" would misreport the name.
+   */
+  async #listZones(input: ListHostedZonesByNameCommandInput): Promise<ListHostedZonesByNameCommandOutput & { HostedZones: HostedZone[] }> {
+    const page = await this.#send('ListHostedZonesByName', () => this.client.send(new ListHostedZonesByNameCommand(input)));
+    const hostedZones = page.HostedZones;
+    if (hostedZones === undefined || page.IsTruncated === undefined) {
+      throw new ProviderError('error', 'Route 53 answered the zone lookup with something that is not a ListHostedZonesByName response');
+    }
+    return { ...page, HostedZones: hostedZones };
   }
 
   #configuredZone(): Promise<HostedZoneRef> {

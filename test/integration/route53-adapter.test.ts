@@ -435,7 +435,8 @@ describe('apply', () => {
     fake.inject({ error: 'hang', operation: 'ChangeResourceRecordSets', times: 1, applyFirst: true });
     const outcome = recordOutcomes(await slow.apply('example.com', [{ action: 'create', name: 'example.com', family: 'A', before: null, after: a(60, '52.4.7.1') }])).get('example.com');
     expect(outcome?.status).toBe('unconfirmed');
-    expect(outcome?.status === 'unconfirmed' && outcome.message).toMatch(/could not confirm/);
+    // The core wraps it in "could not confirm: …; the records may or may not have changed"; the adapter says what happened.
+    expect(outcome?.status === 'unconfirmed' && outcome.message).toMatch(/^no answer from Route 53 to ChangeResourceRecordSets \(ETIMEDOUT\): .*requestTimeout/);
     expect(fake.calls.ChangeResourceRecordSets).toBe(1); // not retried: a replay would fail its own CAS
     expect(fake.recordSet(zoneId, 'example.com', 'A')?.values).toEqual(['52.4.7.1']); // it did happen
 
@@ -465,6 +466,98 @@ describe('apply', () => {
     expect(outcome?.status === 'applied' && outcome.detail).toMatch(new RegExp(`Route 53 change ${fake.batches[0]?.changeId}: still PENDING after`));
     expect(fake.calls.GetChange).toBeGreaterThan(0);
     expect(fake.calls.GetChange).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('answers that are not Route 53 answers', () => {
+  let zoneId: string;
+  let p: Provider;
+  const create = (name: string): Change => ({ action: 'create', name, family: 'A', before: null, after: a(60, '52.4.7.1') });
+  const batchesApplied = () => fake.batches.filter((b) => b.result === 'applied').length;
+
+  beforeEach(async () => {
+    zoneId = fake.createZone('example.com');
+    fake.setRecordSet(zoneId, plain('example.com', 'A', 300, '52.4.0.1'));
+    p = provider();
+    await p.findZone('example.com');
+    fake.resetCounters();
+  });
+
+  it('cannot confirm a write whose 200 answer was cut mid-body (the change is in), and does not replay it', async () => {
+    fake.inject({ error: 'cut-200', operation: 'ChangeResourceRecordSets', times: 1 });
+    const outcome = recordOutcomes(await p.apply('example.com', [create('www.example.com')])).get('www.example.com');
+    expect(outcome).toEqual({ status: 'unconfirmed', message: expect.stringMatching(/^Route 53 answered ChangeResourceRecordSets with HTTP 200, but the answer could not be read \(/) });
+    // One line only: the SDK's "Deserialization error: … $response" advice is dropped.
+    expect(outcome?.status === 'unconfirmed' && outcome.message).not.toMatch(/\n|Deserialization/);
+    expect(fake.calls.ChangeResourceRecordSets).toBe(1);
+    expect(batchesApplied()).toBe(1);
+    expect(fake.recordSet(zoneId, 'www.example.com', 'A')?.values).toEqual(['52.4.7.1']);
+  });
+
+  it('cannot confirm a write answered by an HTML page with status 200, whether or not the change went in', async () => {
+    fake.inject({ error: 'html-200', operation: 'ChangeResourceRecordSets', times: 1 });
+    const notIn = recordOutcomes(await p.apply('example.com', [create('www.example.com'), create('api.example.com')]));
+    const noChangeId = { status: 'unconfirmed', message: expect.stringMatching(/^the response carried no change id/) };
+    expect(Object.fromEntries(notIn)).toEqual({ 'www.example.com': noChangeId, 'api.example.com': noChangeId });
+    expect(fake.calls.ChangeResourceRecordSets).toBe(1);
+    expect(batchesApplied()).toBe(0);
+    expect(fake.recordSet(zoneId, 'www.example.com', 'A')).toBeUndefined();
+
+    fake.resetCounters();
+    fake.inject({ error: 'html-200', operation: 'ChangeResourceRecordSets', times: 1, applyFirst: true });
+    const wentIn = recordOutcomes(await p.apply('example.com', [create('www.example.com')]));
+    expect(wentIn.get('www.example.com')).toEqual(noChangeId);
+    expect(fake.calls.ChangeResourceRecordSets).toBe(1);
+    expect(batchesApplied()).toBe(1);
+    expect(fake.recordSet(zoneId, 'www.example.com', 'A')?.values).toEqual(['52.4.7.1']);
+    expect(logLines.filter((line) => line.includes('carried no change id'))).toHaveLength(2);
+  });
+
+  it('fails a read answered by an HTML page with status 200 instead of reading "no records"', async () => {
+    fake.inject({ error: 'html-200', operation: 'ListResourceRecordSets', times: 1 });
+    const error = await expectProviderError(p.read('example.com', ['example.com', 'www.example.com']), 'error', /not a ListResourceRecordSets response/);
+    expect(error.message).toBe(`reading hosted zone example.com (${zoneId}): Route 53 answered the listing with something that is not a ListResourceRecordSets response`);
+    expect(fake.calls.ListResourceRecordSets).toBe(1);
+
+    // A real listing that is empty (the page starts past the last record set) still means "no records".
+    fake.resetCounters();
+    expect(await p.read('example.com', ['www.example.com'])).toEqual(new Map([['www.example.com', {}]]));
+    expect(fake.calls.ListResourceRecordSets).toBe(1);
+    expect(fake.requests.map((r) => r.status)).toEqual([200]);
+  });
+
+  it('fails a zone lookup answered by an HTML page with status 200 instead of finding "no zone"', async () => {
+    const fresh = provider();
+    fake.inject({ error: 'html-200', operation: 'ListHostedZonesByName', times: 1 });
+    await expectProviderError(fresh.findZone('www.example.com'), 'error', /^Route 53 answered the zone lookup with something that is not a ListHostedZonesByName response$/);
+    expect(fake.calls.ListHostedZonesByName).toBe(1);
+
+    // An account with no zones answers <HostedZones/>: that is "no zone", not a broken answer.
+    fake.zones.clear();
+    fake.resetCounters();
+    await expectProviderError(provider().findZone('www.example.com'), 'error', /^no public hosted zone holds www\.example\.com/);
+    expect(fake.calls.ListHostedZonesByName).toBe(1);
+  });
+
+  it('fails a suffix seek (an account of more than 100 zones) answered by an HTML page with status 200', async () => {
+    for (let i = 0; i < 120; i += 1) fake.createZone(`filler-${String(i).padStart(3, '0')}.example.net`);
+    const large = provider();
+    expect(await large.findZone('www.example.com')).toBe('example.com');
+    fake.resetCounters();
+    fake.inject({ error: 'html-200', operation: 'ListHostedZonesByName', times: 1 });
+    await expectProviderError(large.findZone('example.org'), 'error', /not a ListHostedZonesByName response/);
+    expect(fake.calls.ListHostedZonesByName).toBe(1);
+  });
+
+  it('with waitForSync, an HTML page instead of GetChange stops the wait; the change is still applied', async () => {
+    const waiting = provider({ waitForSync: true });
+    await waiting.findZone('example.com');
+    fake.resetCounters();
+    fake.syncAfterPolls = 1_000_000;
+    fake.inject({ error: 'html-200', operation: 'GetChange', times: 1 });
+    const outcome = recordOutcomes(await waiting.apply('example.com', [create('www.example.com')])).get('www.example.com');
+    expect(outcome).toEqual({ status: 'applied', detail: `Route 53 change ${fake.batches[0]?.changeId}: applied; could not check INSYNC (the GetChange answer carried no status)` });
+    expect(fake.calls.GetChange).toBe(1);
   });
 });
 

@@ -213,6 +213,46 @@ describe('apexsync sync with Route 53', () => {
     expect(batchOf.size).toBe(200);
   });
 
+  it('says "could not confirm" (once, on one line) for a write answered by HTML or cut mid-body, exits 1, then converges', async () => {
+    fake.inject({ error: 'html-200', operation: 'ChangeResourceRecordSets', times: 1 });
+    const html = await sync();
+    expect(html.code).toBe(1);
+    expect(html.stdout).toContain('! apply: could not confirm: the response carried no change id');
+    expect(html.stdout).not.toContain('✓ applied');
+    expect(values('example.com', 'A')).toBeUndefined(); // the page came from something in front of Route 53
+    expect(writes()).toBe(1);
+
+    fake.resetCounters();
+    fake.inject({ error: 'cut-200', operation: 'ChangeResourceRecordSets', times: 1 });
+    const cut = await sync();
+    expect(cut.code).toBe(1);
+    const apply = cut.stdout.split('\n').filter((line) => line.includes('! apply:'));
+    expect(apply).toHaveLength(1);
+    expect(apply[0]).toMatch(/^\s*! apply: could not confirm: Route 53 answered ChangeResourceRecordSets with HTTP 200, but the answer could not be read \(.*\); the records may or may not have changed/);
+    expect(apply[0]?.match(/could not confirm/g)).toHaveLength(1);
+    expect(cut.stdout).not.toMatch(/not applied|Deserialization/);
+    expect(values('example.com', 'A')).toEqual(EDGE_A); // Route 53 did apply it
+    expect(writes()).toBe(1);
+
+    fake.resetCounters();
+    const next = await sync();
+    expect(next.code).toBe(0);
+    expect(next.stdout).toContain('Summary: 0 updated, 1 in sync, 0 failed');
+    expect(writes()).toBe(0);
+  });
+
+  it('an HTML page with status 200 instead of the record listing is a read failure, not "no records": exit 1, nothing written', async () => {
+    fake.setRecordSet(zoneId, { name: 'example.com', type: 'A', ttl: 120, values: EDGE_A });
+    fake.resetCounters();
+    fake.inject({ error: 'html-200', operation: 'ListResourceRecordSets', times: 1 });
+    const result = await sync();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Route 53 answered the listing with something that is not a ListResourceRecordSets response');
+    expect(result.stdout).not.toMatch(/conflict|✓ applied/);
+    expect(fake.calls.ListResourceRecordSets).toBe(1);
+    expect(writes()).toBe(0);
+  });
+
   it('shows the native-alias hint for an AWS target, and names the missing permission on AccessDenied', async () => {
     dns.setAddresses('my-app-123.us-east-1.elb.amazonaws.com', 'A', EDGE_A, 60);
     writeConfig('  - { name: example.com, target: my-app-123.us-east-1.elb.amazonaws.com, families: [A] }');

@@ -89,9 +89,13 @@ export interface LoggedRequest {
  * - 'InternalFailure': HTTP 500.
  * - 'hang': no response until the fake closes; with `applyFirst` a change batch is applied first
  *   (the write happened, the answer never came).
+ * - 'html-200': HTTP 200 with an HTML page instead of the operation's XML (a proxy or captive
+ *   portal in the way); with `applyFirst` a change batch is applied first.
+ * - 'cut-200': the operation runs (a change batch is applied), then the status line, the headers
+ *   (with the full content-length) and half of the XML go out, and the connection is reset.
  */
 export interface FakeFault {
-  readonly error: 'Throttling' | 'PriorRequestNotComplete' | 'AccessDenied' | 'InternalFailure' | 'hang';
+  readonly error: 'Throttling' | 'PriorRequestNotComplete' | 'AccessDenied' | 'InternalFailure' | 'hang' | 'html-200' | 'cut-200';
   readonly operation?: Route53Operation;
   readonly times?: number;
   readonly fraction?: number;
@@ -265,6 +269,18 @@ export class Route53Fake {
         if (fault.applyFirst === true && route.operation === 'ChangeResourceRecordSets') this.#changeRecordSets(route.id ?? '', body);
         log(0, 'hang');
         this.#hanging.add(response);
+        return;
+      }
+      if (fault?.error === 'html-200') {
+        if (fault.applyFirst === true && route.operation === 'ChangeResourceRecordSets') this.#changeRecordSets(route.id ?? '', body);
+        log(200, 'html-200');
+        sendHtml(response, 200, HTML_PAGE);
+        return;
+      }
+      if (fault?.error === 'cut-200') {
+        const xml = this.#dispatch(route, url.searchParams, body);
+        log(200, 'cut-200');
+        sendCut(response, 200, xml);
         return;
       }
       if (fault !== undefined) throw faultError(fault.error, route.operation);
@@ -594,7 +610,7 @@ function recordSetXml(set: FakeRecordSet): XmlNode {
   ]);
 }
 
-function faultError(error: Exclude<FakeFault['error'], 'hang'>, operation: Route53Operation): ApiError {
+function faultError(error: Exclude<FakeFault['error'], 'hang' | 'html-200' | 'cut-200'>, operation: Route53Operation): ApiError {
   switch (error) {
     case 'Throttling':
       return new ApiError(400, 'Throttling', 'Rate exceeded');
@@ -622,6 +638,21 @@ function errorEnvelope(error: ApiError): string {
 function send(response: ServerResponse, status: number, xml: string): void {
   response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID(), 'content-length': Buffer.byteLength(xml) });
   response.end(xml);
+}
+
+/** What a proxy or captive portal in front of Route 53 answers with. */
+const HTML_PAGE = '<html><head><title>Sign in to continue</title></head><body><h1>Sign in to continue</h1></body></html>';
+
+function sendHtml(response: ServerResponse, status: number, html: string): void {
+  response.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(html) });
+  response.end(html);
+}
+
+/** Announces the whole body, sends half of it, then resets the connection. */
+function sendCut(response: ServerResponse, status: number, xml: string): void {
+  const bytes = Buffer.from(xml);
+  response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID(), 'content-length': bytes.length });
+  response.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => response.socket?.resetAndDestroy());
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/model.js';
 import { aliasHint } from '../../providers/route53/alias-hint.js';
 import { batchCost, splitIntoBatches, toNameChanges, type NameChanges } from '../../providers/route53/batches.js';
-import { describeRoute53Error } from '../../providers/route53/errors.js';
+import { describeRoute53Error, firstLine } from '../../providers/route53/errors.js';
 import { compareListingOrder, fromRoute53Name, listingKey, toRoute53Name } from '../../providers/route53/names.js';
 import { TokenBucket, type Clock } from '../../providers/route53/pacer.js';
 import { ALIAS_CONFLICT, nameStateOf } from '../../providers/route53/record-sets.js';
@@ -149,6 +149,36 @@ describe('describeRoute53Error', () => {
     expect(failure.kind).toBe(kind);
     expect(failure.maybeSent).toBe(maybeSent);
     expect(failure.message).toMatch(message);
+  });
+
+  // What the SDK throws when a 200 answer is cut after the headers: the request was received.
+  const cutAnswer = (status: number) =>
+    Object.assign(new Error('aborted\nDeserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.'), {
+      name: 'Error',
+      $metadata: { httpStatusCode: status, attempts: 1 },
+    });
+
+  it.each([200, 204])('treats an error after HTTP %i as received (maybe applied), never as refused', (status) => {
+    const failure = describeRoute53Error(cutAnswer(status), 'ChangeResourceRecordSets');
+    expect(failure).toEqual({
+      kind: 'error',
+      maybeSent: true,
+      message: `Route 53 answered ChangeResourceRecordSets with HTTP ${status}, but the answer could not be read (Error: aborted)`,
+    });
+  });
+
+  it('keeps only the first line of an SDK message, whatever the status', () => {
+    const multiLine = (status: number | undefined, name: string) =>
+      Object.assign(new Error(`first words\nDeserialization error: to see the raw response, inspect {error}.$response`), { name, $metadata: status === undefined ? {} : { httpStatusCode: status } });
+    const messages = [multiLine(200, 'Error'), multiLine(500, 'InternalFailure'), multiLine(403, 'AccessDenied'), multiLine(undefined, 'TimeoutError'), multiLine(400, 'InvalidInput')].map(
+      (error) => describeRoute53Error(error, 'ListResourceRecordSets').message,
+    );
+    for (const message of messages) {
+      expect(message).toContain('first words');
+      expect(message).not.toMatch(/\n|Deserialization|\$response/);
+    }
+    expect(firstLine('one\r\ntwo')).toBe('one');
+    expect(firstLine('only')).toBe('only');
   });
 });
 
