@@ -26,6 +26,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const wanted = argv.length === 0 ? ALL : ALL.filter((name) => argv.includes(name));
   const table = new Table();
   const started = performance.now();
+  const loadAtStart = os.loadavg();
   let lab: Lab;
   try {
     lab = await startLab(preloadFor(wanted));
@@ -49,8 +50,13 @@ async function main(argv: readonly string[]): Promise<void> {
   const cpus = os.cpus();
   process.stdout.write(
     `\napexsync benchmark — ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ` +
-      `load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${Math.round((performance.now() - started) / 1000)} s in all\n\n${table.render()}\n`,
+      `load average ${loadText(loadAtStart)} at the start, ${loadText(os.loadavg())} at the end, ${Math.round((performance.now() - started) / 1000)} s in all\n\n${table.render()}\n`,
   );
+}
+
+/** Load averages over 1, 5 and 15 minutes: other work on the machine shows in every figure. */
+function loadText(load: readonly number[]): string {
+  return load.map((l) => l.toFixed(1)).join('/');
 }
 
 const SCENARIOS: Record<ScenarioName, (lab: Lab, table: Table) => Promise<void>> = {
