@@ -1,5 +1,6 @@
 import type Cloudflare from 'cloudflare';
 import type { Logger } from 'pino';
+import { listRecords } from './envelope.js';
 import { groupByName, type ExistingAtName, type ListedRecord } from './records.js';
 
 /**
@@ -17,6 +18,8 @@ const NAME_CONCURRENCY = 8;
  * - one name: a listing filtered by `name.exact` (one call);
  * - several names: a listing of the whole zone, unless its first page shows that the remaining
  *   pages would cost more calls than one filtered listing per name, in which case it switches.
+ * Every page must be the v4 envelope (see `envelope.ts`): anything else fails the read, so a
+ * proxy's page answered with 200 is never taken for "no records here".
  */
 export async function readExisting(client: Cloudflare, zoneId: string, zone: string, names: readonly string[], logger: Logger): Promise<Map<string, ExistingAtName>> {
   const onInvalid = (record: ListedRecord) => logger.warn({ zone, name: record.name, type: record.type, id: record.id }, 'ignoring a record whose content is not an address');
@@ -25,7 +28,7 @@ export async function readExisting(client: Cloudflare, zoneId: string, zone: str
     const records = await listAtName(client, zoneId, names[0]!);
     return groupByName(records, names, zone, onInvalid);
   }
-  const first = await client.dns.records.list({ zone_id: zoneId, per_page: ZONE_PAGE_SIZE });
+  const first = await listRecords(client, { zone_id: zoneId, per_page: ZONE_PAGE_SIZE });
   const totalPages = pageInfo(first).total_pages;
   if (totalPages !== undefined && totalPages - 1 > names.length) {
     const perName = await mapLimit(names, NAME_CONCURRENCY, (name) => listAtName(client, zoneId, name));
@@ -37,7 +40,7 @@ export async function readExisting(client: Cloudflare, zoneId: string, zone: str
 
 function listAtName(client: Cloudflare, zoneId: string, name: string): Promise<ListedRecord[]> {
   // No type filter: the CNAME (or NS) that makes the name a conflict must be seen too.
-  return client.dns.records.list({ zone_id: zoneId, name: { exact: name }, per_page: NAME_PAGE_SIZE }).then(collectPages);
+  return listRecords(client, { zone_id: zoneId, name: { exact: name }, per_page: NAME_PAGE_SIZE }).then(collectPages);
 }
 
 interface PageInfo {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ApplyOutcome } from '../../src/model.js';
 import { classifyFailure, failedWriteOutcome, isMissingEndpoint, type CallFailure } from './errors.js';
 import { chunkOperations, type Chunk, type Operation } from './operations.js';
+import { batchAnswerProblem, recordAnswerProblem } from './write-confirm.js';
 import { NO_SDK_RETRY, sendWrite } from './write-retry.js';
 
 export interface WriteTarget {
@@ -19,6 +20,8 @@ export interface WriteTarget {
  * Sends the operations of one zone: one `dns_records/batch` request per chunk (Cloudflare runs
  * it as one transaction: all or nothing), or, where that route does not exist, one call per
  * operation in each name's send order (patch → post → delete). Returns one outcome per name.
+ * An operation counts as done only when Cloudflare's answer confirms it (`write-confirm.ts`): a
+ * 2xx that does not is "could not confirm", as a timeout is.
  */
 export async function writeOperations(target: WriteTarget, byName: ReadonlyMap<string, readonly Operation[]>): Promise<Map<string, ApplyOutcome>> {
   const progress = new Map<string, NameProgress>();
@@ -92,50 +95,70 @@ async function sendBatch(target: WriteTarget, chunk: Chunk): Promise<CallFailure
     else if (op.kind === 'patch') patches.push({ id: op.id, type: op.family, name: op.name, content: op.content, ttl: op.ttl });
     else posts.push({ type: op.family, name: op.name, content: op.content, ttl: op.ttl, proxied: op.proxied, comment: op.comment, tags: [...op.tags] });
   }
+  const scope = chunk.entries.length > 1 ? ` (batch of ${chunk.entries.length} names, ${ops.length} record operations)` : '';
+  let answer: { data: unknown; response: Response };
   try {
-    await sendWrite(() =>
-      target.client.dns.records.batch(
-        {
-          zone_id: target.zoneId,
-          ...(deletes.length > 0 ? { deletes } : {}),
-          ...(patches.length > 0 ? { patches } : {}),
-          ...(posts.length > 0 ? { posts } : {}),
-        },
-        NO_SDK_RETRY,
-      ),
+    answer = await sendWrite(() =>
+      target.client.dns.records
+        .batch(
+          {
+            zone_id: target.zoneId,
+            ...(deletes.length > 0 ? { deletes } : {}),
+            ...(patches.length > 0 ? { patches } : {}),
+            ...(posts.length > 0 ? { posts } : {}),
+          },
+          NO_SDK_RETRY,
+        )
+        .withResponse(),
     );
-    target.logger.debug({ zone: target.zone, deletes: deletes.length, patches: patches.length, posts: posts.length }, 'batch applied');
-    return undefined;
   } catch (error) {
     if (isMissingEndpoint(error)) return 'route-missing';
     const failure = classifyFailure(error, 'write', target.zone);
-    const scope = chunk.entries.length > 1 ? ` (batch of ${chunk.entries.length} names, ${ops.length} record operations)` : '';
     return { ...failure, message: `${failure.message}${scope}` };
   }
+  // A 2xx that is not the batch's result (an HTML page from something in between) may or may not
+  // have been carried out: "could not confirm", never "applied".
+  const problem = batchAnswerProblem(answer.data, { deletes: deletes.map((d) => d.id), patches: patches.map((p) => p.id), posts: posts.length });
+  if (problem !== undefined) return unconfirmedAnswer(answer.response, 'the batch', `${problem}${scope}`);
+  target.logger.debug({ zone: target.zone, deletes: deletes.length, patches: patches.length, posts: posts.length }, 'batch applied');
+  return undefined;
 }
 
 /** A name's operations, one call each in send order; stops at the first failure. */
 async function sendOneByOne(target: WriteTarget, ops: readonly Operation[], progress: NameProgress): Promise<CallFailure | undefined> {
   const { client, zoneId } = target;
   for (const op of ops) {
+    let answer: { data: unknown; response: Response };
     try {
-      await sendWrite((): Promise<unknown> => {
+      answer = await sendWrite((): Promise<{ data: unknown; response: Response }> => {
         switch (op.kind) {
           case 'patch':
-            return client.dns.records.edit(op.id, { zone_id: zoneId, type: op.family, name: op.name, content: op.content, ttl: op.ttl }, NO_SDK_RETRY);
+            return client.dns.records.edit(op.id, { zone_id: zoneId, type: op.family, name: op.name, content: op.content, ttl: op.ttl }, NO_SDK_RETRY).withResponse();
           case 'post':
-            return client.dns.records.create(
-              { zone_id: zoneId, type: op.family, name: op.name, content: op.content, ttl: op.ttl, proxied: op.proxied, comment: op.comment, tags: [...op.tags] },
-              NO_SDK_RETRY,
-            );
+            return client.dns.records
+              .create(
+                { zone_id: zoneId, type: op.family, name: op.name, content: op.content, ttl: op.ttl, proxied: op.proxied, comment: op.comment, tags: [...op.tags] },
+                NO_SDK_RETRY,
+              )
+              .withResponse();
           case 'delete':
-            return client.dns.records.delete(op.id, { zone_id: zoneId }, NO_SDK_RETRY);
+            return client.dns.records.delete(op.id, { zone_id: zoneId }, NO_SDK_RETRY).withResponse();
         }
       });
-      progress.done += 1;
     } catch (error) {
       return classifyFailure(error, 'write', target.zone);
     }
+    const problem = recordAnswerProblem(op, answer.data);
+    if (problem !== undefined) return unconfirmedAnswer(answer.response, `the ${CALL_NAME[op.kind]} of ${op.family} record ${op.kind === 'delete' ? op.id : op.content} at ${op.name}`, problem);
+    progress.done += 1;
   }
   return undefined;
+}
+
+const CALL_NAME: Record<Operation['kind'], string> = { patch: 'update (PATCH)', post: 'creation (POST)', delete: 'deletion (DELETE)' };
+
+/** A 2xx answer that does not confirm the write: it may or may not have been carried out. */
+function unconfirmedAnswer(response: Response, what: string, problem: string): CallFailure {
+  const type = response.headers.get('content-type') ?? 'no content-type';
+  return { kind: 'error', message: `Cloudflare's answer to ${what} (HTTP ${response.status}, ${type}) does not confirm it: ${problem}`, maybeApplied: true };
 }
