@@ -52,21 +52,30 @@ beforeEach(() => {
 });
 
 describe('zone discovery', () => {
-  it('finds the longest matching zone, asking once per candidate name and sharing concurrent lookups', async () => {
+  it('finds the longest matching zone with one listing of the account\'s zones, shared by concurrent lookups', async () => {
     fake.addZone('sub.example.com');
     const cf = provider();
     const zones = await Promise.all([cf.findZone('www.sub.example.com'), cf.findZone('api.sub.example.com'), cf.findZone('example.com'), cf.findZone('sub.example.com')]);
     expect(zones).toEqual(['sub.example.com', 'sub.example.com', 'example.com', 'sub.example.com']);
-    const asked = fake.requests.map((r) => r.query.get('name')).sort();
-    expect(asked).toEqual(['api.sub.example.com', 'example.com', 'sub.example.com', 'www.sub.example.com']);
+    // one unfiltered page of 50: no lookup by name, no extra empty page
+    expect(fake.requests.map((r) => [r.path, r.query.get('name'), r.query.get('per_page')])).toEqual([['/zones', null, '50']]);
     await cf.findZone('www.sub.example.com');
-    expect(fake.counts.GET).toBe(4);
+    // the zone ids come from the same listing
+    await cf.read('sub.example.com', ['www.sub.example.com']);
+    await cf.read('example.com', ['example.com']);
+    expect(fake.requests.map((r) => r.path.replace(/[0-9a-f]{32}/, ':id'))).toEqual(['/zones', '/zones/:id/dns_records', '/zones/:id/dns_records']);
   });
 
-  it('says which permission is needed when no zone is found', async () => {
+  it('says which permission is needed when no zone is found, and lists again next time (the zone may have been added)', async () => {
     const cf = provider();
     await expect(cf.findZone('www.example.org')).rejects.toMatchObject({ name: 'ProviderError', message: expect.stringMatching(/Zone → Zone → Read/) });
-    expect(fake.requests.map((r) => r.query.get('name'))).toEqual(['www.example.org', 'example.org']);
+    expect(fake.requests.map((r) => r.path)).toEqual(['/zones']);
+    fake.addZone('example.org');
+    expect(await cf.findZone('www.example.org')).toBe('example.org');
+    expect(fake.requests.map((r) => r.path)).toEqual(['/zones', '/zones']);
+    // found now: the listing is kept
+    expect(await cf.findZone('example.com')).toBe('example.com');
+    expect(fake.counts.GET).toBe(2);
   });
 
   it('with zoneId, fetches the zone once and refuses a name outside it', async () => {

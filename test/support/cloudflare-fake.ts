@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * A wire-level fake of the Cloudflare API v4 (the parts apexsync uses), for the real SDK to talk
  * to on loopback. What it implements, as documented (PROVIDERS.md §2):
  * - the v4 envelope `{success, errors[{code,message}], messages, result, result_info}`;
- * - `GET /zones?name=` and `GET /zones/:id`;
+ * - `GET /zones` (page-based, 20 per page by default, at most 50), `GET /zones?name=` and
+ *   `GET /zones/:id`; `zoneListing: 'forbidden'` refuses the unfiltered listing with 403;
  * - `GET /zones/:id/dns_records` page-based (`page`, `per_page` 5…5 000 000, default 100), with
  *   `name` / `name.exact|contains|startswith|endswith`, `type` and `content.exact` filters; a page
  *   past the end is EMPTY (the SDK's iterator stops only on an empty page);
@@ -101,6 +102,8 @@ export class CloudflareFake {
   token: string;
   /** `read`: the token may only read; every write answers 403. */
   tokenScope: 'edit' | 'read' = 'edit';
+  /** `forbidden`: `GET /zones` without a `name` filter answers 403 (9109), lookups by name still work. */
+  zoneListing: 'allowed' | 'forbidden' = 'allowed';
   /** Called before a request is handled (after the auth and rate-limit checks): edit state here. */
   beforeHandle: ((request: FakeRequest) => void | Promise<void>) | undefined;
   /** Called after each successful write (POST, PATCH, PUT, DELETE, batch). */
@@ -303,6 +306,10 @@ export class CloudflareFake {
   #listZones(query: URLSearchParams): { result: unknown; resultInfo: ResultInfo } {
     const name = query.get('name');
     const status = query.get('status');
+    if (name === null && this.zoneListing === 'forbidden') {
+      this.authFailures += 1;
+      throw new ApiFailure(403, 9109, 'Unauthorized to access requested resource');
+    }
     const zones = this.zones.filter((z) => (name === null || z.name === name.toLowerCase()) && (status === null || z.status === status));
     return paginate(zones.map(zoneView), query, 20, 50);
   }
