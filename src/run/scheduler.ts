@@ -1,3 +1,4 @@
+import { groupBy } from '../sync/group-by.js';
 import type { Logger } from 'pino';
 import type { Config, RecordConfig } from '../config/types.js';
 import type { Resolver } from '../resolve/types.js';
@@ -222,9 +223,8 @@ export class Scheduler {
 
   /** Hands records to their providers' lanes; resolves when every one has been through a round. */
   #dispatch(states: readonly RecordState[]): Promise<void> {
-    const byProvider = new Map<string, string[]>();
-    for (const state of states) byProvider.set(state.record.provider, [...(byProvider.get(state.record.provider) ?? []), state.key]);
-    return Promise.all([...byProvider].map(([provider, keys]) => this.#lane(provider).request(keys))).then(() => undefined);
+    const byProvider = groupBy(states, (state) => state.record.provider);
+    return Promise.all([...byProvider].map(([provider, group]) => this.#lane(provider).request(group.map((state) => state.key)))).then(() => undefined);
   }
 
   #lane(provider: string): Lane<string> {

@@ -5,6 +5,7 @@ import { planRecord } from '../plan/index.js';
 import type { RecordPlan } from '../plan/types.js';
 import type { FamilyResolution, Resolver } from '../resolve/types.js';
 import { mapLimit } from './concurrency.js';
+import { groupBy } from './group-by.js';
 import { resolveSampled } from './sampling.js';
 import type { ProviderPool } from './provider-pool.js';
 import type { RecordReport, RoundReport, Stage } from './report.js';
@@ -111,7 +112,7 @@ async function resolveTargets(input: RoundInput): Promise<Array<Partial<Record<F
  */
 export async function readRecords(records: readonly RecordConfig[], providers: ProviderPool): Promise<ReadState[]> {
   const states = new Array<ReadState>(records.length);
-  const byProvider = groupIndexes(records, (r) => r.provider);
+  const byProvider = groupBy(records.map((_, i) => i), (i) => records[i]!.provider);
   await Promise.all(
     [...byProvider].map(async ([providerId, indexes]) => {
       let provider;
@@ -134,11 +135,7 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
           }
         }),
       );
-      const byZone = new Map<string, number[]>();
-      indexes.forEach((recordIndex, k) => {
-        const zone = zones[k];
-        if (zone !== undefined) byZone.set(zone, [...(byZone.get(zone) ?? []), recordIndex]);
-      });
+      const byZone = groupBy(indexes, (_recordIndex, k) => zones[k]);
       await Promise.all(
         [...byZone].map(async ([zone, zoneIndexes]) => {
           const names = [...new Set(zoneIndexes.map((i) => records[i]!.name))];
@@ -211,11 +208,6 @@ function describeApplyFailure(outcome: ApplyOutcome): Failure | null {
   }
 }
 
-function groupIndexes<T>(items: readonly T[], key: (item: T) => string): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  items.forEach((item, i) => groups.set(key(item), [...(groups.get(key(item)) ?? []), i]));
-  return groups;
-}
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

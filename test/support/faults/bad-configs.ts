@@ -271,7 +271,7 @@ export function buildBadConfigs(p: PlantedCredentials): BadConfig[] {
   add('yaml-comments', 'only comments', 'apexsync.yaml', '# apexsync\n# nothing yet\n');
   add('yaml-list', 'a list at the top level', '(top level)', '- a\n- b\n');
   add('yaml-alias', 'an alias to an anchor that does not exist', 'apexsync.yaml', good.replace('lb.target.test', '*nope'), { maxLines: YAML_LINES });
-  add('yaml-alias-loop', 'an alias inside its own anchor', 'apexsync.yaml', `${good}loop: &x [*x]\n`, { maxLines: YAML_LINES });
+  add('yaml-alias-loop', 'an alias inside its own anchor', 'loop[0]', `${good}loop: &x [*x]\n`, { maxLines: YAML_LINES });
   add('yaml-alias-bomb', 'a billion-laughs alias bomb', 'apexsync.yaml', `${good}${aliasBomb()}`, { maxLines: YAML_LINES });
   add('yaml-indent', 'a mis-indented line holding the secret', 'apexsync.yaml:', inline.replace(`\n      secret: ${p.tsigSecret}`, `\n   secret: ${p.tsigSecret}`), { maxLines: YAML_LINES });
   add('yaml-binary', 'binary garbage (read as one plain scalar)', '(top level)', `\u0000\u0001\u0002\u00ff${p.apiToken}\u0000`, { maxLines: YAML_LINES });
