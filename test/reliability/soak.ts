@@ -15,7 +15,7 @@ import { ledger } from '../support/faults/ledger.js';
  * proxy, seeded), in three waves: publish everything (half the names hold stale addresses, half
  * nothing), then move every target, then move them all back. Each wave must converge within a
  * bounded time; the process must stay up, answer /healthz, log no unhandled rejection; its
- * resident memory is sampled, and must not keep growing from the second wave to the third.
+ * resident memory is sampled, and its floor must not keep growing from the second wave to the third.
  *
  * Cloudflare allows 1 200 requests per 5 minutes per token and apexsync paces itself to 1 100,
  * which bounds how much can be asked of one process in a minute: full reconciles every 15 s
@@ -139,19 +139,23 @@ ${records.join('\n')}
           expect(converged, `wave ${wave}: ${lagging(target)} of ${ZONES * NAMES_PER_ZONE} names still behind after ${WAVE_DEADLINE_MS / 1000} s\n${daemon.stderr.slice(-3000)}`).toBe(true);
           expect(await daemon.status('/healthz')).toBe(200);
           const peak = Math.max(...rss.filter((s) => s.wave === wave).map((s) => s.bytes));
-          figures.push(`wave ${wave}: ${ZONES * NAMES_PER_ZONE} names converged in ${seconds} s, RSS peak ${(peak / 2 ** 20).toFixed(0)} MiB`);
+          const floor = Math.min(...rss.filter((s) => s.wave === wave).map((s) => s.bytes));
+          figures.push(`wave ${wave}: ${ZONES * NAMES_PER_ZONE} names converged in ${seconds} s, RSS peak ${(peak / 2 ** 20).toFixed(0)} MiB, floor ${(floor / 2 ** 20).toFixed(0)} MiB`);
         }
       } finally {
         const exit = await daemon.stop();
         expect(exit.code, daemon.stderr.slice(-2000)).toBe(0);
       }
-      const peakOf = (wave: number): number => Math.max(...rss.filter((s) => s.wave === wave).map((s) => s.bytes));
       figures.push(`provider calls: ${proxy.seen.read} reads, ${proxy.seen.write} writes; ${proxy.hits} failed on purpose (${((100 * proxy.hits) / (proxy.seen.read + proxy.seen.write)).toFixed(1)} %)`);
       for (const line of figures) console.log(`soak: ${line}`);
       expect(daemon.stderr).not.toMatch(/unhandled rejection/i);
       expect(proxy.hits).toBeGreaterThan(0);
-      // Memory stops growing after warm-up: the third wave (same work as the second) peaks no higher than 25 % above it.
-      expect(peakOf(3)).toBeLessThanOrEqual(peakOf(2) * 1.25);
+      // Memory stops growing after warm-up. Peaks depend on when V8 happens to collect, so the
+      // measure is each wave's floor (the lowest resident size sampled in it, i.e. what survives
+      // collection): a leak raises it wave after wave; the third wave (same work as the second)
+      // must stay within 25 % of the second's.
+      const floorOf = (wave: number): number => Math.min(...rss.filter((s) => s.wave === wave).map((s) => s.bytes));
+      expect(floorOf(3)).toBeLessThanOrEqual(floorOf(2) * 1.25);
       // Every call failed on purpose was a fault the daemon survived: counted now that all of the above held.
       ledger.survivedBatch('soak (10 % failing calls)', proxy.hits);
     }, 360_000);
