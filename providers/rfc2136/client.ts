@@ -1,13 +1,18 @@
 import { randomInt } from 'node:crypto';
 import { TransportError, exchangeTcp, formatServerAddress, type ServerAddress } from '../../src/resolve/transport.js';
+import type { QueryPipeline } from './pipeline.js';
 import { signMessage, verifyResponse, type ResponseTsig, type TsigKey } from './tsig.js';
 import { readHeader, type Header } from './wire.js';
 
-/** Where and how to talk to the primary: always TCP (updates and authoritative reads alike). */
+/**
+ * Where and how to talk to the primary: always TCP. Queries (reads, zone discovery) share the
+ * persistent, pipelined connections of `queries`; each UPDATE has a connection of its own.
+ */
 export interface Endpoint {
   readonly server: ServerAddress;
   readonly key: TsigKey | undefined;
   readonly timeoutMs: number;
+  readonly queries: QueryPipeline;
 }
 
 /**
@@ -23,6 +28,14 @@ export type Exchange =
   | { readonly kind: 'unreachable'; readonly message: string }
   | { readonly kind: 'lost'; readonly message: string };
 
+/** A request as it goes on the wire, with what its answer is checked against. */
+interface SignedRequest {
+  readonly wire: Buffer;
+  readonly header: Header;
+  /** The request's MAC, which the answer's MAC covers; undefined when no key is configured. */
+  readonly mac: Buffer | undefined;
+}
+
 export function newMessageId(): number {
   return randomInt(0, 0x10000);
 }
@@ -31,29 +44,64 @@ export function serverLabel(endpoint: Endpoint): string {
   return formatServerAddress(endpoint.server);
 }
 
-/** Signs `message` when a key is configured, sends it over TCP, and checks the answer belongs to it. */
+/**
+ * Sends an UPDATE (signed when a key is configured) on a TCP connection of its own, and checks
+ * the answer belongs to it. Never sent twice: a replayed UPDATE would fail its prerequisites and
+ * read as someone else's edit.
+ */
 export async function exchange(endpoint: Endpoint, message: Buffer): Promise<Exchange> {
-  const request = readHeader(message);
-  const signing = endpoint.key ? signMessage(message, endpoint.key, nowSeconds()) : undefined;
+  const request = signRequest(endpoint, message, message.readUInt16BE(0));
   let response: Buffer;
   try {
-    response = await exchangeTcp(endpoint.server, signing?.signed ?? message, endpoint.timeoutMs);
+    response = await exchangeTcp(endpoint.server, request.wire, endpoint.timeoutMs);
   } catch (error) {
-    if (error instanceof TransportError) {
-      return error.requestSent ? { kind: 'lost', message: error.message } : { kind: 'unreachable', message: error.message };
-    }
-    throw error;
+    return transportFailure(error);
   }
+  return checkAnswer(endpoint, request, response);
+}
+
+/**
+ * Sends a query (signed when a key is configured) on the endpoint's pipelined connections, which
+ * give it its ID, and checks the answer belongs to it.
+ */
+export async function exchangeQuery(endpoint: Endpoint, message: Buffer): Promise<Exchange> {
+  let result: { request: SignedRequest; response: Buffer };
+  try {
+    result = await endpoint.queries.exchange((id) => signRequest(endpoint, message, id));
+  } catch (error) {
+    return transportFailure(error);
+  }
+  return checkAnswer(endpoint, result.request, result.response);
+}
+
+/** `message` with ID `id`, signed when a key is configured (the MAC covers the ID). */
+function signRequest(endpoint: Endpoint, message: Buffer, id: number): SignedRequest {
+  const unsigned = Buffer.from(message);
+  unsigned.writeUInt16BE(id, 0);
+  const header = readHeader(unsigned);
+  if (endpoint.key === undefined) return { wire: unsigned, header, mac: undefined };
+  const { signed, mac } = signMessage(unsigned, endpoint.key, nowSeconds());
+  return { wire: signed, header, mac };
+}
+
+function transportFailure(error: unknown): Exchange {
+  if (error instanceof TransportError) {
+    return error.requestSent ? { kind: 'lost', message: error.message } : { kind: 'unreachable', message: error.message };
+  }
+  throw error;
+}
+
+function checkAnswer(endpoint: Endpoint, request: SignedRequest, response: Buffer): Exchange {
   let header: Header;
   try {
     header = readHeader(response);
   } catch {
     return { kind: 'lost', message: `${serverLabel(endpoint)} sent a malformed answer` };
   }
-  if (!header.isResponse || header.id !== request.id || header.opcode !== request.opcode) {
+  if (!header.isResponse || header.id !== request.header.id || header.opcode !== request.header.opcode) {
     return { kind: 'lost', message: `${serverLabel(endpoint)} sent an answer that does not match the request` };
   }
-  const tsig = endpoint.key && signing ? verifyResponse(response, endpoint.key, signing.mac, nowSeconds()) : undefined;
+  const tsig = endpoint.key && request.mac ? verifyResponse(response, endpoint.key, request.mac, nowSeconds()) : undefined;
   return { kind: 'answer', response, header, tsig };
 }
 

@@ -5,6 +5,7 @@ import { ProviderError } from '../types.js';
 import { applyChanges } from './apply.js';
 import type { Endpoint } from './client.js';
 import { findZoneBySoa } from './find-zone.js';
+import { QueryPipeline } from './pipeline.js';
 import { readRecordSets } from './read.js';
 import type { Rfc2136Settings } from './settings.js';
 import type { TsigKey } from './tsig.js';
@@ -17,7 +18,12 @@ import type { TsigKey } from './tsig.js';
 export function createProvider(settings: Rfc2136Settings, context: ProviderContext): Provider {
   const server = parseServerAddress(settings.server);
   if (server === undefined) throw new ProviderError('error', `provider ${context.id}: server "${settings.server}" is not host:port with an IP address`);
-  const endpoint: Endpoint = { server, key: settings.tsig ? decodeKey(settings.tsig, context.id) : undefined, timeoutMs: settings.timeoutMs };
+  const endpoint: Endpoint = {
+    server,
+    key: settings.tsig ? decodeKey(settings.tsig, context.id) : undefined,
+    timeoutMs: settings.timeoutMs,
+    queries: new QueryPipeline(server, settings.timeoutMs),
+  };
   const logger = context.logger;
   const zones = new Map<string, Promise<string>>();
 
@@ -35,10 +41,13 @@ export function createProvider(settings: Rfc2136Settings, context: ProviderConte
     },
     read(zone, names) {
       logger.debug({ zone, names: names.length }, 'rfc2136: reading A/AAAA from the primary');
-      return readRecordSets(endpoint, zone, names);
+      return readRecordSets(endpoint, zone, names).finally(() => logger.debug({ zone, ...endpoint.queries.stats }, 'rfc2136: query connections so far'));
     },
     apply(zone, changes) {
       return applyChanges(endpoint, zone, changes, logger);
+    },
+    close() {
+      return endpoint.queries.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import dnsPacket, { type DecodedPacket } from 'dns-packet';
 import { ProviderError } from '../types.js';
-import { exchange, newMessageId, serverLabel, type Endpoint } from './client.js';
+import { exchangeQuery, serverLabel, type Endpoint } from './client.js';
 import { describeKey, rcodeName, tsigErrorWords } from './messages.js';
 import type { Header } from './wire.js';
 
@@ -12,13 +12,14 @@ export interface QueryAnswer {
 }
 
 /**
- * One authoritative query to the primary (TCP, RD=0, signed when a key is configured). Throws
- * ProviderError when no trustworthy answer came back; the caller interprets the RCODE.
+ * One authoritative query to the primary (TCP, pipelined, RD=0, signed when a key is configured).
+ * Throws ProviderError when no trustworthy answer came back; the caller interprets the RCODE.
  */
 export async function queryPrimary(endpoint: Endpoint, name: string, type: QueryType): Promise<QueryAnswer> {
   const server = serverLabel(endpoint);
-  const message = dnsPacket.encode({ type: 'query', id: newMessageId(), flags: 0, questions: [{ type, name, class: 'IN' }] });
-  const result = await exchange(endpoint, message);
+  // ID 0 here: the pipeline gives each query an ID unique among those in flight.
+  const message = dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions: [{ type, name, class: 'IN' }] });
+  const result = await exchangeQuery(endpoint, message);
   if (result.kind !== 'answer') throw new ProviderError('unreachable', `could not query ${server}: ${result.message}`);
   const { tsig, header, response } = result;
   if (tsig !== undefined && endpoint.key !== undefined) {
