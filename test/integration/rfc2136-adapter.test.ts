@@ -2,18 +2,27 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApplyOutcome, Change } from '../../src/model.js';
+import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
 import { exchangeTcp } from '../../src/resolve/transport.js';
 import { ProviderError, type Provider } from '../../providers/types.js';
 import { createProvider } from '../../providers/rfc2136/index.js';
 import { rfc2136Settings } from '../../providers/rfc2136/settings.js';
 import { lastRecordOffset } from '../../providers/rfc2136/wire.js';
 import { randomKey, startBind, type BindServer, type TsigKeySpec } from '../support/bind.js';
+import { DnsFaultRelay } from '../support/faults/dns-fault-relay.js';
 
 /**
  * The RFC 2136 adapter against a real BIND 9: every test talks to named through the counting
  * relay, so "one UPDATE" is counted at the wire, and checks the result by querying named.
  */
+
+/** Many names, each with its own A (and every other one an AAAA): an answer at the wrong name would show. */
+const MANY = 300;
+const manyName = (i: number): string => `p${i}.example.test`;
+const manyA = (i: number): string => `52.5.${i >> 8}.${i & 255}`;
+const manyAaaa = (i: number): string => `2600:1f18:5::${(i + 1).toString(16)}`;
+const manyRecords = Array.from({ length: MANY }, (_, i) => [`p${i} 60 A ${manyA(i)}`, ...(i % 2 === 0 ? [`p${i} 90 AAAA ${manyAaaa(i)}`] : [])]).flat();
+const manyExpected = (i: number): RecordSets => ({ A: { ttl: 60, values: [manyA(i)] }, ...(i % 2 === 0 ? { AAAA: { ttl: 90, values: [manyAaaa(i)] } } : {}) });
 
 const sha512Key = randomKey('apexsync-512', 'hmac-sha512');
 const sha1Key = randomKey('apexsync-sha1', 'hmac-sha1');
@@ -35,6 +44,7 @@ beforeAll(async () => {
       'other A 52.4.1.1',
       'batch1 A 52.4.40.1',
       'algo A 52.4.50.1',
+      ...manyRecords,
     ],
     targetRecords: ['elsewhere A 52.4.9.9'],
     managedNames: ['example.test', 'www.example.test', 'new.example.test', 'cas.example.test', 'cas2.example.test', 'alias.example.test', 'batch1.example.test', 'batch2.example.test', 'algo.example.test', 'tamper.example.test'],
@@ -138,6 +148,61 @@ describe('read', () => {
     const error = await expectProviderError(provider({ key: wrong }).read('example.test', ['www.example.test']), 'auth', /BADKEY/);
     expect(error.message).toContain('"no-such-key" (hmac-sha256)');
     expect(error.message).not.toContain(wrong.secret);
+  });
+
+  it(`reads ${MANY} names pipelined over 4 persistent connections, each answer at its own name`, async () => {
+    const p = provider();
+    bind.relay.reset();
+    const names = Array.from({ length: MANY }, (_, i) => manyName(i));
+    const sets = await p.read('example.test', names);
+    expect(bind.relay.queries()).toBe(2 * MANY);
+    expect(bind.relay.updates()).toBe(0);
+    expect(bind.relay.connections()).toBe(4);
+    expect(sets.size).toBe(MANY);
+    for (let i = 0; i < MANY; i++) expect(sets.get(manyName(i)), manyName(i)).toEqual(manyExpected(i));
+    // The next read reuses the open connections.
+    await p.read('example.test', names.slice(0, 10));
+    expect(bind.relay.connections()).toBe(4);
+    expect(bind.relay.queries()).toBe(2 * MANY + 20);
+    await p.close!();
+  });
+
+  it('close() closes the query connections; a read after it opens a new one', async () => {
+    const proxy = await pipeProxy();
+    try {
+      const p = provider({ server: proxy.address });
+      await p.read('example.test', ['example.test', 'www.example.test']);
+      expect(proxy.opened()).toBe(1);
+      // Without close() the next read would reuse that connection (idle ones live for 2 s).
+      await p.close!();
+      expect(await p.read('example.test', ['www.example.test'])).toEqual(new Map([['www.example.test', { A: { ttl: 120, values: ['52.4.7.1'] } }]]));
+      expect(proxy.opened()).toBe(2);
+      await p.close!();
+      // Closed at our end, not left to the server.
+      await proxy.allClosed();
+      expect(proxy.open()).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a connection reset in the middle of a read is replaced and its unanswered queries sent again', async () => {
+    const faults = await DnsFaultRelay.start({ host: '127.0.0.1', port: bind.port });
+    try {
+      const p = provider({ server: faults.address });
+      faults.inject({ on: 'query', times: 1, action: { kind: 'reset-before' } });
+      const names = Array.from({ length: 20 }, (_, i) => manyName(i));
+      const sets = await p.read('example.test', names);
+      expect(faults.hits).toBe(1);
+      for (let i = 0; i < 20; i++) expect(sets.get(manyName(i)), manyName(i)).toEqual(manyExpected(i));
+      // The server goes away between two reads (a restart): the next read reconnects.
+      faults.inject({ on: 'any', action: { kind: 'refuse' } });
+      await faults.clear();
+      expect((await p.read('example.test', [manyName(7)])).get(manyName(7))).toEqual(manyExpected(7));
+      await p.close!();
+    } finally {
+      await faults.close();
+    }
   });
 
   it('fails as unreachable, not as a key problem, when nothing listens', async () => {
@@ -362,6 +427,37 @@ describe('answers that cannot be trusted', () => {
     }
   });
 });
+
+/** A plain TCP proxy to named that counts the connections made through it and those still open. */
+async function pipeProxy(): Promise<{ address: string; opened: () => number; open: () => number; allClosed: () => Promise<void>; close: () => Promise<void> }> {
+  let opened = 0;
+  const clients = new Set<net.Socket>();
+  let wake: (() => void) | undefined;
+  const server = net.createServer((client) => {
+    opened++;
+    clients.add(client);
+    const upstream = net.connect({ host: '127.0.0.1', port: bind.port });
+    client.pipe(upstream).pipe(client);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+      if (clients.delete(client) && clients.size === 0) wake?.();
+    };
+    for (const socket of [client, upstream]) socket.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    opened: () => opened,
+    open: () => clients.size,
+    allClosed: () => (clients.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (wake = resolve))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of clients) client.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 /** A loopback port with nothing listening on it. */
 async function closedPort(): Promise<number> {

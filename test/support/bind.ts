@@ -71,6 +71,8 @@ export interface CountingRelay {
   updates(): number;
   /** QUERY messages (opcode 0) received since the last reset. */
   queries(): number;
+  /** TCP connections clients opened through it since the last reset. */
+  connections(): number;
   reset(): void;
   /** `forward` (default) or `blackhole`: accept and read requests but never answer them. */
   setMode(mode: 'forward' | 'blackhole'): void;
@@ -298,10 +300,12 @@ function runNsupdate(input: string): Promise<void> {
 async function startRelay(upstreamPort: number): Promise<CountingRelay> {
   let updates = 0;
   let queries = 0;
+  let connections = 0;
   let mode: 'forward' | 'blackhole' = 'forward';
   let updateHook: (() => Promise<void>) | undefined;
   const sockets = new Set<net.Socket>();
   const relay = net.createServer((client) => {
+    connections++;
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => client.destroy());
@@ -356,9 +360,11 @@ async function startRelay(upstreamPort: number): Promise<CountingRelay> {
     port,
     updates: () => updates,
     queries: () => queries,
+    connections: () => connections,
     reset: () => {
       updates = 0;
       queries = 0;
+      connections = 0;
     },
     setMode: (next) => {
       mode = next;
