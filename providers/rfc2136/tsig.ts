@@ -38,6 +38,21 @@ export interface TsigRecord {
   readonly otherData: Buffer;
 }
 
+/**
+ * Wire form of a key or algorithm name. A read signs and checks two messages per name, each
+ * needing these names several times; there are only as many as configured keys, so they are
+ * encoded once.
+ */
+const wireNames = new Map<string, Buffer>();
+function keyWireName(name: string): Buffer {
+  let wire = wireNames.get(name);
+  if (wire === undefined) {
+    wire = encodeName(name);
+    wireNames.set(name, wire);
+  }
+  return wire;
+}
+
 /** The part of a TSIG record that its own MAC covers (RFC 8945 §4.3.3). */
 function tsigVariables(record: Omit<TsigRecord, 'mac' | 'originalId'>): Buffer {
   const fixed = Buffer.alloc(12);
@@ -49,9 +64,9 @@ function tsigVariables(record: Omit<TsigRecord, 'mac' | 'originalId'>): Buffer {
   classAndTtl.writeUInt16BE(CLASS.ANY, 0);
   classAndTtl.writeUInt32BE(0, 2);
   return Buffer.concat([
-    encodeName(record.keyName),
+    keyWireName(record.keyName),
     classAndTtl,
-    encodeName(record.algorithm),
+    keyWireName(record.algorithm),
     fixed,
     record.otherData,
   ]);
@@ -83,7 +98,7 @@ export function signMessage(message: Buffer, key: TsigKey, nowSeconds: number): 
   const variables = { timeSigned: nowSeconds, fudge: FUDGE_SECONDS, error: 0, otherData: Buffer.alloc(0) };
   const mac = computeMac(key, message, variables);
   const originalId = message.readUInt16BE(0);
-  const rdata = Buffer.concat([encodeName(key.algorithm), timeAndFudge(nowSeconds, FUDGE_SECONDS), u16(mac.length), mac, u16(originalId), u16(0), u16(0)]);
+  const rdata = Buffer.concat([keyWireName(key.algorithm), timeAndFudge(nowSeconds, FUDGE_SECONDS), u16(mac.length), mac, u16(originalId), u16(0), u16(0)]);
   const signed = Buffer.concat([message, encodeRecord(key.name, TYPE.TSIG, CLASS.ANY, 0, rdata)]);
   signed.writeUInt16BE(readHeader(message).counts[3] + 1, 10);
   return { signed, mac };
