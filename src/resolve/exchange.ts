@@ -1,9 +1,10 @@
-import type { PacketOpt } from 'dns-packet';
 import type { Family } from '../model.js';
 import type { ConcurrencyLimiter } from './limiter.js';
-import { encodeQuery, randomQueryId } from './query.js';
-import { inspectResponse, type DnsResponse, type ResponseVerdict } from './response.js';
-import { exchangeTcp, exchangeUdp, formatServerAddress, TransportError, type ServerAddress } from './transport.js';
+import type { QueryEncoder } from './query.js';
+import { inspectResponse, type DnsResponse } from './response.js';
+import { exchangeTcp, TransportError } from './transport.js';
+import type { UdpOutcome, UdpSocketPool } from './udp-pool.js';
+import type { Upstream } from './upstream.js';
 
 /** The outcome of asking the configured servers one question. */
 export type QueryOutcome =
@@ -11,10 +12,11 @@ export type QueryOutcome =
   | { readonly kind: 'failure'; readonly reason: string };
 
 export interface QueryContext {
-  readonly servers: readonly ServerAddress[];
+  readonly servers: readonly Upstream[];
   readonly timeoutMs: number;
   readonly attempts: number;
-  readonly ednsOptions: readonly PacketOpt[];
+  readonly encoder: QueryEncoder;
+  readonly udp: UdpSocketPool;
   readonly limiter: ConcurrencyLimiter;
 }
 
@@ -29,47 +31,46 @@ const FINAL_RCODES = new Set(['NOERROR', 'NXDOMAIN']);
  * reason lists each one's failure.
  */
 export async function queryServers(context: QueryContext, name: string, family: Family): Promise<QueryOutcome> {
+  // Encoded once; every send stamps its own ID into a buffer of its own (see queryServer).
+  const template = context.encoder.encode(name, family);
+  if (template === undefined) return { kind: 'failure', reason: `cannot ask for ${name}: not a valid DNS name` };
   const failures: string[] = [];
+  let first = true;
   for (const server of context.servers) {
-    const outcome = await queryServer(context, server, name, family);
+    const outcome = await queryServer(context, server, name, template, first);
     if (outcome.kind === 'answer') return outcome;
     failures.push(outcome.reason);
+    first = false;
   }
   return { kind: 'failure', reason: failures.length > 0 ? failures.join('; ') : 'no resolver servers configured' };
 }
 
-async function queryServer(context: QueryContext, server: ServerAddress, name: string, family: Family): Promise<QueryOutcome> {
-  const where = formatServerAddress(server);
+async function queryServer(context: QueryContext, server: Upstream, name: string, template: Buffer, firstUse: boolean): Promise<QueryOutcome> {
   const ignored = new Map<string, number>();
   let lastNetworkError: string | undefined;
   for (let attempt = 1; attempt <= context.attempts; attempt++) {
-    const query = encodeQuery(randomQueryId(), name, family, context.ednsOptions);
-    // Set by the accept callback: the verdict on the message that exchangeUdp resolved with.
-    const accepted: { verdict?: Exclude<ResponseVerdict, { kind: 'ignored' }> } = {};
+    // Each try is a new query with a new ID; the first may use the template itself, the others get
+    // a copy, since an earlier send of the template might in theory still be queued.
+    const query = firstUse && attempt === 1 ? template : Buffer.from(template);
+    const wait = context.limiter.acquire();
+    if (wait) await wait;
+    let outcome: UdpOutcome;
     try {
-      await context.limiter.run(() =>
-        exchangeUdp(server, query, context.timeoutMs, (message) => {
-          const candidate = inspectResponse(message, query);
-          if (candidate.kind === 'ignored') {
-            ignored.set(candidate.why, (ignored.get(candidate.why) ?? 0) + 1);
-            return false;
-          }
-          accepted.verdict = candidate;
-          return true;
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof TransportError)) throw error;
-      if (error.kind === 'network') lastNetworkError = error.message;
+      outcome = await context.udp.exchange(server, query, name, ignored);
+    } finally {
+      context.limiter.release();
+    }
+    if (outcome.kind === 'timeout') continue;
+    if (outcome.kind === 'network') {
+      lastNetworkError = outcome.message;
       continue;
     }
-    const verdict = accepted.verdict;
-    if (verdict === undefined) continue; // unreachable: exchangeUdp resolves only after accept() took a message
-    if (verdict.kind === 'invalid') return { kind: 'failure', reason: `${verdict.reason} from ${where}` };
+    const verdict = outcome.verdict;
+    if (verdict.kind === 'invalid') return { kind: 'failure', reason: `${verdict.reason} from ${server.text}` };
     let response = verdict.response;
     if (response.truncated) {
       // RFC 7766: a truncated UDP answer is retried over TCP, where it must be complete.
-      const overTcp = await queryOverTcp(context, server, query);
+      const overTcp = await queryOverTcp(context, server, name, query);
       if (overTcp.kind === 'retry') {
         lastNetworkError = overTcp.reason;
         continue;
@@ -77,13 +78,13 @@ async function queryServer(context: QueryContext, server: ServerAddress, name: s
       if (overTcp.kind === 'failure') return overTcp;
       response = overTcp.response;
     }
-    if (FINAL_RCODES.has(response.rcode)) return { kind: 'answer', server: where, response };
-    return { kind: 'failure', reason: `${response.rcode} from ${where}` };
+    if (FINAL_RCODES.has(response.rcode)) return { kind: 'answer', server: server.text, response };
+    return { kind: 'failure', reason: `${response.rcode} from ${server.text}` };
   }
   const tries = `${context.attempts} attempt${context.attempts === 1 ? '' : 's'}`;
   const noise = describeIgnored(ignored);
   if (lastNetworkError !== undefined) return { kind: 'failure', reason: `${lastNetworkError} (${tries}${noise})` };
-  return { kind: 'failure', reason: `no answer from ${where} within ${context.timeoutMs} ms (${tries}${noise})` };
+  return { kind: 'failure', reason: `no answer from ${server.text} within ${context.timeoutMs} ms (${tries}${noise})` };
 }
 
 type TcpOutcome =
@@ -95,16 +96,16 @@ type TcpOutcome =
  * Over TCP the connection itself ties the answer to the query, so a mismatched or malformed
  * message is not someone else's noise to wait out: it is this server failing.
  */
-async function queryOverTcp(context: QueryContext, server: ServerAddress, query: Buffer): Promise<TcpOutcome> {
-  const where = formatServerAddress(server);
+async function queryOverTcp(context: QueryContext, server: Upstream, name: string, query: Buffer): Promise<TcpOutcome> {
+  const where = server.text;
   let message: Buffer;
   try {
-    message = await context.limiter.run(() => exchangeTcp(server, query, context.timeoutMs));
+    message = await context.limiter.run(() => exchangeTcp(server.address, query, context.timeoutMs));
   } catch (error) {
     if (!(error instanceof TransportError)) throw error;
     return { kind: 'retry', reason: `answer from ${where} truncated over UDP, and over TCP: ${error.message}` };
   }
-  const verdict = inspectResponse(message, query);
+  const verdict = inspectResponse(message, query, name);
   if (verdict.kind === 'ignored') return { kind: 'failure', reason: `answer over TCP from ${where} ignored: ${verdict.why}` };
   if (verdict.kind === 'invalid') return { kind: 'failure', reason: `${verdict.reason} over TCP from ${where}` };
   if (verdict.response.truncated) return { kind: 'failure', reason: `answer over TCP from ${where} is truncated` };

@@ -1,8 +1,8 @@
 /**
- * Caps the number of exchanges in flight. The core resolves thousands of targets at once; one
- * socket per query is what keeps source ports random, so without a cap a large config would run
- * into the file-descriptor limit and overrun the server's receive buffer (drops → timeouts).
- * Waiting in the queue does not count against a query's timeout: the timer starts with the send.
+ * Caps the number of exchanges in flight. The core resolves thousands of targets at once; without
+ * a cap a large config would overrun the server's receive buffer (drops → timeouts) and, over TCP,
+ * the file-descriptor limit. Waiting in the queue does not count against a query's timeout: the
+ * timer starts with the send.
  */
 export class ConcurrencyLimiter {
   private active = 0;
@@ -14,8 +14,8 @@ export class ConcurrencyLimiter {
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active < this.limit) this.active++;
-    else await new Promise<void>((start) => this.waiting.push(start)); // the slot is handed over, not re-counted
+    const wait = this.acquire();
+    if (wait) await wait;
     try {
       return await task();
     } finally {
@@ -23,7 +23,19 @@ export class ConcurrencyLimiter {
     }
   }
 
-  private release(): void {
+  /**
+   * Takes a slot: undefined when one was free (taken at once, nothing to await), else a promise
+   * that resolves once a slot is handed over. Every acquire must be followed by one release().
+   */
+  acquire(): Promise<void> | undefined {
+    if (this.active < this.limit) {
+      this.active++;
+      return undefined;
+    }
+    return new Promise<void>((start) => this.waiting.push(start)); // the slot is handed over, not re-counted
+  }
+
+  release(): void {
     if (this.head < this.waiting.length) {
       const next = this.waiting[this.head]!;
       this.head++;

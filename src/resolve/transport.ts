@@ -1,4 +1,3 @@
-import dgram from 'node:dgram';
 import net from 'node:net';
 
 /** A DNS server to talk to: an IP literal and a port. */
@@ -43,43 +42,6 @@ export class TransportError extends Error {
   ) {
     super(message);
   }
-}
-
-/**
- * Sends one UDP datagram from a fresh socket (random source port chosen by the OS) and resolves
- * with the first datagram that comes from the server's address and port and that `accept` takes.
- * Anything else (other sources, wrong IDs, wrong questions) is ignored, not trusted.
- */
-export function exchangeUdp(
-  server: ServerAddress,
-  query: Uint8Array,
-  timeoutMs: number,
-  accept: (response: Buffer) => boolean,
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (error: Error | null, response?: Buffer): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.close();
-      if (error) reject(error);
-      else resolve(response!);
-    };
-    const timer = setTimeout(
-      () => finish(new TransportError('timeout', `no answer from ${formatServerAddress(server)} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    socket.on('error', (e) => finish(new TransportError('network', `${formatServerAddress(server)}: ${e.message}`)));
-    socket.on('message', (message, remote) => {
-      if (remote.port !== server.port || !sameAddress(remote.address, server.host)) return;
-      if (accept(message)) finish(null, message);
-    });
-    socket.send(query, server.port, server.host, (e) => {
-      if (e) finish(new TransportError('network', `${formatServerAddress(server)}: ${e.message}`));
-    });
-  });
 }
 
 /**
@@ -129,10 +91,4 @@ export function exchangeTcp(server: ServerAddress, query: Uint8Array, timeoutMs:
       finish(new TransportError('network', `${formatServerAddress(server)} closed the TCP connection before answering`, sent)),
     );
   });
-}
-
-function sameAddress(a: string, b: string): boolean {
-  if (a === b) return true;
-  // A v4 server answered on a dual-stack socket shows up as ::ffff:a.b.c.d.
-  return a.replace(/^::ffff:/i, '') === b.replace(/^::ffff:/i, '');
 }
