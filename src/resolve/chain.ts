@@ -1,4 +1,4 @@
-import { normalizeAddress, normalizeAddressSet } from '../addresses.js';
+import { normalizeAddressSet } from '../addresses.js';
 import type { Family } from '../model.js';
 import type { QueryOutcome } from './exchange.js';
 import type { AnswerRecord } from './response.js';
@@ -18,37 +18,49 @@ export const MAX_CNAME_HOPS = 16;
  */
 export async function followChain(target: string, family: Family, ask: (name: string) => Promise<QueryOutcome>): Promise<FamilyResolution> {
   const chain: ChainLink[] = [];
-  const seen = new Set([target]);
+  // Only chains need loop detection; most targets answer with addresses straight away.
+  let seen: Set<string> | undefined;
+  let chainTtl = Number.POSITIVE_INFINITY;
   let queried = target;
-  const failure = (reason: string): FamilyResolution => ({ kind: 'failure', family, reason, chain });
 
   for (;;) {
     const outcome = await ask(queried);
     if (outcome.kind === 'failure') {
-      return failure(queried === target ? outcome.reason : `${outcome.reason} (asking for ${queried}, end of the CNAME chain so far)`);
+      const reason = queried === target ? outcome.reason : `${outcome.reason} (asking for ${queried}, end of the CNAME chain so far)`;
+      return { kind: 'failure', family, reason, chain };
     }
     const { answers, rcode } = outcome.response;
 
     let name = queried;
     for (;;) {
-      const cnames = answers.filter((record) => record.type === 'CNAME' && record.name === name);
-      if (cnames.length === 0) break;
-      const next = cnames[0]!.data;
-      if (cnames.some((record) => record.data !== next)) return failure(`malformed answer: ${name} has more than one CNAME`);
-      if (chain.length === MAX_CNAME_HOPS) return failure(`CNAME chain longer than ${MAX_CNAME_HOPS} hops (stopped at ${name})`);
-      chain.push({ name, cname: next, ttl: minTtl(cnames) });
-      if (seen.has(next)) return failure(`CNAME loop: ${[target, ...chain.map((link) => link.cname)].join(' → ')}`);
+      let next: string | undefined;
+      let ttl = Number.POSITIVE_INFINITY;
+      let conflicting = false;
+      for (const record of answers) {
+        if (record.type !== 'CNAME' || record.name !== name) continue;
+        if (next === undefined) next = record.data;
+        else if (record.data !== next) conflicting = true;
+        ttl = Math.min(ttl, record.ttl);
+      }
+      if (next === undefined) break;
+      if (conflicting) return { kind: 'failure', family, reason: `malformed answer: ${name} has more than one CNAME`, chain };
+      if (chain.length === MAX_CNAME_HOPS) return { kind: 'failure', family, reason: `CNAME chain longer than ${MAX_CNAME_HOPS} hops (stopped at ${name})`, chain };
+      chain.push({ name, cname: next, ttl });
+      chainTtl = Math.min(chainTtl, ttl);
+      seen ??= new Set([target]);
+      if (seen.has(next)) return { kind: 'failure', family, reason: `CNAME loop: ${[target, ...chain.map((link) => link.cname)].join(' → ')}`, chain };
       seen.add(next);
       name = next;
     }
 
     const records = answers.filter((record) => record.type === family && record.name === name);
     if (records.length > 0) {
-      if (rcode === 'NXDOMAIN') return failure(`malformed answer: NXDOMAIN with ${family} records for ${name}`);
-      const unreadable = records.find((record) => normalizeAddress(family, record.data) === undefined);
-      if (unreadable) return failure(`malformed answer: ${family} record for ${name} holds "${unreadable.data}"`);
-      const ttl = Math.min(minTtl(records), ...chain.map((link) => link.ttl));
-      return { kind: 'addresses', family, addresses: normalizeAddressSet(family, records.map((record) => record.data)), ttl, chain };
+      if (rcode === 'NXDOMAIN') return { kind: 'failure', family, reason: `malformed answer: NXDOMAIN with ${family} records for ${name}`, chain };
+      const ttl = Math.min(minTtl(records), chainTtl);
+      // Addresses come off the wire already normalised (AnswerRecord.data), so one is a set as it
+      // is; several still need de-duplicating and ordering.
+      const addresses = records.length === 1 ? [records[0]!.data] : normalizeAddressSet(family, records.map((record) => record.data));
+      return { kind: 'addresses', family, addresses, ttl, chain };
     }
     // RFC 6604: with a CNAME chain in the answer, the rcode speaks for the last name of it.
     if (rcode === 'NXDOMAIN') return { kind: 'empty', family, reason: 'NXDOMAIN', chain };
@@ -58,5 +70,7 @@ export async function followChain(target: string, family: Family, ask: (name: st
 }
 
 function minTtl(records: readonly AnswerRecord[]): number {
-  return records.reduce((min, record) => Math.min(min, record.ttl), Number.POSITIVE_INFINITY);
+  let min = Number.POSITIVE_INFINITY;
+  for (const record of records) min = Math.min(min, record.ttl);
+  return min;
 }

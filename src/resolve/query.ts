@@ -13,20 +13,31 @@ export const EDNS_UDP_PAYLOAD_SIZE = 1232;
 /** Option code of EDNS Client Subnet (RFC 7871). */
 const CLIENT_SUBNET = 8;
 
-// Query IDs come from the CSPRNG, but one crypto call per query is measurable over thousands of
-// queries; a pool of random bytes refilled every 2048 IDs keeps the IDs unpredictable and cheap.
-const ID_POOL = Buffer.alloc(4096);
-let idPoolOffset = ID_POOL.length;
+const HEADER_BYTES = 12;
+/** ID 0 (stamped per send), RD=1, one question, no answer or authority, one additional (OPT). */
+const HEADER = Buffer.from([0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1]);
+/** Both fit in the low byte of the 16-bit field. */
+const QTYPE: Readonly<Record<Family, number>> = { A: 1, AAAA: 28 };
+const CLASS_IN = 1;
+const MAX_LABEL_BYTES = 63;
+/** RFC 1035 §3.1: a name is at most 255 bytes on the wire, length bytes and root included. */
+const MAX_NAME_BYTES = 255;
 
-/** A random 16-bit query ID (RFC 5452 §9.2: IDs must not be guessable). */
-export function randomQueryId(): number {
-  if (idPoolOffset + 2 > ID_POOL.length) {
-    randomFillSync(ID_POOL);
-    idPoolOffset = 0;
+// Query IDs (and the pick of a pooled socket) come from the CSPRNG, but one crypto call per query
+// is measurable over thousands of queries; a pool of random bytes refilled every 2048 draws keeps
+// them unpredictable and cheap.
+const RANDOM_POOL = Buffer.alloc(4096);
+let randomPoolOffset = RANDOM_POOL.length;
+
+/** A random 16-bit value from the CSPRNG: query IDs (RFC 5452 §9.2: IDs must not be guessable). */
+export function randomUint16(): number {
+  if (randomPoolOffset + 2 > RANDOM_POOL.length) {
+    randomFillSync(RANDOM_POOL);
+    randomPoolOffset = 0;
   }
-  const id = ID_POOL.readUInt16BE(idPoolOffset);
-  idPoolOffset += 2;
-  return id;
+  const value = RANDOM_POOL.readUInt16BE(randomPoolOffset);
+  randomPoolOffset += 2;
+  return value;
 }
 
 /**
@@ -47,24 +58,73 @@ export function clientSubnetOption(ecs: ClientSubnet): PacketOpt {
   };
 }
 
-/** One recursive (RD=1) query for `name`/`family` in class IN, with an EDNS0 OPT record. */
-export function encodeQuery(id: number, name: string, family: Family, options: readonly PacketOpt[]): Buffer {
-  return dnsPacket.encode({
-    type: 'query',
-    id,
-    flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ type: family, name, class: 'IN' }],
-    additionals: [
-      {
-        type: 'OPT',
-        name: '.',
-        udpPayloadSize: EDNS_UDP_PAYLOAD_SIZE,
-        extendedRcode: 0,
-        ednsVersion: 0,
-        flags: 0,
-        flag_do: false,
-        options: [...options],
-      },
-    ],
-  });
+/**
+ * Writes recursive (RD=1) queries in class IN with an EDNS0 OPT record. The OPT record is the
+ * same for every query of a resolver, so it is encoded once (by dns-packet) and copied; the
+ * question is written directly, which is all that differs between queries.
+ */
+export class QueryEncoder {
+  private readonly optRecord: Buffer;
+
+  constructor(options: readonly PacketOpt[]) {
+    const template = dnsPacket.encode({
+      type: 'query',
+      id: 0,
+      flags: 0,
+      questions: [],
+      additionals: [
+        {
+          type: 'OPT',
+          name: '.',
+          udpPayloadSize: EDNS_UDP_PAYLOAD_SIZE,
+          extendedRcode: 0,
+          ednsVersion: 0,
+          flags: 0,
+          flag_do: false,
+          options: [...options],
+        },
+      ],
+    });
+    this.optRecord = Buffer.from(template.subarray(HEADER_BYTES));
+  }
+
+  /**
+   * The query for `name` (normalised) and `family`, with ID 0: the transport stamps a fresh
+   * random ID into bytes 0–1 before each send. Undefined when `name` cannot be written as a DNS
+   * name (an empty or over-long label, more than 255 bytes, or an escaped dot).
+   */
+  encode(name: string, family: Family): Buffer | undefined {
+    const root = name === '' || name === '.';
+    if (!root && name.includes('\\')) return undefined;
+    const nameBytes = root ? 0 : Buffer.byteLength(name);
+    // One length byte per label takes the place of each dot, plus the first length byte and the root.
+    const wireNameBytes = root ? 1 : nameBytes + 2;
+    if (wireNameBytes > MAX_NAME_BYTES) return undefined;
+    const query = Buffer.allocUnsafe(HEADER_BYTES + wireNameBytes + 4 + this.optRecord.length);
+    HEADER.copy(query, 0);
+    let offset = HEADER_BYTES;
+    if (!root) {
+      query.write(name, HEADER_BYTES + 1, nameBytes, 'utf8');
+      // Turn "a.bc" (written one byte in) into 1 a 2 b c: each dot becomes the next label's
+      // length. indexOf is native: one step per label, not per byte.
+      const end = HEADER_BYTES + 1 + nameBytes;
+      let lengthAt = HEADER_BYTES;
+      while (lengthAt < end) {
+        const dot = query.indexOf(0x2e, lengthAt + 1);
+        const labelEnd = dot < 0 || dot >= end ? end : dot;
+        const labelBytes = labelEnd - lengthAt - 1;
+        if (labelBytes < 1 || labelBytes > MAX_LABEL_BYTES) return undefined;
+        query[lengthAt] = labelBytes;
+        lengthAt = labelEnd;
+      }
+      offset = end;
+    }
+    query[offset] = 0;
+    query[offset + 1] = 0;
+    query[offset + 2] = QTYPE[family];
+    query[offset + 3] = 0;
+    query[offset + 4] = CLASS_IN;
+    this.optRecord.copy(query, offset + 5);
+    return query;
+  }
 }

@@ -3,11 +3,14 @@
  * what it ignores and what it refuses, EDNS0 and ECS on the wire, IDs and ports, IPv6 servers,
  * and many concurrent lookups without leaks.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import dgram from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createResolver, type ResolverSettings } from '../../src/resolve/index.js';
 import { ConcurrencyLimiter } from '../../src/resolve/limiter.js';
 import { parseServerAddress } from '../../src/resolve/transport.js';
 import { startTestDnsServer, type Behaviour, type TestDnsServer } from '../support/dns-server.js';
+
+const createSocket = dgram.createSocket;
 
 // Short enough that timeout cases stay quick; nothing asserts on elapsed time.
 const SHORT_TIMEOUT_MS = 150;
@@ -29,6 +32,43 @@ function settingsFor(servers: readonly TestDnsServer[], overrides: Partial<Resol
 
 function reset(...servers: TestDnsServer[]): void {
   for (const s of servers) s.resetQueries();
+}
+
+interface WatchedSocket {
+  sends: number;
+  closed: boolean;
+  /** The local port, once bound. */
+  port?: number;
+}
+
+/**
+ * Every UDP socket created until stop(), with how many datagrams it sent and whether it closed:
+ * the resolver's sockets are its own business, so they are watched where they are made.
+ */
+function watchUdpSockets(): { created: WatchedSocket[]; ports(): Array<number | undefined>; stop(): void } {
+  const created: WatchedSocket[] = [];
+  const spy = vi.spyOn(dgram, 'createSocket').mockImplementation(((...args: Parameters<typeof dgram.createSocket>) => {
+    const socket = createSocket(...args);
+    const watched: WatchedSocket = { sends: 0, closed: false };
+    socket.on('listening', () => {
+      watched.port = socket.address().port;
+    });
+    const send = socket.send.bind(socket) as (...sendArgs: unknown[]) => void;
+    socket.send = ((...sendArgs: unknown[]) => {
+      watched.sends++;
+      send(...sendArgs);
+    }) as typeof socket.send;
+    socket.on('close', () => {
+      watched.closed = true;
+    });
+    created.push(watched);
+    return socket;
+  }) as typeof dgram.createSocket);
+  return {
+    created,
+    ports: () => created.map((socket) => socket.port),
+    stop: () => spy.mockRestore(),
+  };
 }
 
 function transports(server: TestDnsServer, name: string): string[] {
@@ -69,6 +109,22 @@ describe('retries and fallback', () => {
     const result = await createResolver(settingsFor([first, second], { timeoutMs: SHORT_TIMEOUT_MS })).resolve(name, 'A');
     expect(result).toMatchObject({ kind: 'addresses', addresses: ['192.0.2.2'] });
     expect(first.queries).toHaveLength(firstQueries);
+    expect(second.queries).toHaveLength(1);
+  });
+
+  it('a server port where nothing listens fails on the ICMP error, not a timeout, and the next server answers', async () => {
+    const closed = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => closed.bind(0, '127.0.0.1', () => resolve()));
+    const port = closed.address().port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    second.setAddresses('after-refused.test', 'A', ['192.0.2.3']);
+    reset(second);
+    const nobody = { host: '127.0.0.1', port };
+    const settings = { servers: [nobody], timeoutMs: 5_000, attempts: 2 };
+    const alone = await createResolver(settings).resolve('after-refused.test', 'A');
+    expect(alone).toEqual({ kind: 'failure', family: 'A', reason: `127.0.0.1:${port}: recvmsg ECONNREFUSED (2 attempts)`, chain: [] });
+    const withFallback = await createResolver({ ...settings, servers: [nobody, parseServerAddress(second.address)!] }).resolve('after-refused.test', 'A');
+    expect(withFallback).toMatchObject({ kind: 'addresses', addresses: ['192.0.2.3'] });
     expect(second.queries).toHaveLength(1);
   });
 
@@ -216,16 +272,64 @@ describe('what goes on the wire', () => {
     }
   });
 
-  it('uses a fresh random ID and source port per query', async () => {
-    const names = Array.from({ length: 12 }, (_, i) => `port-${i}.test`);
+  it('gives every query a random ID, and sends few queries per source port before moving to a new one', async () => {
+    const count = 200;
+    const budget = 10;
+    const names = Array.from({ length: count }, (_, i) => `port-${i}.test`);
     for (const name of names) first.setAddresses(name, 'A', ['192.0.2.1']);
     reset(first);
-    const resolver = createResolver(settingsFor([first]));
-    for (const name of names) await resolver.resolve(name, 'A');
-    expect(first.queries).toHaveLength(12);
-    // Collisions among 12 random 16-bit values or ephemeral ports are possible, a single value is not.
-    expect(new Set(first.queries.map((q) => q.id)).size).toBeGreaterThan(1);
+    const sockets = watchUdpSockets();
+    try {
+      const resolver = createResolver(settingsFor([first]), { maxConcurrentQueries: 16, queriesPerUdpSocket: budget });
+      const results = await Promise.all(names.map((name) => resolver.resolve(name, 'A')));
+      expect(results.filter((r) => r.kind === 'addresses')).toHaveLength(count);
+    } finally {
+      sockets.stop();
+    }
+    expect(first.queries).toHaveLength(count);
+    // Counted per socket object, so a port the OS hands out again later cannot blur the count.
+    expect(sockets.created.reduce((sum, socket) => sum + socket.sends, 0)).toBe(count);
+    expect(Math.max(...sockets.created.map((socket) => socket.sends))).toBeLessThanOrEqual(budget);
+    expect(sockets.created.length).toBeGreaterThanOrEqual(count / budget);
+    // On the wire: many source ports (20+ sockets; the OS may reuse a port now and then), each
+    // one a port of a socket the resolver opened, and IDs that are not one fixed value.
+    const ports = new Set(first.queries.map((q) => q.sourcePort));
+    expect(ports.size).toBeGreaterThanOrEqual(count / budget / 2);
+    for (const port of ports) expect(sockets.ports()).toContain(port);
+    expect(new Set(first.queries.map((q) => q.id)).size).toBeGreaterThan(count / 2);
+  });
+
+  it('by default moves to new source ports too (at most 500 queries per socket)', async () => {
+    const count = 1200;
+    const names = Array.from({ length: count }, (_, i) => `default-port-${i}.test`);
+    for (const name of names) first.setAddresses(name, 'A', ['192.0.2.1']);
+    reset(first);
+    const sockets = watchUdpSockets();
+    try {
+      const resolver = createResolver(settingsFor([first]));
+      await Promise.all(names.map((name) => resolver.resolve(name, 'A')));
+    } finally {
+      sockets.stop();
+    }
+    expect(first.queries).toHaveLength(count);
+    expect(Math.max(...sockets.created.map((socket) => socket.sends))).toBeLessThanOrEqual(500);
+    expect(sockets.created.length).toBeGreaterThanOrEqual(3);
     expect(new Set(first.queries.map((q) => q.sourcePort)).size).toBeGreaterThan(1);
+  });
+
+  it('with a socket age limit of 0, every query leaves from a socket of its own', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `age-${i}.test`);
+    for (const name of names) first.setAddresses(name, 'A', ['192.0.2.1']);
+    reset(first);
+    const sockets = watchUdpSockets();
+    try {
+      const resolver = createResolver(settingsFor([first]), { udpSocketMaxAgeMs: 0 });
+      for (const name of names) await resolver.resolve(name, 'A');
+    } finally {
+      sockets.stop();
+    }
+    expect(first.queries).toHaveLength(12);
+    expect(sockets.created.map((socket) => socket.sends)).toEqual(Array(12).fill(1));
   });
 
   it('concurrent lookups of the same target and family share one query', async () => {
@@ -268,30 +372,26 @@ describe('many lookups at once', () => {
     const count = 3000;
     for (let i = 0; i < count; i++) second.setAddresses(`bulk-${i}.test`, 'A', [`10.0.${i >> 8}.${i & 255}`]);
     reset(second);
-    const resources = (): Record<string, number> => {
-      const tally: Record<string, number> = {};
-      for (const kind of process.getActiveResourcesInfo()) tally[kind] = (tally[kind] ?? 0) + 1;
-      return tally;
-    };
-    const SERVER_SOCKETS = 4; // `first` and `second` each hold two UDP sockets (one for wrong-source answers)
-    // Sockets of the earlier tests close on a later loop turn; a leaked one never does.
-    const settle = async (): Promise<void> => {
-      for (let turn = 0; turn < 200 && (resources().UDPWrap ?? 0) > SERVER_SOCKETS; turn++) {
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const timersBefore = timers();
+    const sockets = watchUdpSockets();
+    try {
+      const resolver = createResolver(settingsFor([second]), { maxConcurrentQueries: 64 });
+      const results = await Promise.all(Array.from({ length: count }, (_, i) => resolver.resolve(`bulk-${i}.test`, 'A')));
+      expect(results.filter((r) => r.kind === 'addresses')).toHaveLength(count);
+      expect(results[count - 1]).toMatchObject({ addresses: [`10.0.${(count - 1) >> 8}.${(count - 1) & 255}`] });
+      expect(second.queries).toHaveLength(count);
+      // Pooled sockets are unreferenced (they never hold the process open) and close once idle;
+      // a leaked one never does.
+      for (let turn = 0; turn < 200 && sockets.created.some((socket) => !socket.closed); turn++) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-    };
-    await settle();
-    const before = resources();
-    expect(before.UDPWrap).toBe(SERVER_SOCKETS);
-    const resolver = createResolver(settingsFor([second]), { maxConcurrentQueries: 64 });
-    const results = await Promise.all(Array.from({ length: count }, (_, i) => resolver.resolve(`bulk-${i}.test`, 'A')));
-    expect(results.filter((r) => r.kind === 'addresses')).toHaveLength(count);
-    expect(results[count - 1]).toMatchObject({ addresses: [`10.0.${(count - 1) >> 8}.${(count - 1) & 255}`] });
-    expect(second.queries).toHaveLength(count);
-    await settle();
-    const after = resources();
-    expect(after.UDPWrap).toBe(SERVER_SOCKETS);
-    expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
+    } finally {
+      sockets.stop();
+    }
+    expect(sockets.created.length).toBeGreaterThan(0);
+    expect(sockets.created.filter((socket) => !socket.closed)).toEqual([]);
+    expect(timers()).toBeLessThanOrEqual(timersBefore);
   });
 });
 
