@@ -47,18 +47,22 @@ const UDP_IDLE_CLOSE_MS = 500;
  * and family share one resolution: many records often point at one load balancer.
  */
 export function createResolver(settings: ResolverSettings, options: ResolverOptions = {}): Resolver {
+  const servers = settings.servers.map(toUpstream);
   const context: QueryContext = {
-    servers: settings.servers.map(toUpstream),
+    servers,
     timeoutMs: settings.timeoutMs,
     attempts: settings.attempts,
     encoder: new QueryEncoder(settings.ecs ? [clientSubnetOption(settings.ecs)] : []),
-    udp: new UdpSocketPool({
-      socketsPerServer: options.udpSocketsPerServer ?? DEFAULT_UDP_SOCKETS_PER_SERVER,
-      queriesPerSocket: options.queriesPerUdpSocket ?? DEFAULT_QUERIES_PER_UDP_SOCKET,
-      maxSocketAgeMs: options.udpSocketMaxAgeMs ?? DEFAULT_UDP_SOCKET_MAX_AGE_MS,
-      timeoutMs: settings.timeoutMs,
-      idleCloseMs: UDP_IDLE_CLOSE_MS,
-    }),
+    udp: new UdpSocketPool(
+      {
+        socketsPerServer: options.udpSocketsPerServer ?? DEFAULT_UDP_SOCKETS_PER_SERVER,
+        queriesPerSocket: options.queriesPerUdpSocket ?? DEFAULT_QUERIES_PER_UDP_SOCKET,
+        maxSocketAgeMs: options.udpSocketMaxAgeMs ?? DEFAULT_UDP_SOCKET_MAX_AGE_MS,
+        timeoutMs: settings.timeoutMs,
+        idleCloseMs: UDP_IDLE_CLOSE_MS,
+      },
+      servers,
+    ),
     limiter: new ConcurrencyLimiter(options.maxConcurrentQueries ?? DEFAULT_MAX_CONCURRENT_QUERIES),
   };
   const inFlight = new Map<string, Promise<FamilyResolution>>();

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { DeadlineQueue } from './deadlines.js';
+import { DeadlineQueue, type Expiring } from './deadlines.js';
 import { randomUint16 } from './query.js';
 import { inspectResponse, sameQuestion, uint16, type AcceptedVerdict } from './response.js';
 import type { Upstream } from './upstream.js';
@@ -37,7 +37,7 @@ interface Carrier {
   idleSince: number;
 }
 
-interface Exchange {
+interface Exchange extends Expiring<Exchange> {
   readonly carrier: Carrier;
   readonly id: number;
   readonly server: Upstream;
@@ -47,7 +47,10 @@ interface Exchange {
   /** Why received messages were not taken as this query's answer, and how often. */
   readonly ignored: Map<string, number>;
   readonly settle: (outcome: UdpOutcome) => void;
+  /** performance.now() by which an answer must be in. */
+  readonly deadline: number;
   settled: boolean;
+  nextToExpire: Exchange | undefined;
 }
 
 const TIMEOUT: UdpOutcome = { kind: 'timeout' };
@@ -78,10 +81,14 @@ export class UdpSocketPool {
   private readonly idle = new Set<Carrier>();
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly deadlines: DeadlineQueue<Exchange>;
-  private outbox: Exchange[] = [];
+  private readonly outbox: Exchange[] = [];
   private flushing: NodeJS.Immediate | undefined;
 
-  constructor(private readonly settings: UdpPoolSettings) {
+  /** `servers`: those this pool will be asked to reach (others work too, set up on first use). */
+  constructor(
+    private readonly settings: UdpPoolSettings,
+    servers: readonly Upstream[],
+  ) {
     for (const [name, value] of [
       ['socketsPerServer', settings.socketsPerServer],
       ['queriesPerSocket', settings.queriesPerSocket],
@@ -89,11 +96,8 @@ export class UdpSocketPool {
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
     }
     if (!(settings.maxSocketAgeMs >= 0)) throw new RangeError(`maxSocketAgeMs must be 0 or more, got ${settings.maxSocketAgeMs}`);
-    this.deadlines = new DeadlineQueue(
-      settings.timeoutMs,
-      (exchange) => exchange.settled,
-      (exchange) => this.finish(exchange, TIMEOUT),
-    );
+    this.deadlines = new DeadlineQueue<Exchange>((exchange) => this.finish(exchange, TIMEOUT));
+    for (const server of servers) this.addServer(server);
   }
 
   /**
@@ -109,61 +113,73 @@ export class UdpSocketPool {
     query[0] = id >> 8;
     query[1] = id & 0xff;
     return new Promise<UdpOutcome>((settle) => {
-      const exchange: Exchange = { carrier, id, server, query, name, ignored, settle, settled: false };
-      if (carrier.pending.size === 0) this.idle.delete(carrier);
+      const deadline = performance.now() + this.settings.timeoutMs;
+      const exchange: Exchange = { carrier, id, server, query, name, ignored, settle, deadline, settled: false, nextToExpire: undefined };
+      // Unconditionally: a branch first taken after the JIT compiled this would cost a recompile.
+      this.idle.delete(carrier);
       carrier.pending.set(id, exchange);
       this.deadlines.add(exchange);
-      if (carrier.connected) this.send(exchange);
-      else carrier.unsent.push(exchange);
+      this.outbox.push(exchange);
+      this.flushing ??= setImmediate(this.flush);
     });
   }
 
   /**
-   * Queues the send for the end of this turn of the event loop. Answers arrive in bursts, and the
-   * queries they make room for then leave in a burst: the server wakes once for many of them
+   * Sends what exchange() queued during this turn of the event loop. Answers arrive in bursts, and
+   * the queries they make room for then leave in a burst: the server wakes once for many of them
    * instead of once each (measured on loopback against BIND: 10–15 % less CPU time per query).
    */
-  private send(exchange: Exchange): void {
-    this.outbox.push(exchange);
-    this.flushing ??= setImmediate(this.flush);
-  }
-
   private readonly flush = (): void => {
     this.flushing = undefined;
-    const outbox = this.outbox;
-    this.outbox = [];
-    for (const exchange of outbox) {
+    // Nothing below calls back into exchange(), so the one outbox array is emptied in place.
+    for (const exchange of this.outbox) {
       const carrier = exchange.carrier;
+      if (exchange.settled || carrier.closed) continue;
       // No send callback: Node would schedule a tick per datagram to call it. A failed send is
       // then a timeout; an ICMP error from the server still arrives as the socket's 'error'.
-      if (!exchange.settled && !carrier.closed) carrier.socket.send(exchange.query);
+      if (carrier.connected) carrier.socket.send(exchange.query);
+      else carrier.unsent.push(exchange);
     }
+    this.outbox.length = 0;
   };
 
   /**
-   * A socket in rotation for `server`, chosen at random. An empty slot, or one whose socket has
-   * reached its age limit, gets a new socket; a socket that has sent its last query leaves the
-   * rotation (it closes once its last answer is in).
+   * A socket in rotation for `server`, chosen at random. One that has sent its share of queries
+   * or reached its age limit is replaced first (see replace()).
    */
   private pick(server: Upstream): Carrier {
-    let slots = this.rotation.get(server);
-    if (slots === undefined) {
-      slots = Array<Carrier | undefined>(this.settings.socketsPerServer).fill(undefined);
-      this.rotation.set(server, slots);
-    }
+    const slots = this.rotation.get(server) ?? this.addServer(server);
     const slot = randomUint16() % slots.length;
-    let carrier = slots[slot];
-    if (carrier !== undefined && performance.now() - carrier.openedAt >= this.settings.maxSocketAgeMs) {
-      this.retire(carrier);
-      if (carrier.pending.size === 0) this.close(carrier);
-      carrier = undefined;
-    }
-    if (carrier === undefined) {
-      carrier = this.open(server);
-      slots[slot] = carrier;
+    const carrier = slots[slot];
+    if (carrier === undefined || carrier.sent >= this.settings.queriesPerSocket || performance.now() - carrier.openedAt >= this.settings.maxSocketAgeMs) {
+      return this.replace(server, slots, slot);
     }
     carrier.sent++;
-    if (carrier.sent >= this.settings.queriesPerSocket) this.retire(carrier);
+    return carrier;
+  }
+
+  private addServer(server: Upstream): Array<Carrier | undefined> {
+    const slots = Array<Carrier | undefined>(this.settings.socketsPerServer).fill(undefined);
+    this.rotation.set(server, slots);
+    return slots;
+  }
+
+  /**
+   * Puts a new socket in `slot`, retiring the one there (it closes now if nothing is in flight on
+   * it, else with its last answer). Every change of socket goes through here, on purpose: one
+   * out-of-line path that runs from the first query on, so the JIT-compiled fast path never meets
+   * an untried branch when the first socket retires (each such deoptimisation cost 20–30 ms of
+   * recompilation in the benchmark's short rounds).
+   */
+  private replace(server: Upstream, slots: Array<Carrier | undefined>, slot: number): Carrier {
+    const old = slots[slot];
+    if (old !== undefined) {
+      this.retire(old);
+      if (old.pending.size === 0) this.close(old);
+    }
+    const carrier = this.open(server);
+    carrier.sent = 1;
+    slots[slot] = carrier;
     return carrier;
   }
 
@@ -185,16 +201,20 @@ export class UdpSocketPool {
       }
       this.close(carrier);
     };
+    // Both times start as performance.now() values, not 0: a field that first holds a small
+    // integer and later a fraction changes the object's hidden class, and every JIT-compiled
+    // function that touched carriers is thrown away and compiled again.
+    const now = performance.now();
     const carrier: Carrier = {
       socket,
       pending: new Map(),
       connected: false,
       unsent: [],
-      openedAt: performance.now(),
+      openedAt: now,
       sent: 0,
       retired: false,
       closed: false,
-      idleSince: 0,
+      idleSince: now,
     };
     socket.on('message', (message, remote) => this.onMessage(carrier, message, remote));
     socket.on('error', fail);
@@ -202,7 +222,7 @@ export class UdpSocketPool {
     socket.connect(server.address.port, server.address.host, (error?: Error) => {
       if (error) return fail(error);
       carrier.connected = true;
-      for (const exchange of carrier.unsent) if (!exchange.settled) this.send(exchange);
+      for (const exchange of carrier.unsent) if (!exchange.settled) socket.send(exchange.query);
       carrier.unsent.length = 0;
     });
     return carrier;
@@ -244,14 +264,16 @@ export class UdpSocketPool {
     const carrier = exchange.carrier;
     carrier.pending.delete(exchange.id);
     this.deadlines.trim();
-    if (carrier.pending.size === 0) {
-      if (carrier.retired) this.close(carrier);
-      else this.markIdle(carrier);
-    }
+    if (carrier.pending.size === 0) this.drained(carrier);
     exchange.settle(outcome);
   }
 
-  private markIdle(carrier: Carrier): void {
+  /** Nothing is in flight on `carrier` any more: a retired socket closes, another may idle a while. */
+  private drained(carrier: Carrier): void {
+    if (carrier.retired) {
+      this.close(carrier);
+      return;
+    }
     carrier.idleSince = performance.now();
     this.idle.add(carrier);
     if (this.idleTimer === undefined) {
