@@ -13,7 +13,7 @@ export type UdpOutcome =
 export interface UdpPoolSettings {
   /** Sockets in rotation per server; each query goes to one of them at random. */
   readonly socketsPerServer: number;
-  /** Queries one socket sends before it is retired (and closed once its last answer is in). */
+  /** Queries one socket sends at most; the next query picked for its slot gets a new socket. */
   readonly queriesPerSocket: number;
   /** A socket this old takes no new query either, however few it has sent. */
   readonly maxSocketAgeMs: number;
