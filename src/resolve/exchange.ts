@@ -11,13 +11,21 @@ export type QueryOutcome =
   | { readonly kind: 'answer'; readonly server: string; readonly response: DnsResponse }
   | { readonly kind: 'failure'; readonly reason: string };
 
-export interface QueryContext {
-  readonly servers: readonly Upstream[];
-  readonly timeoutMs: number;
-  readonly attempts: number;
-  readonly encoder: QueryEncoder;
-  readonly udp: UdpSocketPool;
-  readonly limiter: ConcurrencyLimiter;
+/**
+ * What every query of one resolver needs. A class, not an object literal, on purpose: V8 tracks
+ * the hidden class of an object held in a literal's field, and the second resolver of a process
+ * (whose pool and limiter have since evolved) then throws away the JIT-compiled query path;
+ * fields set in a constructor are not tracked that way.
+ */
+export class QueryContext {
+  constructor(
+    readonly servers: readonly Upstream[],
+    readonly timeoutMs: number,
+    readonly attempts: number,
+    readonly encoder: QueryEncoder,
+    readonly udp: UdpSocketPool,
+    readonly limiter: ConcurrencyLimiter,
+  ) {}
 }
 
 /** Only these answer the question; any other rcode says something about the server, not the name. */

@@ -1,7 +1,7 @@
 import { FAMILIES, type Family } from '../model.js';
 import { isHostname, normalizeName } from '../names.js';
 import { followChain } from './chain.js';
-import { queryServers, type QueryContext } from './exchange.js';
+import { QueryContext, queryServers } from './exchange.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { clientSubnetOption, QueryEncoder } from './query.js';
 import type { FamilyResolution, Resolver, ResolverSettings } from './types.js';
@@ -48,12 +48,12 @@ const UDP_IDLE_CLOSE_MS = 500;
  */
 export function createResolver(settings: ResolverSettings, options: ResolverOptions = {}): Resolver {
   const servers = settings.servers.map(toUpstream);
-  const context: QueryContext = {
+  const context = new QueryContext(
     servers,
-    timeoutMs: settings.timeoutMs,
-    attempts: settings.attempts,
-    encoder: new QueryEncoder(settings.ecs ? [clientSubnetOption(settings.ecs)] : []),
-    udp: new UdpSocketPool(
+    settings.timeoutMs,
+    settings.attempts,
+    new QueryEncoder(settings.ecs ? [clientSubnetOption(settings.ecs)] : []),
+    new UdpSocketPool(
       {
         socketsPerServer: options.udpSocketsPerServer ?? DEFAULT_UDP_SOCKETS_PER_SERVER,
         queriesPerSocket: options.queriesPerUdpSocket ?? DEFAULT_QUERIES_PER_UDP_SOCKET,
@@ -63,8 +63,8 @@ export function createResolver(settings: ResolverSettings, options: ResolverOpti
       },
       servers,
     ),
-    limiter: new ConcurrencyLimiter(options.maxConcurrentQueries ?? DEFAULT_MAX_CONCURRENT_QUERIES),
-  };
+    new ConcurrencyLimiter(options.maxConcurrentQueries ?? DEFAULT_MAX_CONCURRENT_QUERIES),
+  );
   const inFlight = new Map<string, Promise<FamilyResolution>>();
 
   return {
