@@ -51,6 +51,8 @@ interface Exchange extends Expiring<Exchange> {
   readonly deadline: number;
   settled: boolean;
   nextToExpire: Exchange | undefined;
+  /** The exchange queued to be sent after this one, in this turn of the event loop. */
+  nextToSend: Exchange | undefined;
 }
 
 const TIMEOUT: UdpOutcome = { kind: 'timeout' };
@@ -81,7 +83,9 @@ export class UdpSocketPool {
   private readonly idle = new Set<Carrier>();
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly deadlines: DeadlineQueue<Exchange>;
-  private readonly outbox: Exchange[] = [];
+  /** Exchanges to send at the end of this turn of the event loop, linked through nextToSend. */
+  private firstToSend: Exchange | undefined;
+  private lastToSend: Exchange | undefined;
   private flushing: NodeJS.Immediate | undefined;
 
   /** `servers`: those this pool will be asked to reach (others work too, set up on first use). */
@@ -108,18 +112,21 @@ export class UdpSocketPool {
    */
   exchange(server: Upstream, query: Buffer, name: string, ignored: Map<string, number>): Promise<UdpOutcome> {
     const carrier = this.pick(server);
-    let id = randomUint16();
-    while (carrier.pending.has(id)) id = randomUint16();
+    let id: number;
+    do id = randomUint16();
+    while (carrier.pending.has(id));
     query[0] = id >> 8;
     query[1] = id & 0xff;
     return new Promise<UdpOutcome>((settle) => {
       const deadline = performance.now() + this.settings.timeoutMs;
-      const exchange: Exchange = { carrier, id, server, query, name, ignored, settle, deadline, settled: false, nextToExpire: undefined };
+      const exchange: Exchange = { carrier, id, server, query, name, ignored, settle, deadline, settled: false, nextToExpire: undefined, nextToSend: undefined };
       // Unconditionally: a branch first taken after the JIT compiled this would cost a recompile.
       this.idle.delete(carrier);
       carrier.pending.set(id, exchange);
       this.deadlines.add(exchange);
-      this.outbox.push(exchange);
+      if (this.lastToSend === undefined) this.firstToSend = exchange;
+      else this.lastToSend.nextToSend = exchange;
+      this.lastToSend = exchange;
       this.flushing ??= setImmediate(this.flush);
     });
   }
@@ -131,8 +138,10 @@ export class UdpSocketPool {
    */
   private readonly flush = (): void => {
     this.flushing = undefined;
-    // Nothing below calls back into exchange(), so the one outbox array is emptied in place.
-    for (const exchange of this.outbox) {
+    let exchange = this.firstToSend;
+    this.firstToSend = undefined;
+    this.lastToSend = undefined;
+    for (; exchange !== undefined; exchange = exchange.nextToSend) {
       const carrier = exchange.carrier;
       if (exchange.settled || carrier.closed) continue;
       // No send callback: Node would schedule a tick per datagram to call it. A failed send is
@@ -140,7 +149,6 @@ export class UdpSocketPool {
       if (carrier.connected) carrier.socket.send(exchange.query);
       else carrier.unsent.push(exchange);
     }
-    this.outbox.length = 0;
   };
 
   /**
