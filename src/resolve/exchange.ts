@@ -53,13 +53,13 @@ export async function queryServers(context: QueryContext, name: string, family: 
   return { kind: 'failure', reason: failures.length > 0 ? failures.join('; ') : 'no resolver servers configured' };
 }
 
-async function queryServer(context: QueryContext, server: Upstream, name: string, template: Buffer, firstUse: boolean): Promise<QueryOutcome> {
+async function queryServer(context: QueryContext, server: Upstream, name: string, template: Uint8Array, firstUse: boolean): Promise<QueryOutcome> {
   const ignored = new Map<string, number>();
   let lastNetworkError: string | undefined;
   for (let attempt = 1; attempt <= context.attempts; attempt++) {
     // Each try is a new query with a new ID; the first may use the template itself, the others get
     // a copy, since an earlier send of the template might in theory still be queued.
-    const query = firstUse && attempt === 1 ? template : Buffer.from(template);
+    const query = firstUse && attempt === 1 ? template : template.slice();
     const wait = context.limiter.acquire();
     if (wait) await wait;
     let outcome: UdpOutcome;
@@ -104,7 +104,7 @@ type TcpOutcome =
  * Over TCP the connection itself ties the answer to the query, so a mismatched or malformed
  * message is not someone else's noise to wait out: it is this server failing.
  */
-async function queryOverTcp(context: QueryContext, server: Upstream, name: string, query: Buffer): Promise<TcpOutcome> {
+async function queryOverTcp(context: QueryContext, server: Upstream, name: string, query: Uint8Array): Promise<TcpOutcome> {
   const where = server.text;
   let message: Buffer;
   try {

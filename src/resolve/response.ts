@@ -76,7 +76,7 @@ export function rcodeName(rcode: number): string {
  * `questionName` is the name the query asks for, normalised; a name in the answer that is just a
  * pointer to the (already compared) question is that name, without decoding it again.
  */
-export function inspectResponse(message: Buffer, query: Buffer, questionName: string): ResponseVerdict {
+export function inspectResponse(message: Buffer, query: Uint8Array, questionName: string): ResponseVerdict {
   if (message.length < HEADER_BYTES) return { kind: 'ignored', why: 'shorter than a DNS header' };
   if (uint16(message, 0) !== uint16(query, 0)) return { kind: 'ignored', why: 'wrong ID' };
   const flags = uint16(message, 2);
@@ -115,7 +115,7 @@ export function inspectResponse(message: Buffer, query: Buffer, questionName: st
  * Whether `message` carries the question of `query` (names compared ASCII case-insensitively).
  * Also used to tell which query a stray message with an unknown ID was aimed at.
  */
-export function sameQuestion(message: Buffer, query: Buffer): boolean {
+export function sameQuestion(message: Buffer, query: Uint8Array): boolean {
   const end = skipName(query, HEADER_BYTES);
   if (end < 0 || message.length < end + 4) return false;
   // Mostly the server echoes the question byte for byte: one native comparison settles it.
@@ -133,7 +133,7 @@ function lowerAscii(byte: number): number {
 }
 
 /** Offset just past the (possibly compressed) name at `offset`, or -1 when it runs off the end. */
-function skipName(message: Buffer, offset: number): number {
+function skipName(message: Uint8Array, offset: number): number {
   let position = offset;
   for (let labels = 0; labels < 128; labels++) {
     if (position >= message.length) return -1;

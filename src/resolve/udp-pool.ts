@@ -41,7 +41,7 @@ interface Exchange extends Expiring<Exchange> {
   readonly carrier: Carrier;
   readonly id: number;
   readonly server: Upstream;
-  readonly query: Buffer;
+  readonly query: Uint8Array;
   /** The queried name, normalised: lets the answer's names that point at the question skip decoding. */
   readonly name: string;
   /** Why received messages were not taken as this query's answer, and how often. */
@@ -110,7 +110,7 @@ export class UdpSocketPool {
    * first message that answers it, or with the timeout or network error. Messages that are not
    * its answer but were plausibly aimed at it are tallied in `ignored`.
    */
-  exchange(server: Upstream, query: Buffer, name: string, ignored: Map<string, number>): Promise<UdpOutcome> {
+  exchange(server: Upstream, query: Uint8Array, name: string, ignored: Map<string, number>): Promise<UdpOutcome> {
     const carrier = this.pick(server);
     let id: number;
     do id = randomUint16();
