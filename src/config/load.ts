@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import ipaddr from 'ipaddr.js';
-import YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatPath } from './errors.js';
 import { interpolate } from './interpolate.js';
+import { parseConfigYaml } from './parse-yaml.js';
 import { fileSchema, type ConfigFile } from './schema.js';
 import type { Config, ListenAddress, RecordConfig, TtlPolicy } from './types.js';
 import { normalizeName } from '../names.js';
@@ -49,7 +49,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     throw new ConfigError([`${file}: cannot read config file (${describeFsError(error)})`]);
   }
 
-  const document = parseYaml(file, text);
+  const document = parseConfigYaml(file, text);
   const problems: string[] = [];
   const interpolated = interpolate(document, env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -60,30 +60,6 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const config = buildConfig(file, parsed.data, env, options.resolvConf ?? '/etc/resolv.conf', problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config!;
-}
-
-function parseYaml(file: string, text: string): unknown {
-  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const at = e.linePos?.[0];
-        // Only the first line of the parser's message: the rest quotes the file, which may hold a secret.
-        const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-        return `${file}${at ? `:${at.line}:${at.col}` : ''}: ${message}`;
-      }),
-    );
-  }
-  let value: unknown;
-  try {
-    // Aliases are resolved here: a missing anchor or an alias bomb (maxAliasCount) throws.
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0]! : 'unreadable document';
-    throw new ConfigError([`${file}: ${message}`]);
-  }
-  if (value === null || value === undefined) throw new ConfigError([`${file}: the config file is empty`]);
-  return value;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
