@@ -20,8 +20,17 @@ export interface Readiness {
   readonly ready: boolean;
   readonly records: number;
   readonly staleAfterSeconds: number;
+  /** How many records are stale; `stale` lists the first MAX_STALE_LISTED of them. */
+  readonly staleCount: number;
   readonly stale: readonly StaleRecord[];
 }
+
+/**
+ * Stale records listed in /readyz. Until the first round ends every record is stale, and a probe
+ * every few seconds made a 1.2 MB body each time for 10 000 records (issue 8); a hundred names
+ * say what is wrong as well as ten thousand.
+ */
+export const MAX_STALE_LISTED = 100;
 
 /**
  * Ready while every record had a successful round within `staleAfterMs`. A record that never
@@ -29,8 +38,10 @@ export interface Readiness {
  */
 export function readiness(records: readonly RecordHealth[], now: number, staleAfterMs: number): Readiness {
   const stale: StaleRecord[] = [];
+  let staleCount = 0;
   for (const r of records) {
     if (r.lastSuccessAt !== undefined && now - r.lastSuccessAt <= staleAfterMs) continue;
+    if (++staleCount > MAX_STALE_LISTED) continue;
     const since = r.lastSuccessAt === undefined ? 'no successful round yet' : `no successful round for ${Math.round((now - r.lastSuccessAt) / 1000)}s`;
     stale.push({
       record: r.name,
@@ -40,5 +51,5 @@ export function readiness(records: readonly RecordHealth[], now: number, staleAf
       reason: r.lastError ? `${since}; last error at ${r.lastError.stage}: ${r.lastError.message}` : since,
     });
   }
-  return { ready: stale.length === 0, records: records.length, staleAfterSeconds: staleAfterMs / 1000, stale };
+  return { ready: staleCount === 0, records: records.length, staleAfterSeconds: staleAfterMs / 1000, staleCount, stale };
 }

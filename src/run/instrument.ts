@@ -6,19 +6,27 @@ import type { FamilyResolution, Resolver } from '../resolve/types.js';
 import { ProviderPool } from '../sync/provider-pool.js';
 import type { RunMetrics } from './metrics.js';
 
-/** The resolver, timing every lookup into apexsync_resolution_duration_seconds. */
+/**
+ * The resolver, timing every lookup into apexsync_resolution_duration_seconds. Kept lean: a full
+ * round of 10 000 records makes 60 000 lookups (samples × families × records), and prom-client's
+ * startTimer costs a closure, two hrtime arrays and a merged labels object per lookup.
+ */
 export function meteredResolver(resolver: Resolver, metrics: RunMetrics): Resolver {
+  const observe = (family: Family, result: string, started: number): void =>
+    metrics.resolutionSeconds.observe({ family, result }, (performance.now() - started) / 1000);
   return {
-    async resolve(target: string, family: Family): Promise<FamilyResolution> {
-      const stop = metrics.resolutionSeconds.startTimer({ family });
-      try {
-        const result = await resolver.resolve(target, family);
-        stop({ result: result.kind });
-        return result;
-      } catch (error) {
-        stop({ result: 'error' });
-        throw error;
-      }
+    resolve(target: string, family: Family): Promise<FamilyResolution> {
+      const started = performance.now();
+      return resolver.resolve(target, family).then(
+        (result) => {
+          observe(family, result.kind, started);
+          return result;
+        },
+        (error: unknown) => {
+          observe(family, 'error', started);
+          throw error;
+        },
+      );
     },
   };
 }

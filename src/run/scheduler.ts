@@ -9,7 +9,7 @@ import type { Clock, Random } from './clock.js';
 import type { RecordHealth } from './health.js';
 import { Lane } from './lane.js';
 import { DampingLedger } from './ledger.js';
-import type { RoundKind, RunMetrics } from './metrics.js';
+import type { PublishedCounts, RecordSeries, RoundKind, RunMetrics } from './metrics.js';
 import { delayAfterFailure, delayAfterSuccess, observedTtl } from './timing.js';
 
 /** Everything built from one config: swapped as a whole on SIGHUP. */
@@ -45,6 +45,8 @@ interface RecordState {
   lastError: { readonly stage: string; readonly message: string } | undefined;
   /** Whether the latest round of this record succeeded. */
   lastOk: boolean | undefined;
+  /** Addresses at the provider as of the latest round that read it (for /metrics). */
+  published: PublishedCounts | undefined;
 }
 
 const DEFAULT_COALESCE_MS = 1000;
@@ -83,6 +85,7 @@ export class Scheduler {
     this.#ledger = new DampingLedger(runtime.config.damping.holdDownMs, options.clock, options.logger);
     const now = options.clock.now();
     for (const record of runtime.config.records) this.#states.set(recordKey(record), newState(record, now));
+    options.metrics.trackRecords(() => this.#series());
   }
 
   get runtime(): Runtime {
@@ -152,9 +155,7 @@ export class Scheduler {
       if (existing) existing.record = record;
       next.set(key, existing ?? newState(record, now));
     }
-    for (const [key, state] of this.#states) {
-      if (!next.has(key)) this.options.metrics.forgetRecord(state.record.name, state.record.provider);
-    }
+    // The per-record series follow #states, so a dropped record's series go with it.
     this.#states = next;
     this.#retire(previous);
     this.#arm();
@@ -188,6 +189,13 @@ export class Scheduler {
       lastSuccessAt: s.lastSuccessAt,
       lastError: s.lastError,
     }));
+  }
+
+  /** The per-record /metrics series, computed at scrape time (nothing per record is stored twice). */
+  *#series(): Generator<RecordSeries> {
+    for (const s of this.#states.values()) {
+      yield { name: s.record.name, provider: s.record.provider, lastSuccessAt: s.lastSuccessAt, published: s.published };
+    }
   }
 
   /** Start of the oldest round still running (a wedged round makes /healthz fail). */
@@ -273,15 +281,11 @@ export class Scheduler {
       const report = reports?.[i];
       const ok = report !== undefined && report.status !== 'failed';
       if (!ok) failed++;
-      if (report) this.options.metrics.observeRecord(report, now);
-      else this.options.metrics.errors.inc({ stage: 'round', kind: 'bug' });
-      // A reload may have dropped this record while its round ran: its series go with it.
-      if (this.#states.get(state.key) !== state) {
-        if (![...this.#states.values()].some((s) => s.record.name === state.record.name && s.record.provider === state.record.provider)) {
-          this.options.metrics.forgetRecord(state.record.name, state.record.provider);
-        }
-        return;
-      }
+      const published = report ? this.options.metrics.observeRecord(report) : undefined;
+      if (!report) this.options.metrics.errors.inc({ stage: 'round', kind: 'bug' });
+      if (published) state.published = published;
+      // A reload may have dropped this record while its round ran: nothing more to keep for it.
+      if (this.#states.get(state.key) !== state) return;
       this.#settle(state, ok, report, thrown, now);
     });
     this.options.metrics.rounds.inc({ kind, result: failed === 0 ? 'ok' : 'failed' });
@@ -340,5 +344,6 @@ function newState(record: RecordConfig, now: number): RecordState {
     lastSuccessAt: undefined,
     lastError: undefined,
     lastOk: undefined,
+    published: undefined,
   };
 }

@@ -7,11 +7,13 @@ import { formatDuration, parseDuration } from '../../src/config/duration.js';
 import { Secret } from '../../src/secret.js';
 import { classifyFailure } from '../../src/run/classify.js';
 import { failUrlOf, sendHeartbeat, type Fetch } from '../../src/run/heartbeat.js';
+import { MAX_STALE_LISTED, readiness, type RecordHealth } from '../../src/run/health.js';
 import { Lane } from '../../src/run/lane.js';
-import { RunMetrics } from '../../src/run/metrics.js';
+import { DampingLedger } from '../../src/run/ledger.js';
+import { RunMetrics, type RecordSeries } from '../../src/run/metrics.js';
 import { delayAfterFailure, delayAfterSuccess, observedTtl } from '../../src/run/timing.js';
 import type { RecordReport } from '../../src/sync/report.js';
-import { addresses, failure, silentLogger } from './run-fakes.js';
+import { addresses, failure, ManualClock, record, silentLogger } from './run-fakes.js';
 
 describe('timing', () => {
   const interval = { minMs: 30_000, maxMs: 900_000 };
@@ -121,6 +123,84 @@ describe('error classification for apexsync_errors_total', () => {
     expect(classifyFailure(failed('read', 'Cloudflare: 429 Too Many Requests'))).toEqual({ stage: 'read', kind: 'rate-limit' });
     expect(classifyFailure(failed('apply', 'x', { outcome: { status: 'not-applied', kind: 'conflict', message: 'x' } }))).toEqual({ stage: 'apply', kind: 'conflict' });
     expect(classifyFailure(failed('apply', 'x', { outcome: { status: 'unconfirmed', message: 'timeout' } }))).toEqual({ stage: 'apply', kind: 'unconfirmed' });
+  });
+});
+
+describe('per-record /metrics series, computed from the records when scraped', () => {
+  const report = (over: Partial<RecordReport>): RecordReport => ({
+    name: 'example.com', provider: 'files', zone: 'example.com', target: 't', status: 'in-sync', changes: [], decisions: [], outcome: null, error: null, hints: [], ...over,
+  });
+
+  it('shows each record\'s last success and published counts; nothing for what is not known yet', async () => {
+    const metrics = new RunMetrics();
+    const series: RecordSeries[] = [
+      { name: 'a.example.com', provider: 'files', lastSuccessAt: 1_700_000_000_000, published: { A: 2, AAAA: 0 } },
+      { name: 'b.example.com', provider: 'files', lastSuccessAt: undefined, published: undefined },
+    ];
+    let scrapes = 0;
+    metrics.trackRecords(() => {
+      scrapes++;
+      return series;
+    });
+    const text = await metrics.registry.metrics();
+    expect(scrapes).toBe(2); // once per gauge, at scrape time
+    expect(text).toContain('apexsync_record_last_success_timestamp_seconds{record="a.example.com",provider="files"} 1700000000');
+    expect(text).toContain('apexsync_record_published_addresses{record="a.example.com",provider="files",family="A"} 2');
+    expect(text).toContain('apexsync_record_published_addresses{record="a.example.com",provider="files",family="AAAA"} 0');
+    expect(text).not.toContain('b.example.com');
+    // Gone from the source, gone from /metrics: nothing per record is stored in prom-client.
+    series.pop();
+    series.pop();
+    expect(await metrics.registry.metrics()).not.toContain('a.example.com');
+  });
+
+  it('observeRecord counts errors and applied changes, and returns what is published after the round', () => {
+    const metrics = new RunMetrics();
+    const set = (...values: string[]) => ({ ttl: 300, values });
+    expect(metrics.observeRecord(report({ current: { A: set('52.4.7.1') } }))).toEqual({ A: 1, AAAA: 0 });
+    const change = { action: 'update' as const, name: 'example.com', family: 'A' as const, before: set('52.4.7.1'), after: set('52.4.7.2', '52.4.7.3') };
+    expect(metrics.observeRecord(report({ status: 'updated', current: { A: set('52.4.7.1') }, changes: [change], outcome: { status: 'applied' } }))).toEqual({ A: 2, AAAA: 0 });
+    // Not applied: the provider still holds what was read.
+    expect(metrics.observeRecord(report({ status: 'failed', current: { A: set('52.4.7.1') }, changes: [change], outcome: { status: 'unconfirmed', message: 'timeout' }, error: { stage: 'apply', message: 'x' } }))).toEqual({ A: 1, AAAA: 0 });
+    // The read failed: unknown.
+    expect(metrics.observeRecord(report({ status: 'failed', error: { stage: 'read', message: 'Cloudflare: 429' } }))).toBeUndefined();
+  });
+});
+
+describe('readiness', () => {
+  it(`lists at most ${MAX_STALE_LISTED} stale records and counts them all`, () => {
+    const now = Date.UTC(2025, 0, 1);
+    const health = (i: number, lastSuccessAt: number | undefined): RecordHealth => ({ name: `r${i}.example.com`, provider: 'files', target: 't', lastSuccessAt, lastError: undefined });
+    const many = Array.from({ length: 250 }, (_, i) => health(i, i % 5 === 0 ? now : undefined));
+    const result = readiness(many, now, 60_000);
+    expect(result).toMatchObject({ ready: false, records: 250, staleCount: 200 });
+    expect(result.stale).toHaveLength(MAX_STALE_LISTED);
+    expect(result.stale[0]).toEqual({ record: 'r1.example.com', provider: 'files', target: 't', lastSuccess: null, reason: 'no successful round yet' });
+    expect(readiness(many.slice(0, 1), now, 60_000)).toEqual({ ready: true, records: 1, staleAfterSeconds: 60, staleCount: 0, stale: [] });
+  });
+});
+
+describe('damping ledger', () => {
+  it('keeps sightings per record across rounds, and forgets them when the target changes or the record goes', async () => {
+    const clock = new ManualClock();
+    const ledger = new DampingLedger(undefined, clock, silentLogger);
+    const r = record({ name: 'example.com', target: 'lb.example.net' });
+    const answer = (...values: string[]) => ({ A: addresses('A', values, 60) });
+    const published = (...values: string[]) => ({ A: { ttl: 60, values } });
+    ledger.adjust(r, answer('52.4.7.1'), {});
+    // A minute later the target answers another address: the first is held (hold-down 5 min).
+    await clock.advance(60_000);
+    expect(ledger.adjust(r, answer('52.4.7.2'), published('52.4.7.1')).A).toMatchObject({ addresses: ['52.4.7.1', '52.4.7.2'] });
+    // Same name, new target: a new ledger, nothing held from the old target.
+    const moved = { ...r, target: 'lb2.example.net' };
+    expect(ledger.adjust(moved, answer('52.4.7.9'), published('52.4.7.1', '52.4.7.2')).A).toMatchObject({ addresses: ['52.4.7.9'] });
+    // Back to the first target after a reload that dropped the record: nothing remembered either.
+    ledger.retain([]);
+    expect(ledger.adjust(r, answer('52.4.7.2'), published('52.4.7.9')).A).toMatchObject({ addresses: ['52.4.7.2'] });
+    // A family dropped by a reload and added back later starts afresh too.
+    await clock.advance(60_000);
+    ledger.retain([{ ...r, families: ['AAAA'] }]);
+    expect(ledger.adjust(r, answer('52.4.7.3'), published('52.4.7.2')).A).toMatchObject({ addresses: ['52.4.7.3'] });
   });
 });
 
