@@ -29,6 +29,8 @@ interface Carrier {
   /** Until connect() completes, sends wait here. */
   connected: boolean;
   readonly unsent: Exchange[];
+  /** IDs of queries on this socket that timed out: an answer to one is late, not noise. */
+  readonly expired: Set<number>;
   readonly openedAt: number;
   sent: number;
   /** Out of rotation: takes no new query, closes when `pending` is empty. */
@@ -100,7 +102,7 @@ export class UdpSocketPool {
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
     }
     if (!(settings.maxSocketAgeMs >= 0)) throw new RangeError(`maxSocketAgeMs must be 0 or more, got ${settings.maxSocketAgeMs}`);
-    this.deadlines = new DeadlineQueue<Exchange>((exchange) => this.finish(exchange, TIMEOUT));
+    this.deadlines = new DeadlineQueue<Exchange>((exchange) => this.expire(exchange));
     for (const server of servers) this.addServer(server);
   }
 
@@ -218,6 +220,7 @@ export class UdpSocketPool {
       pending: new Map(),
       connected: false,
       unsent: [],
+      expired: new Set(),
       openedAt: now,
       sent: 0,
       retired: false,
@@ -258,12 +261,20 @@ export class UdpSocketPool {
    * queries it was aimed at (same server, same question), so a failure can say what was seen.
    */
   private noteStray(carrier: Carrier, message: Buffer, remote: dgram.RemoteInfo): void {
-    if (message.length < 12 || uint16(message, 4) !== 1) return;
+    // A slow server's answer to a try that already timed out: neither trusted nor worth reporting
+    // (the retry of that question, in flight with another ID, would blame it on a wrong ID).
+    if (message.length < 12 || uint16(message, 4) !== 1 || carrier.expired.has(uint16(message, 0))) return;
     for (const exchange of carrier.pending.values()) {
       if (fromServer(remote, exchange.server) && sameQuestion(message, exchange.query)) {
         exchange.ignored.set('wrong ID', (exchange.ignored.get('wrong ID') ?? 0) + 1);
       }
     }
+  }
+
+  /** A socket lives for at most a few hundred queries, so its set of timed-out IDs stays small. */
+  private expire(exchange: Exchange): void {
+    exchange.carrier.expired.add(exchange.id);
+    this.finish(exchange, TIMEOUT);
   }
 
   private finish(exchange: Exchange, outcome: UdpOutcome): void {

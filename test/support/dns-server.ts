@@ -87,6 +87,8 @@ export interface TestDnsServer {
   /** Every query received, in order. */
   readonly queries: readonly ReceivedQuery[];
   resetQueries(): void;
+  /** Sends `message` from the server's own UDP port to `port` on its host (e.g. a late answer). */
+  sendUdp(message: Uint8Array, port: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -342,6 +344,9 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
     queries,
     resetQueries() {
       queries.length = 0;
+    },
+    sendUdp(message, toPort) {
+      return new Promise<void>((resolve, reject) => udp.send(message, toPort, host, (error) => (error ? reject(error) : resolve())));
     },
     async close() {
       if (closed) return;

@@ -4,6 +4,7 @@
  * and many concurrent lookups without leaks.
  */
 import dgram from 'node:dgram';
+import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createResolver, type ResolverSettings } from '../../src/resolve/index.js';
 import { ConcurrencyLimiter } from '../../src/resolve/limiter.js';
@@ -233,6 +234,28 @@ describe('answers that are not trusted', () => {
       chain: [],
     });
     expect(first.queries).toHaveLength(2);
+  });
+
+  it("a slow server's answer to a try that already timed out is dropped quietly, not blamed on the retry", async () => {
+    const name = 'late.test';
+    first.setBehaviour(name, 'drop');
+    reset(first);
+    // One socket that outlives the test, so the retry and the late answer meet on it.
+    const resolver = createResolver(settingsFor([first], { timeoutMs: 1000, attempts: 2 }), { udpSocketsPerServer: 1, udpSocketMaxAgeMs: 60_000 });
+    const result = resolver.resolve(name, 'A');
+    for (let turn = 0; turn < 500 && first.queries.length < 2; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(first.queries).toHaveLength(2);
+    const [firstTry, retry] = first.queries;
+    expect(retry!.sourcePort).toBe(firstTry!.sourcePort);
+    const lateAnswer = dnsPacket.encode({
+      type: 'response',
+      id: firstTry!.id,
+      flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE,
+      questions: [{ type: 'A', name, class: 'IN' }],
+      answers: [{ type: 'A', name, ttl: 60, data: '192.0.2.99' }],
+    });
+    await first.sendUdp(lateAnswer, firstTry!.sourcePort);
+    expect(await result).toEqual({ kind: 'failure', family: 'A', reason: `no answer from ${first.address} within 1000 ms (2 attempts)`, chain: [] });
   });
 
   it('takes the right answer that follows wrong-ID, wrong-question and garbage messages', async () => {
