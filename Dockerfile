@@ -29,7 +29,7 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean -
 COPY --from=build /src/dist ./dist
 # V8 heap bounds (docs/running.md, "Memory"). With the default limit (GBs) V8 lets the heap grow to
 # several times what survived its last full GC before collecting again: the first round over
-# 10 000 records peaked at 220-230 MB RSS. A 256 MB old generation makes V8 collect in smaller steps,
+# 10 000 records peaked at 220-270 MB RSS. A 256 MB old generation makes V8 collect in smaller steps,
 # and an 8 MB semi-space caps the young generation at 16 MB instead of 32: 140 MB peak, no slower.
 # 10 000 records need more than 48 MB at the peak of a round (48 fails: "JavaScript heap out of memory",
 # exit 134, a restart loop); raise the 256 for more than about 40 000 records.
