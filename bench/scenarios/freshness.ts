@@ -7,6 +7,7 @@ import { writeConfig } from '../lib/config.js';
 import { managedRecords, targetAddresses, targetName, TARGET_COUNT, type ManagedRecord } from '../lib/fixtures.js';
 import { APEX_ZONE, changeTargets, rfc2136Settings, type Lab } from '../lib/lab.js';
 import { baseEnv, CLI, runCli } from '../lib/measure.js';
+import { REPO_ROOT } from '../lib/paths.js';
 import { startProvider } from '../lib/providers.js';
 import { megabytes, seconds, type Table } from '../lib/table.js';
 
@@ -36,7 +37,20 @@ export async function runFreshness(lab: Lab, table: Table): Promise<void> {
     return;
   }
   await freshness(lab, table);
-  await daemonFootprint(lab, table);
+  // As the image runs it (the target row), and with V8's defaults (for comparison).
+  const imageOptions = await imageNodeOptions();
+  await daemonFootprint(lab, table, imageOptions);
+  if (imageOptions !== undefined) await daemonFootprint(lab, table, undefined);
+}
+
+/**
+ * NODE_OPTIONS of the runtime image (Dockerfile `ENV NODE_OPTIONS="…"`): the V8 heap bounds the
+ * daemon is deployed with (docs/running.md, Memory). Read from the Dockerfile so the benchmark
+ * measures what ships.
+ */
+async function imageNodeOptions(): Promise<string | undefined> {
+  const dockerfile = await readFile(path.join(REPO_ROOT, 'Dockerfile'), 'utf8').catch(() => '');
+  return /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1];
 }
 
 async function freshness(lab: Lab, table: Table): Promise<void> {
@@ -78,9 +92,11 @@ async function freshness(lab: Lab, table: Table): Promise<void> {
   }
 }
 
-async function daemonFootprint(lab: Lab, table: Table): Promise<void> {
-  const caseName = `daemon RSS, ${DAEMON_RECORDS.toLocaleString('en-US')} zone-file records`;
-  const target = `< ${DAEMON_RSS_TARGET_MB} MB`;
+async function daemonFootprint(lab: Lab, table: Table, nodeOptions: string | undefined): Promise<void> {
+  const caseName = `daemon RSS, ${DAEMON_RECORDS.toLocaleString('en-US')} zone-file records, ${nodeOptions === undefined ? 'V8 defaults' : `as the image runs it (NODE_OPTIONS=${nodeOptions})`}`;
+  // The target is for the daemon as deployed; the V8-defaults row is shown for comparison.
+  const counts = nodeOptions !== undefined;
+  const target = counts ? `< ${DAEMON_RSS_TARGET_MB} MB` : '';
   const provider = await startProvider('zonefile', lab);
   const records = managedRecords('daemon.test', 'd', DAEMON_RECORDS);
   const settings = await provider.prepare('daemon.test', records, 'in-sync');
@@ -92,7 +108,7 @@ async function daemonFootprint(lab: Lab, table: Table): Promise<void> {
     records,
     extra: `server: { listen: "127.0.0.1:${port}" }`,
   });
-  const daemon = startDaemon(config, {}, lab.dir);
+  const daemon = startDaemon(config, nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }, lab.dir);
   try {
     const startedAt = performance.now();
     const ready = await pollReady(port, 240_000);
@@ -115,7 +131,7 @@ async function daemonFootprint(lab: Lab, table: Table): Promise<void> {
       measured: `peak ${megabytes(peak && peak / 1024)}, ${megabytes(settled && settled / 1024)} 5 s after ready`,
       reference: `ready after ${seconds(readyMs)}`,
       target,
-      verdict: peak !== undefined && peak / 1024 < DAEMON_RSS_TARGET_MB ? 'met' : 'MISSED',
+      verdict: !counts ? 'info' : peak !== undefined && peak / 1024 < DAEMON_RSS_TARGET_MB ? 'met' : 'MISSED',
     });
   } finally {
     await daemon.stop();
