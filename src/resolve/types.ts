@@ -1,4 +1,5 @@
 import type { Family, FailureKind } from '../model.js';
+import type { SvcbRecord } from '../dns/svcb.js';
 import type { ServerAddress } from './transport.js';
 
 /** One CNAME hop of a target's chain, as observed. */
@@ -37,4 +38,16 @@ export interface ResolverSettings {
 
 export interface Resolver {
   resolve(target: string, family: Family): Promise<FamilyResolution>;
+  /** The target's HTTPS RRset (type 65), following CNAMEs like `resolve`. */
+  resolveHttps(target: string): Promise<HttpsResolution>;
 }
+
+/**
+ * The target's HTTPS RRset (type 65), resolved like an address family: the records at the end of
+ * the CNAME chain, `empty` (NXDOMAIN or no HTTPS record there) or `failure` (including RDATA that
+ * does not parse).
+ */
+export type HttpsResolution =
+  | { readonly kind: 'records'; readonly records: readonly SvcbRecord[]; readonly ttl: number; readonly chain: readonly ChainLink[] }
+  | { readonly kind: 'empty'; readonly reason: 'NXDOMAIN' | 'NODATA'; readonly chain: readonly ChainLink[] }
+  | { readonly kind: 'failure'; readonly reason: string; readonly cause: FailureKind; readonly chain: readonly ChainLink[] };

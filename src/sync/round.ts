@@ -5,8 +5,8 @@ import { ProviderError } from '../../providers/types.js';
 import { errorMessage } from '../lib/errors.js';
 import type { ApplyOutcome, Change, Failure, Family, RecordSets, Stage } from '../model.js';
 import { planRecord } from '../plan/index.js';
-import type { RecordPlan } from '../plan/types.js';
-import type { FamilyResolution, Resolver } from '../resolve/types.js';
+import type { FamilyDecision, RecordPlan } from '../plan/types.js';
+import type { FamilyResolution, HttpsResolution, Resolver } from '../resolve/types.js';
 import { mapLimit } from './concurrency.js';
 import { groupBy } from './group-by.js';
 import { resolveSampled } from './sampling.js';
@@ -59,13 +59,14 @@ export function failureOf(stage: Stage, error: unknown): Failure {
  */
 export async function runRound(input: RoundInput): Promise<RoundReport> {
   const { records, logger } = input;
-  const [resolutions, reads] = await Promise.all([resolveTargets(input), readRecords(input.records, input.providers)]);
+  const [resolutions, httpsResolutions, reads] = await Promise.all([resolveTargets(input), resolveHttps(input), readRecords(input.records, input.providers)]);
 
   const plans = records.map((record, i): RecordPlan | undefined => {
     const state = reads[i]!;
     if (!state.ok) return undefined;
     const resolved = input.adjustResolutions ? input.adjustResolutions(record, resolutions[i]!, state.current) : resolutions[i]!;
-    return planRecord({ record, resolved, current: state.current });
+    const resolvedHttps = httpsResolutions[i];
+    return planRecord({ record, resolved, current: state.current, ...(resolvedHttps ? { resolvedHttps } : {}) });
   });
 
   const outcomes = input.dryRun ? new Map<number, ApplyOutcome>() : await applyPlans(input, reads, plans);
@@ -80,6 +81,7 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
       target: record.target,
       hints: state.hint ? [state.hint] : [],
       resolved: resolutions[i]!,
+      ...(httpsResolutions[i] ? { resolvedHttps: httpsResolutions[i] } : {}),
       ...(state.ok ? { current: state.current } : {}),
     };
     if (!state.ok || plan === undefined) {
@@ -87,7 +89,7 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
       return { ...base, status: 'failed', changes: [], decisions: [], outcome: null, error: failure };
     }
     const outcome = outcomes.get(i) ?? null;
-    const planFailure = describePlanFailure(plan, resolutions[i]!);
+    const planFailure = describePlanFailure(plan, resolutions[i]!, httpsResolutions[i]);
     const applyFailure = outcome === null ? null : describeApplyFailure(outcome);
     const error = applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure);
     const status = error !== null ? 'failed' : plan.changes.length === 0 ? 'in-sync' : input.dryRun ? 'would-update' : 'updated';
@@ -117,6 +119,21 @@ async function resolveTargets(input: RoundInput): Promise<Array<Partial<Record<F
   });
   const byKey = new Map(keys.map((key, i) => [key, results[i]!]));
   return input.records.map((record) => Object.fromEntries(record.families.map((family) => [family, byKey.get(`${family} ${record.target}`)!])));
+}
+
+/** The HTTPS RRset of each distinct target of a record that mirrors it, once per round. */
+async function resolveHttps(input: RoundInput): Promise<Array<HttpsResolution | undefined>> {
+  const targets = [...new Set(input.records.filter((r) => r.https === 'mirror').map((r) => r.target))];
+  if (targets.length === 0) return input.records.map(() => undefined);
+  const results = await mapLimit(targets, RESOLVE_CONCURRENCY, async (target): Promise<HttpsResolution> => {
+    try {
+      return await input.resolver.resolveHttps(target);
+    } catch (error) {
+      return { kind: 'failure', reason: `resolver error: ${errorMessage(error)}`, cause: 'error', chain: [] };
+    }
+  });
+  const byTarget = new Map(targets.map((target, i) => [target, results[i]!]));
+  return input.records.map((record) => (record.https === 'mirror' ? byTarget.get(record.target) : undefined));
 }
 
 /**
@@ -205,13 +222,14 @@ async function applyPlans(input: RoundInput, reads: readonly ReadState[], plans:
   return outcomes;
 }
 
-function describePlanFailure(plan: RecordPlan, resolved: Partial<Record<Family, FamilyResolution>>): Failure | null {
+function describePlanFailure(plan: RecordPlan, resolved: Partial<Record<Family, FamilyResolution>>, https: HttpsResolution | undefined): Failure | null {
+  const lookupFailed = (d: FamilyDecision): boolean => (d.family === 'HTTPS' ? https?.kind === 'failure' : resolved[d.family]?.kind === 'failure');
   if (plan.conflict !== undefined) return { stage: 'plan', kind: 'conflict', message: `conflict: ${plan.conflict}; apexsync will not overwrite it`, maybeApplied: false };
   const failed = plan.decisions.flatMap((d) => (d.kind === 'failed' ? [d] : []));
   if (failed.length === 0) return null;
-  const stage: Stage = failed.every((d) => resolved[d.family]?.kind === 'failure') ? 'resolve' : 'plan';
+  const stage: Stage = failed.every(lookupFailed) ? 'resolve' : 'plan';
   // A planner refusal (special address, empty) says more than a lookup failure beside it.
-  const first = failed.find((d) => resolved[d.family]?.kind !== 'failure') ?? failed[0]!;
+  const first = failed.find((d) => !lookupFailed(d)) ?? failed[0]!;
   return { stage, kind: first.cause, message: failed.map((d) => `${d.family}: ${d.reason}`).join('; '), maybeApplied: false };
 }
 
