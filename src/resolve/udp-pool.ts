@@ -1,7 +1,8 @@
 import dgram from 'node:dgram';
+import { randomUint16 } from '../dns/query.js';
+import { inspectResponse, sameQuestion, type AcceptedVerdict } from '../dns/response.js';
+import { uint16 } from '../dns/wire.js';
 import { DeadlineQueue, type Expiring } from './deadlines.js';
-import { randomUint16 } from './query.js';
-import { inspectResponse, sameQuestion, uint16, type AcceptedVerdict } from './response.js';
 import type { Upstream } from './upstream.js';
 
 /** How one UDP exchange ended. Never a rejection: timeouts are ordinary outcomes here. */
@@ -20,6 +21,8 @@ export interface UdpPoolSettings {
   readonly timeoutMs: number;
   /** A socket with nothing in flight for this long is closed. */
   readonly idleCloseMs: number;
+  /** The client subnet option data every query carries (answers must echo it); undefined without one. */
+  readonly clientSubnet: Uint8Array | undefined;
 }
 
 /** One socket of the pool, connected to one server, with the exchanges in flight on it (by query ID). */
@@ -248,7 +251,7 @@ export class UdpSocketPool {
     }
     // From anywhere but the server asked: not even noise of that server (and never trusted).
     if (!fromServer(remote, exchange.server)) return;
-    const verdict = inspectResponse(message, exchange.query, exchange.name);
+    const verdict = inspectResponse(message, exchange.query, exchange.name, this.settings.clientSubnet);
     if (verdict.kind === 'ignored') {
       exchange.ignored.set(verdict.why, (exchange.ignored.get(verdict.why) ?? 0) + 1);
       return;

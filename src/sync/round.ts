@@ -99,7 +99,7 @@ async function resolveTargets(input: RoundInput): Promise<Array<Partial<Record<F
       return await resolveSampled(input.resolver, target, family, input.samples ?? 1);
     } catch (error) {
       // The resolver returns failures as values; a throw is a bug, reported as a failure all the same.
-      return { kind: 'failure', family, reason: `resolver error: ${errorMessage(error)}`, chain: [] } satisfies FamilyResolution;
+      return { kind: 'failure', family, reason: `resolver error: ${errorMessage(error)}`, cause: 'error', chain: [] } satisfies FamilyResolution;
     }
   });
   const byKey = new Map(keys.map((key, i) => [key, results[i]!]));

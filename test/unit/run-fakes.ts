@@ -94,7 +94,7 @@ export class ScriptedResolver implements Resolver {
 }
 
 export const addresses = (family: Family, values: readonly string[], ttl: number): FamilyResolution => ({ kind: 'addresses', family, addresses: [...values], ttl, chain: [] });
-export const failure = (family: Family, reason = 'SERVFAIL from 127.0.0.1:53'): FamilyResolution => ({ kind: 'failure', family, reason, chain: [] });
+export const failure = (family: Family, reason = 'SERVFAIL from 127.0.0.1:53'): FamilyResolution => ({ kind: 'failure', family, reason, cause: 'servfail', chain: [] });
 
 /** One zone held in memory; counts reads and applies, records every applied change. */
 export class MemoryProvider implements Provider {
