@@ -299,6 +299,57 @@ describe('what goes on the wire', () => {
     }
   });
 
+  describe('the client subnet of an answer must be the one sent (RFC 7871 §7.3)', () => {
+    const ecs = { family: 1 as const, address: '198.51.100.77', sourcePrefixLength: 24 };
+    it.each([
+      { what: 'another scope (the server narrowed or widened it)', answer: { family: 1, sourcePrefixLength: 24, scopePrefixLength: 16, address: '198.51.100.0' } },
+      { what: 'scope 0', answer: { family: 1, sourcePrefixLength: 24, scopePrefixLength: 0, address: '198.51.100.0' } },
+    ])('an answer with the same subnet and $what is taken', async ({ answer }) => {
+      const name = `ecs-ok-${answer.scopePrefixLength}.test`;
+      first.setAddresses(name, 'A', ['192.0.2.44']);
+      first.setBehaviour(name, { ecs: answer });
+      reset(first);
+      const result = await createResolver(settingsFor([first], { ecs })).resolve(name, 'A');
+      expect(result).toMatchObject({ kind: 'addresses', addresses: ['192.0.2.44'] });
+      expect(first.queries).toHaveLength(1);
+    });
+
+    it('an answer without the option is taken (the server does not use client subnets)', async () => {
+      first.setAddresses('ecs-none.test', 'A', ['192.0.2.45']);
+      first.setBehaviour('ecs-none.test', { ecs: null });
+      reset(first);
+      const result = await createResolver(settingsFor([first], { ecs })).resolve('ecs-none.test', 'A');
+      expect(result).toMatchObject({ kind: 'addresses', addresses: ['192.0.2.45'] });
+      expect(first.queries).toHaveLength(1);
+      expect(first.queries[0]!.ecs).toEqual({ family: 1, sourcePrefixLength: 24, address: '198.51.100.0' });
+    });
+
+    it.each([
+      { what: 'another family', answer: { family: 2, sourcePrefixLength: 24, scopePrefixLength: 24, address: '::' } },
+      { what: 'another source prefix length', answer: { family: 1, sourcePrefixLength: 16, scopePrefixLength: 16, address: '198.51.0.0' } },
+      { what: 'another address', answer: { family: 1, sourcePrefixLength: 24, scopePrefixLength: 24, address: '203.0.113.0' } },
+    ])('an answer whose client subnet has $what is ignored like a wrong ID: the attempt fails', async ({ what, answer }) => {
+      const name = `ecs-${what.replaceAll(' ', '-')}.test`;
+      first.setAddresses(name, 'A', ['192.0.2.46']);
+      first.setBehaviour(name, { ecs: answer });
+      second.setAddresses(name, 'A', ['192.0.2.47']);
+      reset(first, second);
+      const alone = await createResolver(settingsFor([first], { ecs, timeoutMs: SHORT_TIMEOUT_MS })).resolve(name, 'A');
+      expect(alone).toEqual({
+        kind: 'failure',
+        family: 'A',
+        reason: `no answer from ${first.address} within ${SHORT_TIMEOUT_MS} ms (2 attempts; ignored 2 responses: client subnet differs from the query ×2)`,
+        cause: 'timeout',
+        chain: [],
+      });
+      expect(first.queries).toHaveLength(2);
+      // The next server, which echoes the subnet as sent, is then asked and believed.
+      const withFallback = await createResolver(settingsFor([first, second], { ecs, timeoutMs: SHORT_TIMEOUT_MS })).resolve(name, 'A');
+      expect(withFallback).toMatchObject({ kind: 'addresses', addresses: ['192.0.2.47'] });
+      expect(second.queries).toHaveLength(1);
+    });
+  });
+
   it('gives every query a random ID, and sends few queries per source port before moving to a new one', async () => {
     const count = 200;
     const budget = 10;
