@@ -82,6 +82,16 @@ function chain(dns: TestDnsServer, target: string, hops: number, follow: boolean
   edge(dns, name);
 }
 
+/**
+ * CNAME labels a hostile target uses to forge lines of the text report: CR and LF, backspace,
+ * ESC[8m (hidden text), a fake "✓ applied" and "Summary:" line, Cyrillic look-alikes of "exa".
+ * No label starts or ends with a line break: dns-packet, which the test server writes with,
+ * strips a dot next to one.
+ */
+export const FORGING_LABELS = ['x\r\u001b[8my', 'a\n  ✓ applied h0\b', 'b\nSummary: 0 updated, 1 in sync, 0 failed\u001b[0m', 'ехаmple'];
+/** How the first three of them read once escaped (RFC 1035 presentation format, lower-cased). */
+const FORGING_ESCAPED = /x\\013\\027\[8my\.a\\010\\032\\032\\226\\156\\147\\032applied\\032h0\\008\.b\\010summary:\\0320\\032updated,/;
+
 export const HOSTILE_CASES: readonly HostileCase[] = [
   { id: 'wrong-id', what: 'answers with the wrong query ID', setup: misbehaving('wrong-id'), ...fails(ignoredThenTimeout(/wrong ID/)) },
   { id: 'wrong-question', what: 'answers another question', setup: misbehaving('wrong-question'), ...fails(ignoredThenTimeout(/wrong question/)) },
@@ -185,6 +195,27 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       // Three spellings of the same names: the owner, the CNAME's data, the address records' owner.
       dns.setCname(alternatingCase(target, 0), `EDGE.${alternatingCase(target, 1)}`, 600);
       edge(dns, `eDgE.${target.toUpperCase()}`);
+    },
+    A: newA,
+    AAAA: newAAAA,
+  },
+  {
+    id: 'cname-forging-fails',
+    what: 'a CNAME whose labels carry control bytes and a forged report, to a name that fails',
+    setup: (dns, target) => {
+      const forged = `${FORGING_LABELS.join('.')}.${target}`;
+      dns.setCname(target, forged, 300, { follow: false });
+      dns.setBehaviour(forged, 'servfail');
+    },
+    ...fails(new RegExp(`SERVFAIL from 127\\.0\\.0\\.1:\\d+ \\(asking for ${FORGING_ESCAPED.source}`)),
+  },
+  {
+    id: 'cname-forging-resolves',
+    what: 'a CNAME whose labels carry control bytes, asked for as they are, answers',
+    setup: (dns, target) => {
+      const forged = `${FORGING_LABELS.join('.')}.${target}`;
+      dns.setCname(target, forged, 300, { follow: false });
+      edge(dns, forged);
     },
     A: newA,
     AAAA: newAAAA,

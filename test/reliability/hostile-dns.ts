@@ -20,6 +20,8 @@ import { HOSTILE_CASES, TIMEOUT_MS, type FamilyExpectation, type HostileCase } f
  */
 
 const FAMILIES: readonly Family[] = ['A', 'AAAA'];
+/** C0 and C1 control bytes other than the line feed that ends each line, and DEL. */
+const CONTROL_BYTES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 const target = (c: HostileCase): string => `${c.id}.hostile.test`;
 const owner = (index: number): string => `h${index}.example.com`;
 const oldState = (index: number): Published =>
@@ -166,6 +168,23 @@ export function hostileDnsSuite(): void {
       const updated = HOSTILE_CASES.filter((c) => FAMILIES.every((f) => c[f].publish !== 'unchanged')).length;
       expect(result.stdout).toContain(`Summary: 0 updated, ${updated} in sync, ${HOSTILE_CASES.length - updated} failed`);
       expect(readFileSync(zoneFile, 'utf8')).toBe(first);
+      // The forged CNAME labels reach the report escaped: no control byte, no second summary line.
+      expect(result.stdout).toContain('asking for x\\013\\027[8my.a\\010');
+      expect(result.stdout).not.toMatch(CONTROL_BYTES);
+      expect(result.stdout.split('\n').filter((line) => /^\s*Summary:/.test(line))).toHaveLength(1);
+    });
+
+    it('`apexsync resolve` shows the forged CNAME labels escaped, and exits 1 for the failing one', async () => {
+      const failing = await recordedCli('cli resolve (forged labels, failing)', ['resolve', 'cname-forging-fails.hostile.test', '--server', dns.address], { cwd: dir });
+      expect(failing.code).toBe(1);
+      expect(failing.stdout).toContain('cname-forging-fails.hostile.test → CNAME x\\013\\027[8my.a\\010');
+      expect(failing.stdout).not.toMatch(CONTROL_BYTES);
+      const resolving = await recordedCli('cli resolve (forged labels, resolving)', ['resolve', 'cname-forging-resolves.hostile.test', '--server', dns.address, '--output', 'json'], { cwd: dir });
+      expect(resolving.code).toBe(0);
+      expect(resolving.stdout).not.toMatch(CONTROL_BYTES);
+      const trace = JSON.parse(resolving.stdout) as { families: FamilyResolution[] };
+      expect(trace.families.map((family) => family.kind)).toEqual(['addresses', 'addresses']);
+      expect(trace.families[0]!.chain[0]!.cname).toMatch(/^x\\013\\027\[8my\.a\\010.*\.\\208\\181\\209\\133\\208\\176mple\.cname-forging-resolves\.hostile\.test$/);
     });
   });
 }
