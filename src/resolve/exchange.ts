@@ -15,7 +15,7 @@ export type QueryOutcome =
 type Failure = Extract<QueryOutcome, { kind: 'failure' }>;
 
 /**
- * What every query of one resolver needs. A class, not an object literal: see "Object shapes"
+ * What every query of one resolver needs. A class, not an object literal: see "Steady object shapes"
  * in docs/design/wire-codec.md.
  */
 export class QueryContext {

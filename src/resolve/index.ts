@@ -25,7 +25,7 @@ export interface ResolverOptions {
 // Measured over 10 000 names against the in-process test server: 64–256 in flight are equally
 // fast, from 512 on the server's receive buffer overflows and dropped queries cost timeouts.
 const DEFAULT_MAX_CONCURRENT_QUERIES = 128;
-// The UDP pool's defaults, and why (issue 8): a fresh socket per query gives each query ~15 bits
+// The UDP pool's defaults, and why: a fresh socket per query gives each query ~15 bits
 // of port entropy (Linux picks ports from 28 232) on top of the 16-bit random ID, but opening,
 // binding and closing it cost more than the rest of the query. Pooled, a port stays just as
 // unpredictable to an off-path attacker; what changes is that a port, once found (e.g. through an

@@ -3,7 +3,7 @@ import { formatServerAddress, type ServerAddress } from '../dns/server-address.j
 
 /**
  * A configured server with what every query to it needs worked out once, not per query. A class,
- * not an object literal: see "Object shapes" in docs/design/wire-codec.md.
+ * not an object literal: see "Steady object shapes" in docs/design/wire-codec.md.
  */
 export class Upstream {
   /** As messages and reasons show it: `127.0.0.1:53`, `[::1]:53`. */
