@@ -23,7 +23,7 @@ export async function queryPrimary(endpoint: Endpoint, name: string, type: Query
   // ID 0 here: the pipeline gives each query an ID unique among those in flight.
   const query = encoder.encode(name, type);
   if (query === undefined) throw new ProviderError('error', `cannot ask ${server} for ${name} ${type}: not a valid DNS name`);
-  const result = await exchangeQuery(endpoint, Buffer.from(query));
+  const result = await exchangeQuery(endpoint, Buffer.from(query.buffer, query.byteOffset, query.length));
   if (result.kind !== 'answer') throw new ProviderError('unreachable', `could not query ${server}: ${result.message}`);
   const { tsig, header, response } = result;
   if (tsig !== undefined && endpoint.key !== undefined) {
