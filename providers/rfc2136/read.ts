@@ -30,7 +30,7 @@ export async function readRecordSets(endpoint: Endpoint, zone: string, names: re
     while (!failed && next < names.length) {
       const index = next++;
       try {
-        read[index] = await readName(endpoint, zone, names[index]!);
+        read[index] = await readNameSets(endpoint, zone, names[index]!);
       } catch (error) {
         failed = true; // the read fails as a whole: stop sending queries
         throw error;
@@ -41,7 +41,7 @@ export async function readRecordSets(endpoint: Endpoint, zone: string, names: re
   return new Map(names.map((name, index) => [name, read[index]!]));
 }
 
-async function readName(endpoint: Endpoint, zone: string, name: string): Promise<RecordSets> {
+async function readNameSets(endpoint: Endpoint, zone: string, name: string): Promise<RecordSets> {
   const [a, aaaa] = await Promise.all(FAMILIES.map((family) => readFamily(endpoint, zone, name, family)));
   const cname = a?.cname ?? aaaa?.cname;
   if (cname !== undefined) return { conflict: `CNAME at the name (points to ${cname})` };
