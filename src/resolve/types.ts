@@ -1,6 +1,6 @@
 import type { ClientSubnet } from '../dns/query.js';
 import type { ServerAddress } from '../dns/server-address.js';
-import type { Family } from '../model.js';
+import type { Family, FailureKind } from '../model.js';
 
 export type { ClientSubnet } from '../dns/query.js';
 
@@ -10,7 +10,7 @@ export type { ClientSubnet } from '../dns/query.js';
  * the CNAME chain was too long or looped; the server could not be reached (connection refused,
  * network unreachable); anything else.
  */
-export type ResolutionFailureKind = 'timeout' | 'servfail' | 'refused' | 'malformed' | 'chain' | 'unreachable' | 'error';
+export type ResolutionFailureKind = Extract<FailureKind, 'timeout' | 'servfail' | 'refused' | 'malformed' | 'chain' | 'unreachable' | 'error'>;
 
 /** One CNAME hop of a target's chain, as observed. */
 export interface ChainLink {
