@@ -41,6 +41,7 @@ function checkClass(c: HostileCase, family: Family, result: FamilyResolution): v
   const where = `${c.id} ${family}`;
   expect(result.kind, `${where}: ${JSON.stringify(result)}`).toBe(want.class);
   if (result.kind === 'failure' && want.reason) expect(result.reason, where).toMatch(want.reason);
+  if (result.kind === 'failure') expect(result.cause, where).toBe(want.cause);
   if (result.kind === 'addresses') {
     if (want.addresses) expect(result.addresses, where).toEqual([...want.addresses].sort(compareAddresses(family)));
     if (want.addressCount !== undefined) expect(result.addresses.length, where).toBe(want.addressCount);
@@ -133,7 +134,7 @@ export function hostileDnsSuite(): void {
       ledger.record('cli sync (hostile DNS) json', result.stdout);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe('');
-      const report = JSON.parse(result.stdout) as { records: Array<{ name: string; status: string; error: { message: string } | null }> };
+      const report = JSON.parse(result.stdout) as { records: Array<{ name: string; status: string; error: { kind: string; message: string } | null }> };
       const after = await loadZoneWithBind('example.com', zoneFile);
       expect(after.ok, after.output).toBe(true);
 
@@ -152,6 +153,8 @@ export function hostileDnsSuite(): void {
               const reason = c[family].reason;
               if (reason) expect(entry?.error?.message, `${c.id} ${family}`).toMatch(reason);
             }
+            // Both families of a failing case fail the same way: the record's error carries that kind.
+            if (c.A.cause !== undefined) expect(entry?.error?.kind, c.id).toBe(c.A.cause);
           })
           .catch((error: unknown) => problems.push(`${c.id} (${c.what}): ${error instanceof Error ? error.message : String(error)}`));
       }
