@@ -98,13 +98,14 @@ export function labelText(bytes: Buffer, start: number, end: number): string {
  */
 export function nameLabels(name: string): Uint8Array[] | undefined {
   if (name === '' || name === '.') return [];
-  const text = name.endsWith('.') && !name.endsWith('\\.') ? name.slice(0, -1) : name;
-  const bytes = Buffer.from(text, 'utf8');
+  const bytes = Buffer.from(name, 'utf8');
   const labels: Uint8Array[] = [];
   let label: number[] = [];
   let wireBytes = 1;
   for (let i = 0; i <= bytes.length; i++) {
     const byte = bytes[i];
+    // An unescaped dot at the very end is the root, written out: no empty label follows it.
+    if (byte === undefined && label.length === 0 && labels.length > 0 && bytes[i - 1] === 0x2e) break;
     if (byte === undefined || byte === 0x2e) {
       if (label.length === 0 || label.length > MAX_LABEL_BYTES) return undefined;
       wireBytes += 1 + label.length;

@@ -64,6 +64,8 @@ describe('writing names back', () => {
     { text: 'a\\.b.test', bytes: wire('a.b', 'test') },
     { text: 'a\\013\\010\\008\\027[8m.test', bytes: wire('a\r\n\b\x1b[8m', 'test') },
     { text: 'a\\\\b.test', bytes: wire('a\\b', 'test') },
+    { text: 'test.a\\\\.', bytes: wire('test', 'a\\') },
+    { text: 'a\\.', bytes: wire('a.') },
     { text: '.', bytes: wire() },
   ])('encodeName($text) is the canonical wire form', ({ text, bytes }) => {
     expect(encodeName(text)).toEqual(bytes);
