@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { ApplyOutcome, Change, FailureKind } from '../../src/model.js';
 import { exchange, newMessageId, serverLabel, type Endpoint, type Exchange } from './client.js';
-import { RCODE, describeKey, rcodeName, tsigErrorWords } from './messages.js';
+import { RCODE, rcodeName } from '../../src/dns/rcode.js';
+import { describeKey, tsigErrorWords } from './messages.js';
 import { buildUpdateMessages, type UpdateMessage } from './update-message.js';
 
 /** Sends the zone's changes as few UPDATE messages as the size limit allows; one outcome per name. */

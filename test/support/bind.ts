@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import dnsPacket, { type Answer, type RecordType } from 'dns-packet';
-import { exchangeTcp } from '../../src/resolve/transport.js';
+import { exchangeTcp } from '../../src/dns/tcp.js';
 
 /**
  * A real BIND 9 for the tests: `named -g` in a temp dir on a free loopback port (UDP and TCP),
