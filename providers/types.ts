@@ -18,8 +18,13 @@ export interface Provider<State = unknown> {
   readonly capabilities: ProviderCapabilities;
   /** The zone (normalised name) that holds `name`. */
   findZone(name: string): Promise<string>;
-  /** Current records (and any conflict) at each of `names` in `zone`, with what apply needs to write against them. */
-  read(zone: string, names: readonly string[]): Promise<ZoneSnapshot<State>>;
+  /**
+   * Current records (and any conflict) at each of `names` in `zone`, with what apply needs to
+   * write against them. `types`: the record types the core will plan for at these names (A and
+   * AAAA always; HTTPS when a record asks for it); a provider whose reads cost a query per type
+   * reads only those, others may return more.
+   */
+  read(zone: string, names: readonly string[], types?: readonly RecordType[]): Promise<ZoneSnapshot<State>>;
   /** Write `changes` (all in the snapshot's zone), atomically and compare-and-swap as `capabilities` say. */
   apply(snapshot: ZoneSnapshot<State>, changes: readonly Change[], context: ApplyContext): Promise<Map<string, ApplyOutcome>>;
   /**

@@ -25,8 +25,8 @@ export interface RecordConfig {
   readonly maxAddresses: number;
   readonly allowSpecialAddresses: boolean;
   readonly allowEmpty: boolean;
-  /** Carry the target's HTTPS RRset over (`mirror`), publish `0 target.` (`alias`), or leave HTTPS alone (`off`). */
-  readonly https: HttpsMode;
+  /** Carry the target's HTTPS RRset over (`mirror`), publish `0 target.` (`alias`), or leave HTTPS alone (`off`, also when absent). */
+  readonly https?: HttpsMode;
 }
 
 export interface ListenAddress {

@@ -4,7 +4,7 @@ import type { FamilyResolution, HttpsResolution } from '../resolve/types.js';
 
 /** Everything the planner needs for one record; it does no I/O and reads no clock. */
 export interface PlanInput {
-  readonly record: Pick<RecordConfig, 'name' | 'target' | 'families' | 'ttl' | 'maxAddresses' | 'allowSpecialAddresses' | 'allowEmpty' | 'https'>;
+  readonly record: Pick<RecordConfig, 'name' | 'families' | 'ttl' | 'maxAddresses' | 'allowSpecialAddresses' | 'allowEmpty' | 'https'> & { readonly target?: string };
   /** One resolution per configured family. */
   readonly resolved: Readonly<Partial<Record<Family, FamilyResolution>>>;
   /** The target's HTTPS RRset, when the record mirrors it. */

@@ -46,8 +46,8 @@ export interface ResolverSettings {
 
 export interface Resolver {
   resolve(target: string, family: Family): Promise<FamilyResolution>;
-  /** The target's HTTPS RRset (type 65), following CNAMEs like `resolve`. */
-  resolveHttps(target: string): Promise<HttpsResolution>;
+  /** The target's HTTPS RRset (type 65), following CNAMEs like `resolve`. (Test doubles that script addresses only leave it out.) */
+  resolveHttps?(target: string): Promise<HttpsResolution>;
 }
 
 /**
@@ -56,6 +56,6 @@ export interface Resolver {
  * does not parse).
  */
 export type HttpsResolution =
-  | { readonly kind: 'records'; readonly records: readonly SvcbRecord[]; readonly ttl: number; readonly chain: readonly ChainLink[] }
-  | { readonly kind: 'empty'; readonly reason: 'NXDOMAIN' | 'NODATA'; readonly chain: readonly ChainLink[] }
-  | { readonly kind: 'failure'; readonly reason: string; readonly cause: ResolutionFailureKind; readonly chain: readonly ChainLink[] };
+  | { readonly kind: 'records'; readonly family: 'HTTPS'; readonly records: readonly SvcbRecord[]; readonly ttl: number; readonly chain: readonly ChainLink[] }
+  | { readonly kind: 'empty'; readonly family: 'HTTPS'; readonly reason: 'NXDOMAIN' | 'NODATA'; readonly chain: readonly ChainLink[] }
+  | { readonly kind: 'failure'; readonly family: 'HTTPS'; readonly reason: string; readonly cause: ResolutionFailureKind; readonly chain: readonly ChainLink[] };

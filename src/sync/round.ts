@@ -3,7 +3,7 @@ import type { RecordConfig } from '../config/types.js';
 import type { ZoneSnapshot } from '../../providers/types.js';
 import { ProviderError } from '../../providers/types.js';
 import { errorMessage } from '../lib/errors.js';
-import type { ApplyOutcome, Change, Failure, Family, RecordSets, Stage } from '../model.js';
+import type { ApplyOutcome, Change, Failure, Family, RecordSets, RecordType, Stage } from '../model.js';
 import { planRecord } from '../plan/index.js';
 import type { FamilyDecision, RecordPlan } from '../plan/types.js';
 import type { FamilyResolution, HttpsResolution, Resolver } from '../resolve/types.js';
@@ -127,9 +127,10 @@ async function resolveHttps(input: RoundInput): Promise<Array<HttpsResolution | 
   if (targets.length === 0) return input.records.map(() => undefined);
   const results = await mapLimit(targets, RESOLVE_CONCURRENCY, async (target): Promise<HttpsResolution> => {
     try {
+      if (input.resolver.resolveHttps === undefined) return { kind: 'failure', family: 'HTTPS', reason: 'this resolver cannot look up HTTPS records', cause: 'error', chain: [] };
       return await input.resolver.resolveHttps(target);
     } catch (error) {
-      return { kind: 'failure', reason: `resolver error: ${errorMessage(error)}`, cause: 'error', chain: [] };
+      return { kind: 'failure', family: 'HTTPS', reason: `resolver error: ${errorMessage(error)}`, cause: 'error', chain: [] };
     }
   });
   const byTarget = new Map(targets.map((target, i) => [target, results[i]!]));
@@ -170,7 +171,8 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
         [...byZone].map(async ([zone, zoneIndexes]) => {
           const names = [...new Set(zoneIndexes.map((i) => records[i]!.name))];
           try {
-            const snapshot = await provider.read(zone, names);
+            const types = typesToRead(zoneIndexes.map((i) => records[i]!));
+            const snapshot = await provider.read(zone, names, types);
             for (const i of zoneIndexes) {
               const sets = snapshot.records.get(records[i]!.name);
               states[i] = sets
@@ -187,6 +189,13 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
     }),
   );
   return states;
+}
+
+/** The record types the records of one zone are planned for: their families, and HTTPS when one asks for it. */
+function typesToRead(records: readonly RecordConfig[]): RecordType[] {
+  const types = new Set<RecordType>(['A', 'AAAA']);
+  if (records.some((r) => r.https !== undefined && r.https !== 'off')) types.add('HTTPS');
+  return [...types];
 }
 
 /** One `apply` per provider and zone, carrying the changes of every record in it. */

@@ -17,7 +17,7 @@ const record: PlanInput['record'] = {
 };
 const a = (...addresses: string[]): FamilyResolution => ({ kind: 'addresses', family: 'A', addresses, ttl: 300, chain: [] });
 const aaaa = (...addresses: string[]): FamilyResolution => ({ kind: 'addresses', family: 'AAAA', addresses, ttl: 300, chain: [] });
-const https = (ttl: number, ...texts: string[]): HttpsResolution => ({ kind: 'records', records: texts.map(parseSvcbPresentation), ttl, chain: [] });
+const https = (ttl: number, ...texts: string[]): HttpsResolution => ({ kind: 'records', family: 'HTTPS', records: texts.map(parseSvcbPresentation), ttl, chain: [] });
 const ECH = 'AEX+DQBBpQAgACB/bfoHyjM0eaqF';
 
 function plan(over: Partial<PlanInput> & { current?: RecordSets }) {
@@ -74,7 +74,7 @@ describe('HTTPS mirror', () => {
 
   it('the target dropping its HTTPS RRset deletes the name\'s, but only while addresses are published', () => {
     const current: RecordSets = { A: { ttl: 300, values: ['93.184.216.34'] }, HTTPS: { ttl: 300, values: ['1 . alpn="h2"'] } };
-    const empty: HttpsResolution = { kind: 'empty', reason: 'NODATA', chain: [] };
+    const empty: HttpsResolution = { kind: 'empty', family: 'HTTPS', reason: 'NODATA', chain: [] };
     expect(httpsDecision(plan({ current, resolvedHttps: empty }))).toMatchObject({ kind: 'change', change: { action: 'delete', family: 'HTTPS', after: null } });
     const dark = plan({ current, resolvedHttps: empty, resolved: { A: { kind: 'failure', family: 'A', reason: 'SERVFAIL', cause: 'servfail', chain: [] }, AAAA: { kind: 'empty', family: 'AAAA', reason: 'NODATA', chain: [] } } });
     // The A family failed: its current addresses stay published, so the stale HTTPS still goes.
@@ -86,7 +86,7 @@ describe('HTTPS mirror', () => {
 
   it('a failed lookup leaves the name\'s HTTPS RRset and fails the record', () => {
     const current: RecordSets = { HTTPS: { ttl: 300, values: ['1 . alpn="h2"'] } };
-    const p = plan({ current, resolvedHttps: { kind: 'failure', reason: 'malformed HTTPS data from 127.0.0.1', cause: 'malformed', chain: [] } });
+    const p = plan({ current, resolvedHttps: { kind: 'failure', family: 'HTTPS', reason: 'malformed HTTPS data from 127.0.0.1', cause: 'malformed', chain: [] } });
     expect(httpsDecision(p)).toEqual({ family: 'HTTPS', kind: 'failed', cause: 'malformed', reason: 'malformed HTTPS data from 127.0.0.1' });
     expect(p.changes.filter((c) => c.family === 'HTTPS')).toEqual([]);
     expect(p.failed).toBe(true);
