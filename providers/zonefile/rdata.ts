@@ -58,11 +58,25 @@ export function parseHttpsRdata(rdata: readonly Token[]): string | { error: stri
       if (!/^([0-9a-f]{2})*$/i.test(hex) || hex.length / 2 !== Number(texts[1])) return { error: `bad RFC 3597 HTTPS data: '${texts.join(' ')}'` };
       return canonicalSvcbValues([decodeSvcbRdata(Buffer.from(hex, 'hex'))])[0]!;
     }
-    return canonicalSvcbValues([parseSvcbPresentation(texts.join(' '))])[0]!;
+    return canonicalSvcbValues([parseSvcbPresentation(joinTouching(rdata))])[0]!;
   } catch (error) {
     if (error instanceof SvcbError) return { error: `bad HTTPS data: ${error.message}` };
     throw error;
   }
+}
+
+/**
+ * The tokens as one text, spaced only where the file had space: `alpn="h3,h2"` is one SvcParam
+ * although the lexer ends a token at its quote.
+ */
+function joinTouching(tokens: readonly Token[]): string {
+  let text = '';
+  tokens.forEach((token, i) => {
+    const previous = tokens[i - 1];
+    const touching = previous !== undefined && previous.line === token.line && previous.end === token.start;
+    text += (i === 0 || touching ? '' : ' ') + token.text;
+  });
+  return text;
 }
 
 export interface SoaFields {

@@ -167,7 +167,7 @@ function namedConf(
   port: number,
   z: { targetZone: string; apexZone: string; adminKey: TsigKeySpec; apexsyncKeys: readonly TsigKeySpec[]; managedNames: readonly string[] },
 ): string {
-  const grants = z.apexsyncKeys.flatMap((key) => z.managedNames.map((name) => `grant ${key.name} name ${name}. A AAAA;`)).join(' ');
+  const grants = z.apexsyncKeys.flatMap((key) => z.managedNames.map((name) => `grant ${key.name} name ${name}. A AAAA HTTPS;`)).join(' ');
   return `${keyStatement(z.adminKey)}
 ${z.apexsyncKeys.map(keyStatement).join('\n')}
 options {

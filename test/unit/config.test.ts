@@ -37,7 +37,7 @@ describe('loadConfig', () => {
   it('applies defaults and normalises names', () => {
     const config = loadConfig({ file: write(minimal), cwd: dir, env: {} });
     expect(config.records).toEqual([
-      { name: 'example.com', target: 'lb.example.net', provider: 'files', families: ['A', 'AAAA'], ttl: { kind: 'range', min: 60, max: 3600 }, maxAddresses: 8, allowSpecialAddresses: false, allowEmpty: false },
+      { name: 'example.com', target: 'lb.example.net', provider: 'files', families: ['A', 'AAAA'], ttl: { kind: 'range', min: 60, max: 3600 }, maxAddresses: 8, allowSpecialAddresses: false, allowEmpty: false, https: 'off' },
     ]);
     expect(config.resolver).toEqual({ servers: [{ host: '127.0.0.1', port: 5300 }], timeoutMs: 2000, attempts: 2 });
     // Relative zone file paths are taken from the config file's folder.
