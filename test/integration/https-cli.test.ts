@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalSvcbValues, parseSvcbPresentation } from '../../src/dns/svcb.js';
 import { startBind, type BindServer } from '../support/bind.js';
 import { runCli, type CliResult } from '../support/cli.js';
+import { CloudflareFake } from '../support/cloudflare-fake.js';
+import { Route53Fake } from '../support/route53-fake.js';
 
 /**
  * HTTPS records end to end: a real BIND 9 serves the target zone (HTTPS records beside the
@@ -26,6 +28,12 @@ const EDGE_AAAA = '2606:2800:220:1:248:1893:25c8:1946';
 let bind: BindServer;
 let dir: string;
 let zoneFile: string;
+let route53: Route53Fake;
+let route53Zone: string;
+let cloudflare: CloudflareFake;
+const CF_TOKEN = 'cf-https-test-token-0a1b2c';
+const AWS_KEY_ID = 'AKIDAPEXSYNCHTTPS';
+const AWS_SECRET = 'httpsSecret/PlantedInEnv+0123456789abcdef';
 
 beforeAll(async () => {
   bind = await startBind({
@@ -40,6 +48,10 @@ beforeAll(async () => {
     apexRecords: ['@ 3600 A 52.4.1.1', 'alias 3600 A 52.4.2.2'],
     managedNames: ['example.test', 'alias.example.test'],
   });
+  [route53, cloudflare] = await Promise.all([Route53Fake.start(), CloudflareFake.start({ token: CF_TOKEN })]);
+  route53.expectedAccessKeyId = AWS_KEY_ID;
+  route53Zone = route53.createZone('example.net');
+  cloudflare.addZone('example.org');
   dir = await mkdtemp(path.join(os.tmpdir(), 'apexsync-https-cli-'));
   zoneFile = path.join(dir, 'example.com.zone');
   await copyFile(path.resolve('examples/zones/example.com.zone'), zoneFile);
@@ -48,6 +60,8 @@ beforeAll(async () => {
     `resolver: { servers: ["${bind.address}"], timeoutMs: 1000, attempts: 2 }
 providers:
   files: { type: zonefile, file: example.com.zone }
+  aws: { type: route53, endpoint: "${route53.endpoint}", region: us-east-1 }
+  cf: { type: cloudflare, apiToken: "\${CF_TOKEN}", baseUrl: "${cloudflare.baseUrl}" }
   bind:
     type: rfc2136
     server: "${bind.relay.address}"
@@ -57,17 +71,46 @@ records:
   - { name: example.com, target: www.target.test, provider: files, https: mirror }
   - { name: example.test, target: www.target.test, provider: bind, https: mirror }
   - { name: alias.example.test, target: pool.target.test, provider: bind, families: [A], https: alias }
+  - { name: example.net, target: www.target.test, provider: aws, https: mirror }
+  - { name: example.org, target: www.target.test, provider: cf, https: mirror }
 `,
   );
 }, 60_000);
 
 afterAll(async () => {
+  await Promise.all([route53?.close(), cloudflare?.close()]);
   await bind?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function sync(...args: string[]): Promise<CliResult> {
-  return runCli(['sync', '-c', path.join(dir, 'apexsync.yaml'), ...args], { cwd: dir, env: { TSIG_SECRET: bind.apexsyncKey.secret } });
+  const result = await runCli(['sync', '-c', path.join(dir, 'apexsync.yaml'), ...args], { cwd: dir, env: secrets() });
+  for (const secret of [CF_TOKEN, AWS_SECRET, bind.apexsyncKey.secret]) expect(result.stdout + result.stderr).not.toContain(secret);
+  return result;
+}
+
+function secrets(): Record<string, string> {
+  return {
+    TSIG_SECRET: bind.apexsyncKey.secret,
+    CF_TOKEN,
+    AWS_ACCESS_KEY_ID: AWS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+    AWS_CONFIG_FILE: path.join(dir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'no-aws-credentials'),
+  };
+}
+
+/** The HTTPS records Route 53 holds at example.net (its Value strings), canonical. */
+function inRoute53(): string[] {
+  const set = route53.recordSet(route53Zone, 'example.net', 'HTTPS');
+  return set === undefined ? [] : canonicalSvcbValues((set.values ?? []).map(parseSvcbPresentation));
+}
+
+/** The HTTPS records Cloudflare holds at example.org, from their structured data, canonical. */
+function inCloudflare(): string[] {
+  return canonicalSvcbValues(
+    cloudflare.records('example.org', { name: 'example.org', type: 'HTTPS' }).map((r) => parseSvcbPresentation(`${r.data!.priority} ${r.data!.target} ${r.data!.value}`)),
+  );
 }
 
 /** What BIND serves at `name` for HTTPS (dig +norec), as canonical records, and the TTL. */
@@ -91,12 +134,15 @@ describe('HTTPS records through the built CLI, zone file and RFC 2136 against BI
   it('first sync publishes the target HTTPS record with hints rewritten to the published addresses, and the alias', async () => {
     const result = await sync();
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Summary: 3 updated, 0 in sync, 0 failed');
+    expect(result.stdout).toContain('Summary: 5 updated, 0 in sync, 0 failed');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/\+ HTTPS 120 +1 \. alpn="h3,h2" ipv4hint=93\.184\.216\.34 ech=AEX\+DQBBpQAg…\(21 bytes\)/);
     expect(await served('example.test')).toEqual({ ttl: 120, records: [mirrored(ECH_1)] });
     expect(await served('alias.example.test')).toEqual({ ttl: 3600, records: ['0 pool.target.test.'] });
     expect(await inZoneFile()).toEqual([mirrored(ECH_1)]);
+    expect(inRoute53()).toEqual([mirrored(ECH_1)]);
+    expect(route53.recordSet(route53Zone, 'example.net', 'HTTPS')?.ttl).toBe(120);
+    expect(inCloudflare()).toEqual([mirrored(ECH_1)]);
     // The rest of the zone file is as it was; the file loads in BIND.
     const text = await readFile(zoneFile, 'utf8');
     expect(text).toContain('IN CAA  0 issue "letsencrypt.org"');
@@ -105,10 +151,14 @@ describe('HTTPS records through the built CLI, zone file and RFC 2136 against BI
   it('a second sync writes nothing', async () => {
     const before = await readFile(zoneFile, 'utf8');
     bind.relay.reset();
+    route53.resetCounters();
+    cloudflare.resetCounts();
     const result = await sync('--output', 'json');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).summary).toMatchObject({ records: 3, inSync: 3, updated: 0, failed: 0 });
+    expect(JSON.parse(result.stdout).summary).toMatchObject({ records: 5, inSync: 5, updated: 0, failed: 0 });
     expect(bind.relay.updates()).toBe(0);
+    expect(route53.calls.ChangeResourceRecordSets).toBe(0);
+    expect(cloudflare.counts).toMatchObject({ POST: 0, PATCH: 0, PUT: 0, DELETE: 0 });
     expect(await readFile(zoneFile, 'utf8')).toBe(before);
   });
 
@@ -123,12 +173,14 @@ describe('HTTPS records through the built CLI, zone file and RFC 2136 against BI
     expect(bind.relay.updates()).toBe(1);
     expect(await served('example.test')).toEqual({ ttl: 120, records: [mirrored(ECH_2)] });
     expect(await inZoneFile()).toEqual([mirrored(ECH_2)]);
+    expect(inRoute53()).toEqual([mirrored(ECH_2)]);
+    expect(inCloudflare()).toEqual([mirrored(ECH_2)]);
   });
 
   it('a failed lookup of the target keeps the HTTPS records and exits 1', async () => {
     await writeFile(path.join(dir, 'dead.yaml'), (await readFile(path.join(dir, 'apexsync.yaml'), 'utf8')).replace(`servers: ["${bind.address}"]`, 'servers: ["127.0.0.1:9"]'));
     bind.relay.reset();
-    const result = await runCli(['sync', '-c', path.join(dir, 'dead.yaml')], { cwd: dir, env: { TSIG_SECRET: bind.apexsyncKey.secret } });
+    const result = await runCli(['sync', '-c', path.join(dir, 'dead.yaml')], { cwd: dir, env: secrets() });
     expect(result.code).toBe(1);
     expect(bind.relay.updates()).toBe(0);
     expect(await served('example.test')).toEqual({ ttl: 120, records: [mirrored(ECH_2)] });
@@ -142,6 +194,8 @@ describe('HTTPS records through the built CLI, zone file and RFC 2136 against BI
     expect(result.stdout).toMatch(/- HTTPS/);
     expect(await served('example.test')).toEqual({ ttl: undefined, records: [] });
     expect(await inZoneFile()).toEqual([]);
+    expect(inRoute53()).toEqual([]);
+    expect(inCloudflare()).toEqual([]);
     expect(await bind.rrset('example.test', 'A')).toEqual({ ttl: 120, values: [EDGE_A] });
     // The alias is kept as it is.
     expect(await served('alias.example.test')).toEqual({ ttl: 3600, records: ['0 pool.target.test.'] });
