@@ -93,6 +93,8 @@ export interface TestDnsServer {
   /** Replaces that family's set at `name` (creating the name); [] removes it (NODATA). */
   setAddresses(name: string, family: AddressFamily, addresses: readonly string[], ttl?: number): void;
   setCname(name: string, target: string, ttl?: number, options?: CnameOptions): void;
+  /** Replaces the HTTPS RRset at `name` with these RDATA (wire form, served as they are, well-formed or not); [] removes it. */
+  setHttps(name: string, rdata: readonly Uint8Array[], ttl?: number): void;
   /** Forgets the name entirely → NXDOMAIN. */
   remove(name: string): void;
   /** null restores normal answers. */
@@ -116,7 +118,11 @@ interface NameData {
   A?: { addresses: readonly string[]; ttl: number };
   AAAA?: { addresses: readonly string[]; ttl: number };
   cname?: { target: string; ttl: number; follow: boolean };
+  https?: { rdata: readonly Uint8Array[]; ttl: number };
 }
+
+/** dns-packet has no HTTPS type: it reads and writes type 65 as this, with raw RDATA. */
+const HTTPS_QTYPE = 'UNKNOWN_65';
 
 type Reply = (message: Buffer) => void;
 
@@ -170,6 +176,10 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
         if (!data.cname.follow || visited.has(key(data.cname.target))) return { rcode: 'NOERROR', answers };
         current = data.cname.target;
         continue;
+      }
+      if (qtype === HTTPS_QTYPE) {
+        for (const rdata of data.https?.rdata ?? []) answers.push({ name: data.owner, type: HTTPS_QTYPE, ttl: data.https!.ttl, data: Buffer.from(rdata) } as unknown as Answer);
+        return { rcode: 'NOERROR', answers };
       }
       const set = qtype === 'A' || qtype === 'AAAA' ? data[qtype] : undefined;
       for (const address of set?.addresses ?? []) answers.push({ name: data.owner, type: qtype as AddressFamily, ttl: set!.ttl, data: address });
@@ -354,6 +364,11 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
     },
     setCname(name, target, ttl = DEFAULT_TTL, cnameOptions = {}) {
       entry(name).cname = { target: target.trim().replace(/\.$/, ''), ttl, follow: cnameOptions.follow ?? true };
+    },
+    setHttps(name, rdata, ttl = DEFAULT_TTL) {
+      const data = entry(name);
+      if (rdata.length === 0) delete data.https;
+      else data.https = { rdata: [...rdata], ttl };
     },
     remove(name) {
       names.delete(key(name));
