@@ -22,7 +22,7 @@ const ROUTE53_PAGE = 300;
 const CLOUDFLARE_PAGE = 5_000;
 
 interface CostCase {
-  readonly type: Exclude<ProviderType, 'zonefile'>;
+  readonly type: Exclude<ProviderType, 'zonefile' | 'googleclouddns' | 'azuredns'>;
   /** Where its names start in the target list: each provider follows its own targets. */
   readonly firstTarget: number;
 }
