@@ -149,16 +149,19 @@ describe('apexsync sync with Azure DNS', () => {
     fake.inject({ operation: 'recordSets.delete', status: 403, code: 'AuthorizationFailed', message: "The client does not have authorization to perform action 'Microsoft.Network/dnsZones/AAAA/delete'." });
     const result = await sync('--output', 'json');
     expect(result.code).toBe(1);
-    expect(fake.writes.map((w) => `${w.method} ${w.type} ${w.status}`)).toEqual(['PUT A 201', 'DELETE AAAA 403']);
+    expect(fake.writes.map((w) => `${w.method} ${w.type} ${w.status}`)).toEqual(['PUT A 201']);
+    expect(fake.calls['recordSets.delete']).toBe(1);
     expect(addresses('@', 'A')).toEqual(EDGE_A);
     expect(addresses('@', 'AAAA')).toEqual(EDGE_AAAA);
-    expect(result.stdout).toContain('A written; AAAA not written');
-    expect(result.stdout).toContain('Microsoft.Network/dnsZones/AAAA/delete');
+    const report = JSON.parse(result.stdout) as { records: Array<{ status: string; error?: { kind: string; message: string } }> };
+    expect(report.records[0]?.error?.kind).toBe('auth');
+    expect(report.records[0]?.error?.message).toContain('A written; AAAA not written');
+    expect(report.records[0]?.error?.message).toContain('Microsoft.Network/dnsZones/AAAA/delete');
   });
 
   it('a target that fails to resolve leaves the records as they were: exit 1, no write', async () => {
     fake.setRecordSet(ZONE, '@', 'A', { TTL: 120, ARecords: aRecords(EDGE_A) });
-    dns.setBehaviour('edge.target.test', 'servfail');
+    dns.setBehaviour('lb.target.test', 'servfail');
     const result = await sync();
     expect(result.code).toBe(1);
     expect(writes()).toBe(0);

@@ -156,7 +156,7 @@ describe('apexsync sync with Google Cloud DNS', () => {
 
   it('a target that fails to resolve leaves the records as they were: exit 1, no write', async () => {
     fake.setRrset(ZONE, { name: 'example.com', type: 'A', ttl: 120, rrdatas: EDGE_A });
-    dns.setBehaviour('edge.target.test', 'servfail');
+    dns.setBehaviour('lb.target.test', 'servfail');
     const result = await sync();
     expect(result.code).toBe(1);
     expect(writes()).toBe(0);

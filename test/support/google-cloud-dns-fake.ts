@@ -4,8 +4,8 @@
  * `@google-cloud/dns` client and google-auth-library run unmodified against it. Modelled on the
  * API reference (fixtures in test/support/fixtures/google-cloud-dns):
  * - managedZones.list / managedZones.get, resourceRecordSets.list (`rrsets`, filtered by `name`
- *   and `type`, paged with `maxResults` / `pageToken` / `nextPageToken`), changes.create and
- *   changes.get (a change is `pending` for `pendingPolls` reads, then `done`);
+ *   and `type`, paged with `maxResults` / `pageToken` / `nextPageToken`), changes.create (answers
+ *   `pending`) and changes.get (`pending` for `pendingPolls` more reads, then `done`);
  * - a change is validated as a whole and applied all or nothing: a deletion must match the
  *   current record set exactly (missing → 404 notFound, different → 412 conditionNotMet), an
  *   addition must not exist after the deletions (409 alreadyExists), values must parse;
@@ -88,8 +88,8 @@ export class GoogleCloudDnsFake {
   calls: Record<CloudDnsMethod, number> = emptyCounts();
   /** Requests that came through the CONNECT proxy, by the host they asked for. */
   readonly tunnels: string[] = [];
-  /** Polls of changes.get that answer `pending` before a change is `done`. */
-  pendingPolls = 1;
+  /** Polls of changes.get that still answer `pending` (changes.create always does) before `done`. */
+  pendingPolls = 0;
   /** Runs once, just before the next changes.create is validated (a concurrent edit). */
   beforeNextChange: (() => void) | undefined;
   /** Bearer tokens that were issued (never printed by the CLI; the tests check). */
@@ -201,7 +201,7 @@ export class GoogleCloudDnsFake {
     this.zones.clear();
     this.#faults = [];
     this.beforeNextChange = undefined;
-    this.pendingPolls = 1;
+    this.pendingPolls = 0;
     this.resetCounters();
   }
 
@@ -352,7 +352,7 @@ export class GoogleCloudDnsFake {
     log('applied');
     const id = String(this.#nextChangeId++);
     this.#changeStatus.set(id, { polls: 0 });
-    return { kind: 'dns#change', id, startTime: new Date().toISOString(), status: this.pendingPolls > 0 ? 'pending' : 'done', additions, deletions };
+    return { kind: 'dns#change', id, startTime: new Date().toISOString(), status: 'pending', additions, deletions };
   }
 }
 
