@@ -283,7 +283,6 @@ export class AzureDnsFake {
   }
 
   #dispatch(route: Route, url: URL, req: IncomingMessage, body: string, res: ServerResponse): void {
-    const zonesPath = `/subscriptions/${this.subscriptionId}/resourceGroups/${this.resourceGroup}/providers/Microsoft.Network/dnsZones`;
     switch (route.operation) {
       case 'zones.list': {
         const page = this.#page([...this.zones.values()], url);
@@ -329,7 +328,6 @@ export class AzureDnsFake {
         return;
       }
       default:
-        void zonesPath;
         throw new ArmError(404, 'NotFound', 'not found');
     }
   }
