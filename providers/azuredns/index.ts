@@ -1,5 +1,6 @@
 import type { ApplyOutcome, Change } from '../../src/model.js';
 import { failedOutcome, outcomeForAll, ProviderError, type Provider, type ProviderContext, type ZoneSnapshot } from '../types.js';
+import { aliasHint } from './alias-hint.js';
 import { writeRecordSets } from './apply.js';
 import { createAzureDnsClient, DEFAULT_TUNING, type AzureDnsTuning } from './client.js';
 import { readZoneNames } from './read.js';
@@ -47,5 +48,7 @@ export function createProvider(settings: AzureDnsSettings, context: ProviderCont
       }
       return writeRecordSets({ client, resourceGroup: settings.resourceGroup, logger }, snapshot.zone, snapshot.state, changes);
     },
+
+    hintFor: aliasHint,
   };
 }

@@ -126,6 +126,7 @@ describe('apexsync sync with Azure DNS', () => {
     const dry = await sync('--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('93.184.216.34, 93.184.216.35 → 93.184.216.99');
+    expect(dry.stdout).not.toContain('hint:');
     expect(writes()).toBe(0);
 
     const changed = await sync();
@@ -157,6 +158,15 @@ describe('apexsync sync with Azure DNS', () => {
     expect(report.records[0]?.error?.kind).toBe('auth');
     expect(report.records[0]?.error?.message).toContain('A written; AAAA not written');
     expect(report.records[0]?.error?.message).toContain('Microsoft.Network/dnsZones/AAAA/delete');
+  });
+
+  it('an Azure resource as target gets the native-alias hint', async () => {
+    dns.setAddresses('my-app.trafficmanager.net', 'A', EDGE_A, 60);
+    writeConfig('  - { name: example.com, target: my-app.trafficmanager.net, families: [A] }');
+    const result = await sync('--dry-run');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/hint: .*Traffic Manager profile.*Azure DNS alias record set/);
+    dns.remove('my-app.trafficmanager.net');
   });
 
   it('a target that fails to resolve leaves the records as they were: exit 1, no write', async () => {
