@@ -6,9 +6,6 @@ import { ownerOf } from './names.js';
 import { readAllPages } from './pages.js';
 import { nameStateOf, type NameState } from './record-sets.js';
 
-/** Record sets per listing page: the API's maximum for `$top`. */
-const RECORD_SETS_PER_PAGE = 1000;
-
 export interface ZoneReading {
   readonly states: ReadonlyMap<string, NameState>;
   /** Listing pages fetched. */
@@ -19,7 +16,9 @@ export interface ZoneReading {
 export async function readZoneNames(client: AzureDnsClient, resourceGroup: string, zone: string, names: readonly string[]): Promise<ZoneReading> {
   const found = new Map<string, AzureRecordSet[]>(names.map((name) => [name, []]));
   const { items, pages } = await readAllPages(
-    () => client.dns.recordSets.listByDnsZone(resourceGroup, zone, { top: RECORD_SETS_PER_PAGE }),
+    // Without `$top` the API sends its documented page of 100 record sets; a larger page size is
+    // not documented, and a refused listing would stop every round.
+    () => client.dns.recordSets.listByDnsZone(resourceGroup, zone),
     async (call) => {
       try {
         return await client.call('recordSets.list', call);

@@ -6,7 +6,7 @@ import { describeAzureDnsError, type AzureDnsOperation } from './errors.js';
 import { absoluteName } from './names.js';
 import { readAllPages } from './pages.js';
 
-/** The most zones one listing page holds (the API's documented maximum for `$top`). */
+/** Zones per listing page: the API's documented default page. */
 const ZONES_PER_PAGE = 100;
 
 /**
