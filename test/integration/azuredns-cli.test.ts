@@ -245,6 +245,22 @@ describe('apexsync sync with Azure DNS', () => {
     expect(result.stderr.match(/Azure DNS call failed; retrying/g)).toHaveLength(3);
   });
 
+  it('reads 21 names in a zone of 250 record sets by following nextLink: 3 pages, then one PUT per new record set', async () => {
+    const hosts = Array.from({ length: 248 }, (_, i) => `host${String(i).padStart(3, '0')}`);
+    for (const host of hosts) fake.setRecordSet('other.test', host, 'TXT', { TTL: 300, TXTRecords: [{ value: ['filler'] }] });
+    const managed = hosts.filter((_, i) => i % 12 === 0).map((host) => `${host}.other.test`);
+    expect(managed).toHaveLength(21);
+    writeConfig(managed.map((name) => `  - { name: ${name}, target: lb.target.test, families: [A] }`).join('\n'));
+    fake.resetCounters();
+    const result = await sync();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Summary: 21 updated, 0 in sync, 0 failed');
+    // 248 TXT + SOA + NS = 250 record sets, 100 per page.
+    expect(fake.calls['recordSets.list']).toBe(3);
+    expect(fake.calls['recordSets.put']).toBe(21);
+    for (const name of managed) expect(fake.addresses('other.test', name.replace('.other.test', ''), 'A')).toEqual(EDGE_A);
+  });
+
   it('reads the documented listings and writes the documented request', async () => {
     const example = (file: string): { parameters: Record<string, unknown>; responses: Record<string, { body?: Record<string, unknown> }> } =>
       JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as { parameters: Record<string, unknown>; responses: Record<string, { body?: Record<string, unknown> }> };

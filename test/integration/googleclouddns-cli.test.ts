@@ -225,6 +225,23 @@ describe('apexsync sync with Google Cloud DNS', () => {
     expect(result.stderr.match(/Cloud DNS call failed; retrying/g)).toHaveLength(3);
   });
 
+  it('reads 30 names in a zone of 2 500 record sets in 3 pages (pageToken) and writes them in one change', async () => {
+    const hosts = Array.from({ length: 2498 }, (_, i) => `host${String(i).padStart(4, '0')}.other.test`);
+    for (const host of hosts) fake.setRrset('other-zone', { name: host, type: 'TXT', ttl: 300, rrdatas: ['"filler"'] });
+    const managed = hosts.filter((_, i) => i % 85 === 0);
+    expect(managed).toHaveLength(30);
+    writeConfig(managed.map((name) => `  - { name: ${name}, target: lb.target.test, families: [A] }`).join('\n'));
+    fake.resetCounters();
+    const result = await sync();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Summary: 30 updated, 0 in sync, 0 failed');
+    // 2 498 TXT + SOA + NS, 1 000 per page.
+    expect(fake.calls['resourceRecordSets.list']).toBe(3);
+    expect(fake.calls['changes.create']).toBe(1);
+    expect(fake.changes[0]?.additions).toHaveLength(30);
+    for (const name of managed) expect(fake.rrset('other-zone', name, 'A')?.rrdatas).toEqual(EDGE_A);
+  });
+
   it('reads the documented listing, deletes a set exactly as listed, and meets the documented conflict envelope', async () => {
     const listing = JSON.parse(readFileSync(path.join(FIXTURES, 'resourceRecordSets.list.json'), 'utf8')) as { rrsets: FakeRrset[] };
     for (const rrset of listing.rrsets) fake.setRrset(ZONE, rrset);
