@@ -178,7 +178,7 @@ describe('apexsync sync with Azure DNS', () => {
     expect(addresses('@', 'A')).toEqual(EDGE_A);
   });
 
-  it('an edit by someone else between the read and the write is refused (412): nothing applied, exit 1', async () => {
+  it('an edit by someone else between the read and the write is refused (412, or 409 for a CNAME): nothing applied, exit 1', async () => {
     fake.setRecordSet(ZONE, '@', 'A', { TTL: 120, ARecords: aRecords(['198.51.100.1']) });
     writeConfig('  - { name: example.com, target: lb.target.test, families: [A] }');
     fake.beforeNextWrite = () => fake.setRecordSet(ZONE, '@', 'A', { TTL: 120, ARecords: aRecords(['198.51.100.7']) });
@@ -199,6 +199,17 @@ describe('apexsync sync with Azure DNS', () => {
     expect(created.code).toBe(1);
     expect(fake.writes.map((w) => `${w.method} ${w.type} ${w.ifNoneMatch ?? ''} ${w.status}`)).toEqual(['PUT A * 412']);
     expect(addresses('@', 'A')).toEqual(['198.51.100.8']);
+
+    // A CNAME that appeared meanwhile: Azure refuses the A beside it (409), nothing written.
+    fake.deleteRecordSet(ZONE, '@', 'A');
+    writeConfig('  - { name: www.example.com, target: lb.target.test, families: [A] }');
+    fake.resetCounters();
+    fake.beforeNextWrite = () => fake.setRecordSet(ZONE, 'www', 'CNAME', { TTL: 300, CNAMERecord: { cname: 'elsewhere.example.net' } });
+    const cname = await sync();
+    expect(cname.code).toBe(1);
+    expect(cname.stdout).toContain('A changed by someone else since it was read; nothing applied (Azure DNS: Conflict 409');
+    expect(fake.writes.map((w) => `${w.method} ${w.type} ${w.status}`)).toEqual(['PUT A 409']);
+    expect(addresses('www', 'A')).toBeUndefined();
   });
 
   it('an alias record set or a CNAME at the name is a conflict: reported, exit 1, nothing written', async () => {
