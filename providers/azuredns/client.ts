@@ -8,11 +8,15 @@ import type { AzureDnsSettings } from './settings.js';
 /** Timing knobs; production uses the defaults, tests may shrink them. Not part of the config. */
 export interface AzureDnsTuning {
   readonly retry: RetryPolicy;
+  /** One attempt (token included) without an answer after this long fails; a write is then "could not confirm". */
+  readonly attemptTimeoutMs: number;
 }
 
 export const DEFAULT_TUNING: AzureDnsTuning = {
   // Resource Manager throttles per identity and says how long to wait (Retry-After); the cap keeps one round bounded.
   retry: { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 30_000 },
+  // The SDK's pipeline sets no request timeout of its own.
+  attemptTimeoutMs: 60_000,
 };
 
 /** The SDK client and the one way the adapter calls it: classified, retried as the operation allows. */
@@ -35,6 +39,7 @@ export function createAzureDnsClient(settings: AzureDnsSettings, tuning: AzureDn
       return callWithRetries(request, (error) => describeAzureDnsError(error, operation), {
         write: operation === 'recordSets.createOrUpdate' || operation === 'recordSets.delete',
         policy: tuning.retry,
+        attemptTimeoutMs: tuning.attemptTimeoutMs,
         events: {
           onRetry: (attempt, delayMs, error) =>
             logger.debug({ operation, attempt, delayMs, reason: describeAzureDnsError(error, operation).message }, 'Azure DNS call failed; retrying'),

@@ -31,14 +31,16 @@ export interface ChangeSender {
 export async function sendChange(sender: ChangeSender, zone: ManagedZoneRef, states: ReadonlyMap<string, NameState>, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
   const names = [...new Set(changes.map((change) => change.name))];
   const same = (outcome: ApplyOutcome): Map<string, ApplyOutcome> => new Map(names.map((name) => [name, outcome]));
-  const managedZone = sender.client.dns.zone(zone.id);
-  const deletions = changes.flatMap((change) => (change.before === null ? [] : [storedSet(managedZone, states, change.name, change.family, change.before)]));
-  const additions = changes.flatMap((change) =>
-    change.after === null ? [] : [managedZone.record(change.family.toLowerCase(), { name: toCloudDnsName(change.name), ttl: change.after.ttl, data: [...change.after.values] })],
-  );
   let created: CloudDnsChange;
   try {
-    [created] = await sender.client.call('changes.create', () => managedZone.createChange({ add: additions, delete: deletions }));
+    [created] = await sender.client.call('changes.create', (dns) => {
+      const managedZone = dns.zone(zone.id);
+      const deletions = changes.flatMap((change) => (change.before === null ? [] : [storedSet(managedZone, states, change.name, change.family, change.before)]));
+      const additions = changes.flatMap((change) =>
+        change.after === null ? [] : [managedZone.record(change.family.toLowerCase(), { name: toCloudDnsName(change.name), ttl: change.after.ttl, data: [...change.after.values] })],
+      );
+      return managedZone.createChange({ add: additions, delete: deletions });
+    });
   } catch (error) {
     const failure = describeCloudDnsError(error, 'changes.create');
     if (failure.status === 412 || failure.status === 409 || (failure.status === 404 && /entity\.change/.test(failure.message))) {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { DNS, type DNSOptions } from '@google-cloud/dns';
 import type { Logger } from 'pino';
 import { callWithRetries, type RetryPolicy } from '../../src/lib/call-retry.js';
@@ -27,16 +28,44 @@ export const DEFAULT_TUNING: CloudDnsTuning = {
 
 /** The SDK client and the one way the adapter calls it: classified, retried as the method allows. */
 export interface CloudDnsClient {
-  readonly dns: DNS;
-  call<T>(method: CloudDnsMethod, request: () => Promise<T>): Promise<T>;
+  call<T>(method: CloudDnsMethod, request: (dns: DNS) => Promise<T>): Promise<T>;
+}
+
+/** The credentials file could not be read or is not a JSON key: nothing was sent. */
+export class CredentialsFileError extends Error {
+  override readonly name = 'CredentialsFileError';
 }
 
 export function createCloudDnsClient(settings: GoogleCloudDnsSettings, tuning: CloudDnsTuning, logger: Logger): CloudDnsClient {
+  let client: Promise<DNS> | undefined;
+  // Built on first use, and again after a failure (a key file fixed while the daemon runs is picked up).
+  const open = (): Promise<DNS> =>
+    (client ??= buildClient(settings, tuning).catch((error: unknown) => {
+      client = undefined;
+      throw error;
+    }));
+  return {
+    call<T>(method: CloudDnsMethod, request: (dns: DNS) => Promise<T>): Promise<T> {
+      return callWithRetries(async () => request(await open()), (error) => describeCloudDnsError(error, method), {
+        write: method === 'changes.create',
+        policy: tuning.retry,
+        // The SDK's own timeout covers the HTTP request; this bounds everything around it too.
+        attemptTimeoutMs: tuning.requestTimeoutMs * 2,
+        events: {
+          onRetry: (attempt, delayMs, error) =>
+            logger.debug({ method, attempt, delayMs, reason: describeCloudDnsError(error, method).message }, 'Cloud DNS call failed; retrying'),
+        },
+      });
+    },
+  };
+}
+
+async function buildClient(settings: GoogleCloudDnsSettings, tuning: CloudDnsTuning): Promise<DNS> {
   // `timeout` is read by the SDK's base Service, though DNSOptions does not declare it.
   const options: DNSOptions & { readonly timeout: number } = {
     projectId: settings.project,
     timeout: tuning.requestTimeoutMs,
-    ...(settings.credentialsFile !== undefined ? { keyFilename: settings.credentialsFile } : {}),
+    ...(settings.credentialsFile !== undefined ? { credentials: await readCredentials(settings.credentialsFile) } : {}),
     // The SDK takes a host (with port) and always speaks https to it.
     ...(settings.endpoint !== undefined ? { apiEndpoint: new URL(settings.endpoint).host } : {}),
   };
@@ -45,17 +74,29 @@ export function createCloudDnsClient(settings: GoogleCloudDnsSettings, tuning: C
   // 5xx could replay a change that landed. The adapter retries instead (`call`), and only what is
   // safe to repeat. (Requests that got no answer at all are still retried by the SDK; see apply.)
   dns.interceptors.push({ request: (request) => Object.assign(request, { maxRetries: 0 }) as ReturnType<Interceptor['request']> });
-  return {
-    dns,
-    call<T>(method: CloudDnsMethod, request: () => Promise<T>): Promise<T> {
-      return callWithRetries(request, (error) => describeCloudDnsError(error, method), {
-        write: method === 'changes.create',
-        policy: tuning.retry,
-        events: {
-          onRetry: (attempt, delayMs, error) =>
-            logger.debug({ method, attempt, delayMs, reason: describeCloudDnsError(error, method).message }, 'Cloud DNS call failed; retrying'),
-        },
-      });
-    },
-  };
+  return dns;
+}
+
+/**
+ * The key file, read and parsed here: the auth library, given a damaged file, can wait forever
+ * instead of failing. Any credential type it knows (service account, workload identity
+ * federation, authorized user) is passed on as is.
+ */
+async function readCredentials(file: string): Promise<NonNullable<DNSOptions['credentials']>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CredentialsFileError(`cannot read credentialsFile ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CredentialsFileError(`credentialsFile ${file} is not JSON (expected a service-account key or another Google credentials file)`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { type?: unknown }).type !== 'string') {
+    throw new CredentialsFileError(`credentialsFile ${file} has no "type" (expected a service-account key or another Google credentials file)`);
+  }
+  return parsed as NonNullable<DNSOptions['credentials']>;
 }

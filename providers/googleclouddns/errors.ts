@@ -61,6 +61,7 @@ function oauthErrorOf(fields: ErrorFields): string | undefined {
 export function describeCloudDnsError(error: unknown, method: CloudDnsMethod): CloudDnsFailure {
   const fields: ErrorFields = typeof error === 'object' && error !== null ? error : {};
   const text = firstLine(typeof fields.message === 'string' ? fields.message : String(error));
+  if (fields.name === 'CredentialsFileError') return refused('auth', text);
   const oauthError = oauthErrorOf(fields);
   if (oauthError !== undefined) {
     return refused('auth', `Google refused the credentials at the token endpoint (${text}); check credentialsFile or Application Default Credentials`);
@@ -68,8 +69,10 @@ export function describeCloudDnsError(error: unknown, method: CloudDnsMethod): C
   if (/Could not load the default credentials|Unable to detect a Project Id/i.test(text)) {
     return refused('auth', `no Google credentials found (credentialsFile, GOOGLE_APPLICATION_CREDENTIALS, gcloud application-default login, or the metadata server): ${text}`);
   }
-  if (/ENOENT|EACCES|no such file/i.test(text) && /json|key|credential/i.test(text)) {
-    return refused('auth', `cannot read the Google credentials file: ${text}`);
+  const localCode = networkErrorCode(error);
+  if (fields.name === 'SyntaxError' || (localCode !== undefined && /^ERR_(OSSL|CRYPTO)_/.test(localCode))) {
+    // The key could not be parsed or signed with: nothing was sent.
+    return refused('auth', `the Google credentials cannot be used (a damaged service-account key?): ${localCode ?? 'SyntaxError'}: ${text}`);
   }
   const status = typeof fields.code === 'number' ? fields.code : typeof fields.response?.status === 'number' ? fields.response.status : undefined;
   const reason = reasonOf(fields.errors);

@@ -1,4 +1,4 @@
-import type { Record as CloudDnsRecord, Zone } from '@google-cloud/dns';
+import type { Record as CloudDnsRecord } from '@google-cloud/dns';
 import { ProviderError } from '../types.js';
 import type { CloudDnsClient } from './client.js';
 import { describeCloudDnsError } from './errors.js';
@@ -32,7 +32,6 @@ export interface ZoneReading {
  */
 export async function readZoneNames(client: CloudDnsClient, zone: ManagedZoneRef, names: readonly string[]): Promise<ZoneReading> {
   const found = new Map<string, StoredRrset[]>(names.map((name) => [name, []]));
-  const managedZone: Zone = client.dns.zone(zone.id);
   let query: GetRecordsRequest | null = {
     autoPaginate: false,
     maxResults: RRSETS_PER_PAGE,
@@ -45,7 +44,7 @@ export async function readZoneNames(client: CloudDnsClient, zone: ManagedZoneRef
     let answer: unknown[];
     try {
       // With autoPaginate off the SDK answers [records, nextQuery, apiResponse].
-      answer = (await client.call('resourceRecordSets.list', () => managedZone.getRecords(request))) as unknown[];
+      answer = (await client.call('resourceRecordSets.list', (dns) => dns.zone(zone.id).getRecords(request))) as unknown[];
     } catch (error) {
       const failure = describeCloudDnsError(error, 'resourceRecordSets.list');
       throw new ProviderError(failure.kind, `reading managed zone ${zone.id} (${zone.name}): ${failure.message}`);

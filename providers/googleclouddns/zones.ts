@@ -1,4 +1,4 @@
-import type { GetZonesRequest, Zone } from '@google-cloud/dns';
+import type { DNS, GetZonesRequest, Zone } from '@google-cloud/dns';
 import type { Logger } from 'pino';
 import { isInZone } from '../../src/names.js';
 import { ProviderError } from '../types.js';
@@ -73,7 +73,7 @@ export class ZoneDirectory {
   }
 
   async #configuredZone(id: string): Promise<ManagedZoneRef[]> {
-    const [metadata] = await this.#send('managedZones.get', () => this.client.dns.zone(id).getMetadata());
+    const [metadata] = await this.#send('managedZones.get', (dns) => dns.zone(id).getMetadata());
     return [toZoneRef(id, metadata)];
   }
 
@@ -83,14 +83,14 @@ export class ZoneDirectory {
     for (let page = 0; query !== null; page++) {
       if (page >= PAGE_LIMIT) throw new ProviderError('error', `listing the managed zones did not end after ${page} pages`);
       const request: GetZonesRequest = query;
-      const [found, next] = await this.#send('managedZones.list', () => this.client.dns.getZones(request));
+      const [found, next] = await this.#send('managedZones.list', (dns) => dns.getZones(request));
       zones.push(...found.map((zone: Zone) => toZoneRef(zone.name, zone.metadata)));
       query = next ?? null;
     }
     return zones;
   }
 
-  async #send<T>(method: CloudDnsMethod, call: () => Promise<T>): Promise<T> {
+  async #send<T>(method: CloudDnsMethod, call: (dns: DNS) => Promise<T>): Promise<T> {
     try {
       return await this.client.call(method, call);
     } catch (error) {

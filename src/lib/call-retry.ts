@@ -23,6 +23,15 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
+/** Thrown when one attempt has not settled in time (`code` ETIMEDOUT: it may have been sent). */
+export class AttemptTimeoutError extends Error {
+  override readonly name = 'AttemptTimeoutError';
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`no answer within ${Math.round(ms / 1000)} s`);
+  }
+}
+
 export interface RetryEvents {
   /** Called before each retry (for logs and counters). */
   onRetry?(attempt: number, delayMs: number, error: unknown): void;
@@ -31,12 +40,19 @@ export interface RetryEvents {
 export async function callWithRetries<T>(
   call: () => Promise<T>,
   classify: (error: unknown) => CallFailure,
-  options: { readonly write: boolean; readonly policy: RetryPolicy; readonly events?: RetryEvents; readonly random?: () => number },
+  options: {
+    readonly write: boolean;
+    readonly policy: RetryPolicy;
+    /** A bound on each attempt, for SDKs that can hang without ever settling. */
+    readonly attemptTimeoutMs?: number;
+    readonly events?: RetryEvents;
+    readonly random?: () => number;
+  },
 ): Promise<T> {
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call();
+      return await (options.attemptTimeoutMs === undefined ? call() : withDeadline(call(), options.attemptTimeoutMs));
     } catch (error) {
       const failure = classify(error);
       const mayRetry = options.write ? failure.refusedBeforeApplying : failure.retryable;
@@ -47,4 +63,12 @@ export async function callWithRetries<T>(
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new AttemptTimeoutError(ms)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

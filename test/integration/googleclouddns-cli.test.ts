@@ -193,7 +193,7 @@ describe('apexsync sync with Google Cloud DNS', () => {
     expect(fake.rrset(ZONE, 'geo.example.com', 'A')?.routingPolicy).toBeDefined();
   });
 
-  it('a key the token endpoint does not accept fails with a clear message; a missing permission is named', async () => {
+  it('a key the token endpoint does not accept, or a damaged key file, fails with a clear message; a missing permission is named', async () => {
     const stranger = fake.createServiceAccount('stranger', false);
     writeFileSync(keyFile, stranger.keyJson);
     const refused = await sync();
@@ -202,6 +202,14 @@ describe('apexsync sync with Google Cloud DNS', () => {
     expect(refused.stdout).toContain('invalid_grant');
     expect(refused.stdout).not.toContain(stranger.privateKeyPem.split('\n')[1]);
     expect(fake.calls['managedZones.list']).toBe(0);
+
+    // A damaged key file (cut short) fails at once with what is wrong, before any request.
+    writeFileSync(keyFile, account.keyJson.slice(0, 200));
+    fake.resetCounters();
+    const damaged = await sync();
+    expect(damaged.code).toBe(1);
+    expect(damaged.stdout).toContain(`credentialsFile ${keyFile} is not JSON`);
+    expect(fake.calls.token).toBe(0);
 
     writeFileSync(keyFile, account.keyJson);
     fake.resetCounters();
