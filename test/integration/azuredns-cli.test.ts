@@ -51,7 +51,11 @@ ${records}
 const APEX = '  - { name: example.com, target: lb.target.test }';
 
 async function sync(...args: string[]): Promise<CliResult> {
-  const result = await runCli(['sync', '-c', configFile, ...args], { cwd: dir, env: { NODE_EXTRA_CA_CERTS: tls.caFile, AZURE_CLIENT_SECRET: CLIENT_SECRET } });
+  return syncWith({ AZURE_CLIENT_SECRET: CLIENT_SECRET }, ...args);
+}
+
+async function syncWith(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  const result = await runCli(['sync', '-c', configFile, ...args], { cwd: dir, env: { NODE_EXTRA_CA_CERTS: tls.caFile, ...env } });
   // Whatever happened, neither the client secret nor an access token is ever printed.
   for (const output of [result.stdout, result.stderr]) {
     expect(output).not.toContain(CLIENT_SECRET);
@@ -167,6 +171,20 @@ describe('apexsync sync with Azure DNS', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/hint: .*Traffic Manager profile.*Azure DNS alias record set/);
     dns.remove('my-app.trafficmanager.net');
+  });
+
+  it('without a secret in the config, DefaultAzureCredential finds the service principal in the environment', async () => {
+    writeFileSync(
+      configFile,
+      `resolver: { servers: ["${dns.address}"], timeoutMs: 500, attempts: 2 }\nproviders:\n  azure: { type: azuredns, subscriptionId: ${fake.subscriptionId}, resourceGroup: ${fake.resourceGroup}, zone: ${ZONE}, endpoint: "${fake.endpoint}", authorityHost: "${fake.endpoint}" }\nrecords:\n${APEX}\n`,
+    );
+    const result = await syncWith({ AZURE_TENANT_ID: fake.tenantId, AZURE_CLIENT_ID: CLIENT_ID, AZURE_CLIENT_SECRET: CLIENT_SECRET });
+    expect(result.code).toBe(0);
+    expect(addresses('@', 'A')).toEqual(EDGE_A);
+    expect(fake.calls.token).toBe(1);
+    // With `zone` set, the zone is fetched, not listed.
+    expect(fake.calls['zones.get']).toBe(1);
+    expect(fake.calls['zones.list']).toBe(0);
   });
 
   it('a target that fails to resolve leaves the records as they were: exit 1, no write', async () => {

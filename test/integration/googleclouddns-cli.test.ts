@@ -43,10 +43,11 @@ ${records}
 const APEX = '  - { name: example.com, target: lb.target.test }';
 
 async function sync(...args: string[]): Promise<CliResult> {
-  const result = await runCli(['sync', '-c', configFile, ...args], {
-    cwd: dir,
-    env: { NODE_EXTRA_CA_CERTS: tls.caFile, HTTPS_PROXY: fake.proxyUrl, GOOGLE_APPLICATION_CREDENTIALS: path.join(dir, 'no-adc.json') },
-  });
+  return syncWith({ GOOGLE_APPLICATION_CREDENTIALS: path.join(dir, 'no-adc.json') }, ...args);
+}
+
+async function syncWith(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  const result = await runCli(['sync', '-c', configFile, ...args], { cwd: dir, env: { NODE_EXTRA_CA_CERTS: tls.caFile, HTTPS_PROXY: fake.proxyUrl, ...env } });
   // Whatever happened, neither the private key nor an access token is ever printed.
   const keyLine = account.privateKeyPem.split('\n')[1] ?? '';
   expect(keyLine.length).toBeGreaterThan(40);
@@ -152,6 +153,17 @@ describe('apexsync sync with Google Cloud DNS', () => {
     expect(fake.changes.map((change) => [change.additions.length, change.deletions.map((d) => `${d.type} ${(d.rrdatas ?? []).join(' ')}`)])).toEqual([[0, ['AAAA 2606:2800:0220:0001:0248:1893:25c8:1946']]]);
     expect(values('example.com', 'AAAA')).toBeUndefined();
     expect(values('example.com', 'A')).toEqual(['93.184.216.99']);
+  });
+
+  it('without credentialsFile, Application Default Credentials are used (GOOGLE_APPLICATION_CREDENTIALS)', async () => {
+    writeFileSync(
+      configFile,
+      `resolver: { servers: ["${dns.address}"], timeoutMs: 500, attempts: 2 }\nproviders:\n  gcp: { type: googleclouddns, project: my-project, endpoint: "${fake.endpoint}" }\nrecords:\n${APEX}\n`,
+    );
+    const result = await syncWith({ GOOGLE_APPLICATION_CREDENTIALS: keyFile });
+    expect(result.code).toBe(0);
+    expect(values('example.com', 'A')).toEqual(EDGE_A);
+    expect(fake.calls.token).toBe(1);
   });
 
   it('a target that fails to resolve leaves the records as they were: exit 1, no write', async () => {
