@@ -274,6 +274,23 @@ describe('apexsync sync with Azure DNS', () => {
     expect(result.stderr.match(/Azure DNS call failed; retrying/g)).toHaveLength(3);
   });
 
+  it('a 5xx on a write is "could not confirm" and never repeated; a 5xx on a read is retried', async () => {
+    fake.inject({ operation: 'recordSets.list', status: 503, code: 'ServiceUnavailable', times: 1 });
+    fake.inject({ operation: 'recordSets.put', status: 500, code: 'InternalServerError', times: 1 });
+    writeConfig('  - { name: example.com, target: lb.target.test, families: [A] }');
+    const result = await sync();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('could not confirm');
+    expect(result.stdout).toContain('Azure DNS recordSets.createOrUpdate failed (InternalServerError 500)');
+    expect(fake.calls['recordSets.list']).toBe(2);
+    expect(fake.calls['recordSets.put']).toBe(1);
+
+    fake.resetCounters();
+    const next = await sync();
+    expect(next.code).toBe(0);
+    expect(addresses('@', 'A')).toEqual(EDGE_A);
+  });
+
   it('reads 21 names in a zone of 250 record sets by following nextLink: 3 pages, then one PUT per new record set', async () => {
     const hosts = Array.from({ length: 248 }, (_, i) => `host${String(i).padStart(3, '0')}`);
     for (const host of hosts) fake.setRecordSet('other.test', host, 'TXT', { TTL: 300, TXTRecords: [{ value: ['filler'] }] });

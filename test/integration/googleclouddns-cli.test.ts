@@ -245,6 +245,22 @@ describe('apexsync sync with Google Cloud DNS', () => {
     expect(result.stderr.match(/Cloud DNS call failed; retrying/g)).toHaveLength(3);
   });
 
+  it('a 5xx on the write is "could not confirm" and never repeated; a 5xx on a read is retried', async () => {
+    fake.inject({ method: 'resourceRecordSets.list', status: 503, reason: 'backendError', times: 1 });
+    fake.inject({ method: 'changes.create', status: 500, reason: 'backendError', times: 1 });
+    const result = await sync();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('could not confirm');
+    expect(result.stdout).toContain('Cloud DNS changes.create failed (HTTP 500)');
+    expect(fake.calls['resourceRecordSets.list']).toBe(2);
+    expect(fake.calls['changes.create']).toBe(1);
+
+    fake.resetCounters();
+    const next = await sync();
+    expect(next.code).toBe(0);
+    expect(values('example.com', 'A')).toEqual(EDGE_A);
+  });
+
   it('reads 30 names in a zone of 2 500 record sets in 3 pages (pageToken) and writes them in one change', async () => {
     const hosts = Array.from({ length: 2498 }, (_, i) => `host${String(i).padStart(4, '0')}.other.test`);
     for (const host of hosts) fake.setRrset('other-zone', { name: host, type: 'TXT', ttl: 300, rrdatas: ['"filler"'] });
