@@ -4,6 +4,7 @@ import { zonefileSettings, type ZonefileSettings } from './zonefile/settings.js'
 import { rfc2136Settings, type Rfc2136Settings } from './rfc2136/settings.js';
 import { route53Settings, type Route53Settings } from './route53/settings.js';
 import { cloudflareSettings, type CloudflareSettings } from './cloudflare/settings.js';
+import { powerdnsSettings, type PowerdnsSettings } from './powerdns/settings.js';
 
 /**
  * The provider registry: `type` → settings schema (small, loaded eagerly for config validation)
@@ -15,16 +16,18 @@ export const providerSettings = z.discriminatedUnion('type', [
   rfc2136Settings,
   route53Settings,
   cloudflareSettings,
+  powerdnsSettings,
 ]);
 export type ProviderSettings = z.infer<typeof providerSettings>;
 export type ProviderType = ProviderSettings['type'];
-export const PROVIDER_TYPES: readonly ProviderType[] = ['zonefile', 'rfc2136', 'route53', 'cloudflare'];
+export const PROVIDER_TYPES: readonly ProviderType[] = ['zonefile', 'rfc2136', 'route53', 'cloudflare', 'powerdns'];
 
 interface SettingsByType {
   zonefile: ZonefileSettings;
   rfc2136: Rfc2136Settings;
   route53: Route53Settings;
   cloudflare: CloudflareSettings;
+  powerdns: PowerdnsSettings;
 }
 
 const loaders: { [T in ProviderType]: () => Promise<ProviderModule<SettingsByType[T]>> } = {
@@ -32,6 +35,7 @@ const loaders: { [T in ProviderType]: () => Promise<ProviderModule<SettingsByTyp
   rfc2136: () => import('./rfc2136/index.js'),
   route53: () => import('./route53/index.js'),
   cloudflare: () => import('./cloudflare/index.js'),
+  powerdns: () => import('./powerdns/index.js'),
 };
 
 export async function loadProviderModule<T extends ProviderType>(type: T): Promise<ProviderModule<SettingsByType[T]>> {
