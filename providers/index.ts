@@ -5,6 +5,7 @@ import { rfc2136Settings, type Rfc2136Settings } from './rfc2136/settings.js';
 import { route53Settings, type Route53Settings } from './route53/settings.js';
 import { cloudflareSettings, type CloudflareSettings } from './cloudflare/settings.js';
 import { powerdnsSettings, type PowerdnsSettings } from './powerdns/settings.js';
+import { lexiconSettings, type LexiconSettings } from './lexicon/settings.js';
 
 /**
  * The provider registry: `type` → settings schema (small, loaded eagerly for config validation)
@@ -17,10 +18,11 @@ export const providerSettings = z.discriminatedUnion('type', [
   route53Settings,
   cloudflareSettings,
   powerdnsSettings,
+  lexiconSettings,
 ]);
 export type ProviderSettings = z.infer<typeof providerSettings>;
 export type ProviderType = ProviderSettings['type'];
-export const PROVIDER_TYPES: readonly ProviderType[] = ['zonefile', 'rfc2136', 'route53', 'cloudflare', 'powerdns'];
+export const PROVIDER_TYPES: readonly ProviderType[] = ['zonefile', 'rfc2136', 'route53', 'cloudflare', 'powerdns', 'lexicon'];
 
 interface SettingsByType {
   zonefile: ZonefileSettings;
@@ -28,6 +30,7 @@ interface SettingsByType {
   route53: Route53Settings;
   cloudflare: CloudflareSettings;
   powerdns: PowerdnsSettings;
+  lexicon: LexiconSettings;
 }
 
 const loaders: { [T in ProviderType]: () => Promise<ProviderModule<SettingsByType[T]>> } = {
@@ -36,6 +39,7 @@ const loaders: { [T in ProviderType]: () => Promise<ProviderModule<SettingsByTyp
   route53: () => import('./route53/index.js'),
   cloudflare: () => import('./cloudflare/index.js'),
   powerdns: () => import('./powerdns/index.js'),
+  lexicon: () => import('./lexicon/index.js'),
 };
 
 export async function loadProviderModule<T extends ProviderType>(type: T): Promise<ProviderModule<SettingsByType[T]>> {
