@@ -40,7 +40,7 @@ export async function applyName(bridge: LexiconBridge, zone: string, name: strin
     now = await readName(bridge, zone, name);
   } catch (error) {
     if (!(error instanceof BridgeError)) throw error;
-    return { status: 'unconfirmed', message: `${describeFailures(failures)}could not re-read ${name} after writing: ${error.message}` };
+    return { status: 'unconfirmed', kind: 'unconfirmed', message: `${describeFailures(failures)}could not re-read ${name} after writing: ${error.message}` };
   }
   const wanted = new Map(changes.map((change) => [change.family, change.after] as const));
   const off = FAMILIES.filter((family) => wanted.has(family)).flatMap((family) => {
@@ -54,8 +54,9 @@ export async function applyName(bridge: LexiconBridge, zone: string, name: strin
   if (off.length === 0) return { status: 'applied' };
   const landed = FAMILIES.filter((family) => wanted.has(family) && !off.some((line) => line.startsWith(`${family} `)));
   const message = `${describeFailures(failures)}after writing, ${name} reads: ${off.join('; ')}${landed.length > 0 ? `; ${landed.join(' and ')} written as planned` : ''}`;
-  if (uncertain) return { status: 'unconfirmed', message };
-  return { status: 'not-applied', kind: failures.length > 0 || !wrote ? 'error' : 'rejected', message };
+  // The record types at this name that now read exactly as planned.
+  if (uncertain) return { status: 'unconfirmed', kind: 'unconfirmed', message, appliedTypes: landed };
+  return { status: 'not-applied', kind: failures.length > 0 || !wrote ? 'error' : 'rejected', message, appliedTypes: landed };
 }
 
 function describeFailures(failures: readonly string[]): string {

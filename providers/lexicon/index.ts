@@ -1,6 +1,6 @@
 import type { ApplyOutcome, Change, FailureKind, RecordSets } from '../../src/model.js';
 import { isInZone } from '../../src/names.js';
-import type { Provider, ProviderContext } from '../types.js';
+import type { Provider, ProviderContext, ZoneSnapshot } from '../types.js';
 import { ProviderError } from '../types.js';
 import { applyName } from './apply.js';
 import { BridgeError, LexiconBridge } from './bridge.js';
@@ -16,7 +16,8 @@ const IDLE_MS = 2_000;
  * (bridge.ts). Lexicon has no transactions and no compare-and-swap; writes are ordered so a name
  * never goes empty, and re-read to report exactly what was written (apply.ts).
  */
-export function createProvider(settings: LexiconSettings, context: ProviderContext): Provider {
+/** The snapshot carries nothing: lexicon has no record versions to write against. */
+export function createProvider(settings: LexiconSettings, context: ProviderContext): Provider<void> {
   const bridge = new LexiconBridge({
     python: interpreterFor(settings.command),
     provider: settings.provider,
@@ -42,7 +43,7 @@ export function createProvider(settings: LexiconSettings, context: ProviderConte
       }
       return zone;
     },
-    async read(zone, names) {
+    async read(zone, names): Promise<ZoneSnapshot<void>> {
       logger.debug({ zone, names: names.length, lexicon: settings.provider }, 'lexicon: reading');
       const read = new Map<string, RecordSets>();
       try {
@@ -51,9 +52,10 @@ export function createProvider(settings: LexiconSettings, context: ProviderConte
       } catch (error) {
         fail(error);
       }
-      return read;
+      return { zone, records: read, state: undefined };
     },
-    async apply(zone, changes) {
+    async apply(snapshot, changes) {
+      const zone = snapshot.zone;
       const outcomes = new Map<string, ApplyOutcome>();
       const byName = new Map<string, Change[]>();
       for (const change of changes) byName.set(change.name, [...(byName.get(change.name) ?? []), change]);
@@ -69,7 +71,7 @@ export function createProvider(settings: LexiconSettings, context: ProviderConte
           outcomes.set(name, await applyName(bridge, zone, name, ofName, settings.provider));
         } catch (error) {
           if (!(error instanceof BridgeError)) throw error;
-          outcomes.set(name, { status: 'unconfirmed', message: describe(error, settings.provider) });
+          outcomes.set(name, { status: 'unconfirmed', kind: providerKind(error), message: describe(error, settings.provider) });
         }
       }
       logger.debug({ zone, helpers: bridge.started }, 'lexicon: applied');
@@ -108,10 +110,15 @@ function providerKind(error: BridgeError): FailureKind {
     case 'auth':
       return 'auth';
     case 'not-found':
-      return 'rejected';
+      return 'not-found';
     case 'lost':
-    case 'timeout':
       return 'unreachable';
+    case 'timeout':
+      return 'timeout';
+    case 'missing-python':
+    case 'missing-lexicon':
+    case 'missing-provider':
+      return 'config';
     default:
       return 'error';
   }

@@ -34,5 +34,7 @@ export type LexiconSettings = z.infer<typeof lexiconSettings>;
  * apexsync orders them so a name never goes empty, re-reads, and says what was written.
  */
 export function capabilitiesOf(_settings: LexiconSettings): ProviderCapabilities {
-  return { atomicZoneBatch: false, compareAndSwap: false };
+  // Each address is its own lexicon call: a record set can be left part-written ('none').
+  // TTL limits differ per DNS host and lexicon does not say them; the re-read after writing does.
+  return { atomicity: 'none', compareAndSwap: false, ttl: { min: 1, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] };
 }

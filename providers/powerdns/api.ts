@@ -60,7 +60,7 @@ function statusFailure(status: number, detail: string | undefined, endpoint: Api
   if (status === 401 || status === 403) {
     return { kind: 'auth', message: `${endpoint.label} refused the API key (${said}): check apiKey against api-key in pdns.conf`, maybeApplied: false };
   }
-  if (status === 404) return { kind: 'rejected', message: `${endpoint.label} has no ${what} (${said})`, maybeApplied: false };
+  if (status === 404) return { kind: 'not-found', message: `${endpoint.label} has no ${what} (${said})`, maybeApplied: false };
   if (status === 422 || status === 400) return { kind: 'rejected', message: `${endpoint.label} refused ${what} (${said})`, maybeApplied: false };
   if (status === 429) return { kind: 'rate-limit', message: `${endpoint.label} is rate limiting (${said})`, maybeApplied: false };
   return { kind: 'error', message: `${endpoint.label} failed ${what} (${said})`, maybeApplied: status >= 500 };
@@ -68,7 +68,7 @@ function statusFailure(status: number, detail: string | undefined, endpoint: Api
 
 function transportFailure(error: unknown, endpoint: ApiEndpoint, what: string): ApiFailure {
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return { kind: 'unreachable', message: `${endpoint.label} did not answer within ${endpoint.timeoutMs} ms (${what})`, maybeApplied: true };
+    return { kind: 'timeout', message: `${endpoint.label} did not answer within ${endpoint.timeoutMs} ms (${what})`, maybeApplied: true };
   }
   const { code, reason } = innermost(error);
   const sent = code === undefined || !NOT_SENT_CODES.has(code);

@@ -1,4 +1,5 @@
 import type { ApplyOutcome, Change } from '../../src/model.js';
+import { failedOutcome, outcomeForAll } from '../types.js';
 import { callApi, type ApiEndpoint } from './api.js';
 import { zonePath } from './zones.js';
 
@@ -14,11 +15,7 @@ export async function applyZone(endpoint: ApiEndpoint, zone: string, changes: re
       : { name: `${change.name}.`, type: change.family, ttl: change.after.ttl, changetype: 'REPLACE', records: change.after.values.map((content) => ({ content, disabled: false })) },
   );
   const result = await callApi(endpoint, 'PATCH', zonePath(zone), `the change of zone ${zone}`, { rrsets });
-  const outcome: ApplyOutcome =
-    result.kind === 'ok'
-      ? { status: 'applied' }
-      : result.failure.maybeApplied
-        ? { status: 'unconfirmed', message: result.failure.message }
-        : { status: 'not-applied', kind: result.failure.kind, message: `${result.failure.message}; nothing applied` };
-  return new Map(changes.map((change) => [change.name, outcome]));
+  if (result.kind === 'ok') return outcomeForAll(changes, { status: 'applied' });
+  const { failure } = result;
+  return outcomeForAll(changes, failedOutcome(failure.maybeApplied ? failure : { ...failure, message: `${failure.message}; nothing applied` }));
 }

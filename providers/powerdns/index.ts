@@ -1,4 +1,4 @@
-import type { Provider, ProviderContext } from '../types.js';
+import type { Provider, ProviderContext, ZoneSnapshot } from '../types.js';
 import type { ApiEndpoint } from './api.js';
 import { applyZone } from './apply.js';
 import { readZone } from './read.js';
@@ -10,7 +10,8 @@ import { listZones, zoneOf } from './zones.js';
  * reads from one GET of the zone, and every change of a zone in one atomic PATCH of RRsets.
  * Node's own fetch; no SDK.
  */
-export function createProvider(settings: PowerdnsSettings, context: ProviderContext): Provider {
+/** The snapshot carries nothing: PATCH replaces whole RRsets and the API has no conditional write. */
+export function createProvider(settings: PowerdnsSettings, context: ProviderContext): Provider<void> {
   const origin = settings.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
   const endpoint: ApiEndpoint = {
     base: `${origin}/api/v1/servers/${encodeURIComponent(settings.serverId)}`,
@@ -31,13 +32,13 @@ export function createProvider(settings: PowerdnsSettings, context: ProviderCont
       }
       return zoneOf(name, await zones, endpoint.label);
     },
-    read(zone, names) {
+    async read(zone, names): Promise<ZoneSnapshot<void>> {
       logger.debug({ zone, names: names.length }, 'powerdns: reading the zone');
-      return readZone(endpoint, zone, names);
+      return { zone, records: await readZone(endpoint, zone, names), state: undefined };
     },
-    apply(zone, changes) {
-      logger.debug({ zone, changes: changes.length }, 'powerdns: one PATCH for the zone');
-      return applyZone(endpoint, zone, changes);
+    apply(snapshot, changes) {
+      logger.debug({ zone: snapshot.zone, changes: changes.length }, 'powerdns: one PATCH for the zone');
+      return applyZone(endpoint, snapshot.zone, changes);
     },
   };
 }
