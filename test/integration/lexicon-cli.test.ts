@@ -116,6 +116,12 @@ describe('apexsync sync through dns-lexicon (its powerdns provider) against Powe
     const result = await sync(['--record', 'example.test']);
     expect(result.code).toBe(0);
     expect(api.count('PATCH')).toBe(2);
+    // What lexicon sent: the A RRset with the new value added, then without the old one; never empty.
+    const contents = api.bodies('PATCH').map((body) => {
+      const [rrset] = (body as { rrsets: { name: string; type: string; records: { content: string }[] }[] }).rrsets;
+      return `${rrset!.name} ${rrset!.type} ${rrset!.records.map((r) => r.content).sort().join(',')}`;
+    });
+    expect(contents).toEqual(['example.test. A 52.4.18.2,52.4.7.1,52.4.77.7', 'example.test. A 52.4.7.1,52.4.77.7']);
     expect(await pdns.rrset('example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.7.1', '52.4.77.7'] });
   });
 

@@ -9,6 +9,8 @@ export interface HttpCounter {
   count(method: string): number;
   /** `METHOD path` of every request since the last reset. */
   requests(): readonly string[];
+  /** The parsed JSON bodies of the requests with this method since the last reset, in order. */
+  bodies(method: string): readonly unknown[];
   reset(): void;
   /** Runs `hook` when the next request with `method` arrives, before passing it on. */
   beforeNext(method: string, hook: () => Promise<void>): void;
@@ -18,6 +20,7 @@ export interface HttpCounter {
 export async function startHttpCounter(upstream: string): Promise<HttpCounter> {
   const target = new URL(upstream);
   let seen: string[] = [];
+  let bodies: { method: string; body: string }[] = [];
   let pending: { method: string; hook: () => Promise<void> } | undefined;
   const server = http.createServer(async (request, response) => {
     seen.push(`${request.method} ${request.url}`);
@@ -35,6 +38,9 @@ export async function startHttpCounter(upstream: string): Promise<HttpCounter> {
       },
     );
     forward.on('error', () => response.destroy());
+    const entry = { method: request.method ?? '', body: '' };
+    bodies.push(entry);
+    request.on('data', (chunk: Buffer) => (entry.body += chunk.toString()));
     request.pipe(forward);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -43,8 +49,10 @@ export async function startHttpCounter(upstream: string): Promise<HttpCounter> {
     url: `http://127.0.0.1:${port}`,
     count: (method) => seen.filter((line) => line.startsWith(`${method} `)).length,
     requests: () => seen,
+    bodies: (method) => bodies.filter((entry) => entry.method === method && entry.body !== '').map((entry) => JSON.parse(entry.body) as unknown),
     reset: () => {
       seen = [];
+      bodies = [];
     },
     beforeNext: (method, hook) => {
       pending = { method, hook };
