@@ -35,7 +35,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function writeConfig(file: string, o: { url?: string }): Promise<string> {
+async function writeConfig(file: string, o: { url?: string; timeoutMs?: number }): Promise<string> {
   const configPath = path.join(dir, file);
   await writeFile(
     configPath,
@@ -45,7 +45,7 @@ providers:
     type: powerdns
     url: "${o.url ?? api.url}"
     apiKey: "\${PDNS_API_KEY}"
-    timeoutMs: 5000
+    timeoutMs: ${o.timeoutMs ?? 5000}
 defaults: { provider: pdns, ttl: { min: 60, max: 3600 } }
 records:
   - { name: example.test, target: www.target.test }
@@ -180,6 +180,21 @@ describe('apexsync sync against PowerDNS through its HTTP API', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`cannot reach PowerDNS at http://127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED; the list of zones\\)`));
     expect(await pdns.rrset('example.test', 'A')).toEqual({ ttl: 60, values: ['52.4.7.1', '52.4.77.7'] });
+  });
+
+  it('a PATCH without an answer in time is reported as could not confirm; the next run converges', async () => {
+    const config = await writeConfig('slow.yaml', { timeoutMs: 500 });
+    await pdns.setAddresses('target.test', 'app.target.test', 'A', ['52.4.7.1', '52.4.44.4'], 300);
+    api.beforeNext('PATCH', () => new Promise((resolve) => setTimeout(resolve, 1_500)));
+    api.reset();
+    const result = await sync(['--record', 'example.test'], { config });
+    expect(result.code).toBe(1);
+    expect(api.count('PATCH')).toBe(1);
+    expect(result.stdout).toMatch(/could not confirm/i);
+    expect(result.stdout).toMatch(/did not answer within 500 ms \(the change of zone example\.test\)/);
+    const next = await sync(['--record', 'example.test']);
+    expect(next.code).toBe(0);
+    expect(await pdns.rrset('example.test', 'A')).toEqual({ ttl: 60, values: ['52.4.44.4', '52.4.7.1'] });
   });
 
   it('never touched MX, TXT, CAA or NS at the apex (the SOA only by its serial)', async () => {
