@@ -98,7 +98,8 @@ async function findZone(bridge: LexiconBridge, name: string, settings: LexiconSe
       await bridge.call('auth', { zone: candidate });
       return candidate;
     } catch (error) {
-      if (!(error instanceof BridgeError) || error.kind.startsWith('missing-') || error.kind === 'lost' || error.kind === 'timeout') throw error;
+      // Only "no such domain" moves on to the parent; refused credentials and the rest are the answer.
+      if (!(error instanceof BridgeError) || (error.kind !== 'not-found' && error.kind !== 'http' && error.kind !== 'error')) throw error;
       last = error;
     }
   }

@@ -69,7 +69,7 @@ describe('apexsync sync through dns-lexicon (its powerdns provider) against Powe
     const wrongKey = 'wrong-key-for-lexicon-42';
     const result = await sync(['--record', 'example.test'], { apiKey: wrongKey });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/lexicon's powerdns provider (was refused|accepted no zone)[^\n]*401/);
+    expect(result.stdout).toMatch(/lexicon's powerdns provider was refused: [^\n]*401[^\n]*\(check the credentials in options\)/);
     expect(result.stdout + result.stderr).not.toContain(wrongKey);
     expect(api.count('PATCH')).toBe(0);
     expect(await pdns.rrset('example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.1.1'] });
