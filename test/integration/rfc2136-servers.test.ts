@@ -269,3 +269,51 @@ records:
     expect(await server.rrset('example.test', 'AAAA')).toEqual({ ttl: 300, values: ['2600:1f18::1'] });
   });
 });
+
+describe('PowerDNS with the Lua update policy of the docs', () => {
+  let server: PowerDnsServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    server = await startPowerDns(
+      { targetRecords: ['app 300 A 52.4.7.1'], apexRecords: ['@ 300 A 52.4.1.1', 'denied 300 A 52.4.2.2'], managedNames: ['example.test'] },
+      { luaUpdatePolicy: true },
+    );
+    dir = await mkdtemp(path.join(os.tmpdir(), 'apexsync-rfc2136-pdns-lua-'));
+    await writeFile(
+      path.join(dir, 'apexsync.yaml'),
+      `resolver: { servers: ["${server.address}"], timeoutMs: 1000, attempts: 2 }
+providers:
+  primary: { type: rfc2136, server: "${server.relay.address}", tsig: { name: ${server.apexsyncKey.name}, secret: "\${TSIG_SECRET}" } }
+records:
+  - { name: example.test, target: app.target.test, families: [A] }
+  - { name: denied.example.test, target: app.target.test, families: [A] }
+`,
+    );
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const sync = (record: string): Promise<CliResult> =>
+    runCli(['sync', '-c', path.join(dir, 'apexsync.yaml'), '--record', record], { cwd: dir, env: { TSIG_SECRET: server.apexsyncKey.secret } });
+
+  it('lets the key change A at a managed name', async () => {
+    const result = await sync('example.test');
+    expect(result.code).toBe(0);
+    expect(await server.rrset('example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.7.1'] });
+  });
+
+  it('skips a denied name silently and answers NOERROR, as the docs warn: reported updated, nothing changed', async () => {
+    server.relay.reset();
+    const result = await sync('denied.example.test');
+    expect(server.relay.updates()).toBe(1);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Summary: 1 updated');
+    expect(await server.rrset('denied.example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.2.2'] });
+    expect(server.log()).toMatch(/Refusing update for denied\.example\.test\/A: Not permitted by policy/);
+    expect(server.log()).toMatch(/Update completed, 0 changes, rolling back/);
+  });
+});

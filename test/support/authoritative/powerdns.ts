@@ -26,38 +26,64 @@ export type PowerDnsServer = AuthoritativeServer & PowerDnsExtra;
 
 const SCHEMA_CANDIDATES = ['/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql', '/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql'];
 
-export const powerDnsFlavour: Flavour<PowerDnsExtra> = {
-  label: 'PowerDNS Authoritative',
-  binaries: ['/usr/sbin/pdns_server', '/usr/bin/pdns_server'],
-  install: 'apt-get install -y pdns-server pdns-backend-sqlite3 sqlite3',
-  ready: /ready to distribute questions/i,
-  portTaken: /unable to bind|address already in use/i,
-  async configure(setup) {
-    const apiPort = await setup.freePort();
-    const apiKey = randomBytes(18).toString('base64url');
-    const database = path.join(setup.dir, 'pdns.sqlite3');
-    await writeFile(path.join(setup.dir, 'pdns.conf'), pdnsConf(setup, database, apiPort, apiKey));
-    const sql = (statement: string): Promise<string> => runTool('sqlite3', [database], statement);
-    const pdnsutil = (args: readonly string[]): Promise<string> => runTool('pdnsutil', [`--config-dir=${setup.dir}`, ...args]);
-    // Another attempt (the port was taken) starts from an empty database again.
-    await rm(database, { force: true });
-    const schema = SCHEMA_CANDIDATES.find((candidate) => existsSync(candidate));
-    if (!schema) throw new Error(`the gsqlite3 schema is missing: ${powerDnsFlavour.install}`);
-    await runTool('sqlite3', [database, `.read ${schema}`]);
-    for (const zone of [setup.targetZone, setup.apexZone]) await pdnsutil(['load-zone', zone, path.join(setup.dir, `${zone}.zone`)]);
-    for (const key of [setup.adminKey, ...setup.apexsyncKeys]) await pdnsutil(['import-tsig-key', key.name, key.algorithm, key.secret]);
-    await pdnsutil(['set-meta', setup.targetZone, 'TSIG-ALLOW-DNSUPDATE', setup.adminKey.name]);
-    await pdnsutil(['set-meta', setup.apexZone, 'TSIG-ALLOW-DNSUPDATE', setup.adminKey.name, ...setup.apexsyncKeys.map((key) => key.name)]);
-    for (const zone of [setup.targetZone, setup.apexZone]) await pdnsutil(['set-meta', zone, 'SOA-EDIT-DNSUPDATE', 'INCREASE']);
-    return {
-      args: [`--config-dir=${setup.dir}`, '--guardian=no', '--daemon=no', '--disable-syslog', '--write-pid=no'],
-      extra: { api: { url: `http://127.0.0.1:${apiPort}`, key: apiKey }, sql, pdnsutil },
-    };
-  },
-};
+export interface PowerDnsOptions {
+  /**
+   * Restrict the apexsync key to A/AAAA at the managed names with the Lua update policy of
+   * docs/providers/rfc2136.md (which replaces the TSIG-ALLOW-DNSUPDATE checks).
+   */
+  readonly luaUpdatePolicy?: boolean;
+}
 
-export function startPowerDns(options: ServerOptions = {}): Promise<PowerDnsServer> {
-  return startAuthoritative(powerDnsFlavour, options);
+export function powerDnsFlavour(options: PowerDnsOptions = {}): Flavour<PowerDnsExtra> {
+  return {
+    label: 'PowerDNS Authoritative',
+    binaries: ['/usr/sbin/pdns_server', '/usr/bin/pdns_server'],
+    install: 'apt-get install -y pdns-server pdns-backend-sqlite3 sqlite3',
+    ready: /ready to distribute questions/i,
+    portTaken: /unable to bind|address already in use/i,
+    async configure(setup) {
+      const apiPort = await setup.freePort();
+      const apiKey = randomBytes(18).toString('base64url');
+      const database = path.join(setup.dir, 'pdns.sqlite3');
+      const lua = path.join(setup.dir, 'update-policy.lua');
+      if (options.luaUpdatePolicy) await writeFile(lua, luaPolicy(setup));
+      await writeFile(path.join(setup.dir, 'pdns.conf'), pdnsConf(setup, database, apiPort, apiKey) + (options.luaUpdatePolicy ? `lua-dnsupdate-policy-script=${lua}\n` : ''));
+      const sql = (statement: string): Promise<string> => runTool('sqlite3', [database], statement);
+      const pdnsutil = (args: readonly string[]): Promise<string> => runTool('pdnsutil', [`--config-dir=${setup.dir}`, ...args]);
+      // Another attempt (the port was taken) starts from an empty database again.
+      await rm(database, { force: true });
+      const schema = SCHEMA_CANDIDATES.find((candidate) => existsSync(candidate));
+      if (!schema) throw new Error('the gsqlite3 schema is missing: apt-get install -y pdns-backend-sqlite3');
+      await runTool('sqlite3', [database, `.read ${schema}`]);
+      for (const zone of [setup.targetZone, setup.apexZone]) await pdnsutil(['load-zone', zone, path.join(setup.dir, `${zone}.zone`)]);
+      for (const key of [setup.adminKey, ...setup.apexsyncKeys]) await pdnsutil(['import-tsig-key', key.name, key.algorithm, key.secret]);
+      await pdnsutil(['set-meta', setup.targetZone, 'TSIG-ALLOW-DNSUPDATE', setup.adminKey.name]);
+      await pdnsutil(['set-meta', setup.apexZone, 'TSIG-ALLOW-DNSUPDATE', setup.adminKey.name, ...setup.apexsyncKeys.map((key) => key.name)]);
+      for (const zone of [setup.targetZone, setup.apexZone]) await pdnsutil(['set-meta', zone, 'SOA-EDIT-DNSUPDATE', 'INCREASE']);
+      return {
+        args: [`--config-dir=${setup.dir}`, '--guardian=no', '--daemon=no', '--disable-syslog', '--write-pid=no'],
+        extra: { api: { url: `http://127.0.0.1:${apiPort}`, key: apiKey }, sql, pdnsutil },
+      };
+    },
+  };
+}
+
+export function startPowerDns(options: ServerOptions = {}, powerDns: PowerDnsOptions = {}): Promise<PowerDnsServer> {
+  return startAuthoritative(powerDnsFlavour(powerDns), options);
+}
+
+/** The policy of docs/providers/rfc2136.md, for these names and keys (the admin key keeps every right). */
+function luaPolicy(s: Setup): string {
+  return `local managed = { ${s.managedNames.map((name) => `["${name}."] = true`).join(', ')} }
+function updatepolicy(request)
+  local key = request:getTsigName():toString()
+  if key == "${s.adminKey.name}." then return true end
+  local t = request:getQType()
+  return key == "${s.apexsyncKeys[0]!.name}."
+    and managed[request:getQName():toString()] == true
+    and (t == pdns.A or t == pdns.AAAA)
+end
+`;
 }
 
 function pdnsConf(s: Setup, database: string, apiPort: number, apiKey: string): string {
