@@ -27,8 +27,6 @@ interface ServerCase {
    * server cannot restrict a key to names without a Lua policy (PowerDNS).
    */
   readonly outsidePolicy: RegExp | 'applied';
-  /** How the SOA serial moves on one update. */
-  readonly serialStep: 1;
 }
 
 const CASES: readonly ServerCase[] = [
@@ -38,7 +36,6 @@ const CASES: readonly ServerCase[] = [
     unknownKey: /does not know TSIG key "apexsync-typo" \(hmac-sha256\) \(NOTAUTH\/BADKEY\)/,
     wrongSecret: /TSIG key "apexsync-key" \(hmac-sha256\) \(NOTAUTH\/BADSIG\): the secret does not match/,
     outsidePolicy: /refused the update \(REFUSED\): check update-policy for denied\.example\.test A\/AAAA/,
-    serialStep: 1,
   },
   {
     label: 'Knot DNS',
@@ -46,7 +43,6 @@ const CASES: readonly ServerCase[] = [
     unknownKey: /does not know TSIG key "apexsync-typo" \(hmac-sha256\) \(NOTAUTH\/BADKEY\)/,
     wrongSecret: /TSIG key "apexsync-key" \(hmac-sha256\) \(NOTAUTH\/BADSIG\): the secret does not match/,
     outsidePolicy: /refused to let TSIG key "apexsync-key" \(hmac-sha256\) change denied\.example\.test A: its update ACL does not allow it/,
-    serialStep: 1,
   },
   {
     label: 'PowerDNS',
@@ -55,7 +51,6 @@ const CASES: readonly ServerCase[] = [
     unknownKey: /answered NOTAUTH without a signature to a query signed with TSIG key "apexsync-typo" \(hmac-sha256\): it does not accept this key/,
     wrongSecret: /answered NOTAUTH without a signature to a query signed with TSIG key "apexsync-key" \(hmac-sha256\): it does not accept this key/,
     outsidePolicy: 'applied',
-    serialStep: 1,
   },
 ];
 
@@ -149,7 +144,8 @@ records:${RECORDS}
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Summary: 2 updated, 0 in sync, 0 failed');
     expect(server.relay.updates()).toBe(1);
-    expect(await server.soaSerial('example.test')).toBe(serial + c.serialStep);
+    // Each server raises the serial by one per update (PowerDNS: SOA-EDIT-DNSUPDATE INCREASE).
+    expect(await server.soaSerial('example.test')).toBe(serial + 1);
     expect(await server.rrset('example.test', 'A')).toEqual({ ttl: 60, values: ['52.4.18.2', '52.4.7.1'] });
     expect(await server.rrset('example.test', 'AAAA')).toEqual({ ttl: 60, values: ['2600:1f18:4a3:6900::7'] });
     expect(await server.rrset('mid.example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.18.2', '52.4.7.1'] });
