@@ -6,7 +6,7 @@ import { readName } from './records.js';
  * One name's changes through lexicon, which has no transaction and no conditional write:
  * 1. create every new value (with the new TTL), for both families;
  * 2. then delete every old value that is no longer wanted — so the name is never empty;
- * 3. re-read the name and report exactly what is there now.
+ * 3. re-read the name (through a fresh lexicon provider object) and report exactly what is there now.
  * A value whose TTL alone differs is left alone: removing it to re-create it could empty the name.
  */
 export async function applyName(bridge: LexiconBridge, zone: string, name: string, changes: readonly Change[], provider: string): Promise<ApplyOutcome> {
@@ -37,10 +37,16 @@ export async function applyName(bridge: LexiconBridge, zone: string, name: strin
 
   let now: RecordSets;
   try {
+    // A new provider object: lexicon providers cache what they read, and a failed write may
+    // leave that cache as it was before the write.
+    await bridge.call('fresh', { zone });
     now = await readName(bridge, zone, name);
   } catch (error) {
     if (!(error instanceof BridgeError)) throw error;
     return { status: 'unconfirmed', kind: 'unconfirmed', message: `${describeFailures(failures)}could not re-read ${name} after writing: ${error.message}` };
+  }
+  if (now.conflict !== undefined) {
+    return { status: 'not-applied', kind: 'conflict', message: `${describeFailures(failures)}after writing, ${name} holds a ${now.conflict}`, appliedTypes: [] };
   }
   const wanted = new Map(changes.map((change) => [change.family, change.after] as const));
   const off = FAMILIES.filter((family) => wanted.has(family)).flatMap((family) => {

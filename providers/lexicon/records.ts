@@ -24,7 +24,8 @@ export async function listAt(bridge: LexiconBridge, zone: string, name: string, 
 /** A, AAAA (and a CNAME as a conflict) at one name: three lexicon calls. */
 export async function readName(bridge: LexiconBridge, zone: string, name: string): Promise<RecordSets> {
   const cname = await listAt(bridge, zone, name, 'CNAME');
-  if (cname[0] !== undefined) return { conflict: `CNAME at the name (points to ${normalizeName(cname[0].content)})` };
+  // Its target is not repeated: lexicon providers rewrite it (its powerdns provider appends the zone).
+  if (cname[0] !== undefined) return { conflict: 'CNAME at the name' };
   let sets: RecordSets = {};
   for (const family of FAMILIES) {
     const records = await listAt(bridge, zone, name, family);

@@ -143,6 +143,21 @@ describe('apexsync sync through dns-lexicon (its powerdns provider) against Powe
     expect(await pdns.rrset('example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.7.1', '52.4.88.8'] });
   });
 
+  it('a write lexicon fails is reported with what the name holds after it, and no old value is deleted', async () => {
+    await pdns.setAddresses('target.test', 'app.target.test', 'A', ['52.4.7.1', '52.4.33.3'], 300);
+    // Between the read and the first write, someone turns new.example.test into a CNAME:
+    // PowerDNS refuses lexicon's create (422), so apexsync must not go on to delete anything.
+    api.beforeNext('PATCH', () =>
+      pdns.nsupdate('example.test', ['update delete new.example.test. A', 'update delete new.example.test. AAAA', 'update add new.example.test. 300 CNAME elsewhere.target.test.']),
+    );
+    api.reset();
+    const result = await sync(['--record', 'new.example.test']);
+    expect(result.code).toBe(1);
+    expect(api.count('PATCH')).toBe(1);
+    expect(result.stdout).toMatch(/lexicon failed to create A 52\.4\.33\.3: [^\n]*422[^\n]*; after writing, new\.example\.test holds a CNAME at the name$/m);
+    expect(await pdns.rrset('new.example.test', 'A')).toBeUndefined();
+  });
+
   it('a lexicon provider that does not exist is a clear error', async () => {
     const config = await writeConfig('missing-provider.yaml', { provider: 'nosuchdns' });
     const result = await sync(['--record', 'example.test'], { config });
