@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +195,21 @@ describe('apexsync sync against PowerDNS through its HTTP API', () => {
     const next = await sync(['--record', 'example.test']);
     expect(next.code).toBe(0);
     expect(await pdns.rrset('example.test', 'A')).toEqual({ ttl: 60, values: ['52.4.44.4', '52.4.7.1'] });
+  });
+
+  it('check reads every record through the API and sends no PATCH', async () => {
+    api.reset();
+    const config = await writeConfig('check.yaml', {});
+    await writeFile(config, (await readFile(config, 'utf8')).replace(/records:[^]*/, 'records:\n  - { name: example.test, target: www.target.test }\n  - { name: slow.example.test, target: slow.target.test }\n'));
+    const result = await runCli(['check', '-c', config], {
+      cwd: dir,
+      env: { PDNS_API_KEY: pdns.api.key },
+    });
+    outputs.push(result.stdout, result.stderr);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Check: 2 readable, 0 failed');
+    expect(api.count('GET')).toBeGreaterThan(0);
+    expect(api.count('PATCH')).toBe(0);
   });
 
   it('never touched MX, TXT, CAA or NS at the apex (the SOA only by its serial)', async () => {
