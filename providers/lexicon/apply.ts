@@ -1,6 +1,6 @@
 import { FAMILIES, type ApplyOutcome, type Change, type Family, type RecordSets } from '../../src/model.js';
 import { BridgeError, type LexiconBridge } from './bridge.js';
-import { readName } from './records.js';
+import { readName, storedKey, type StoredText } from './records.js';
 
 /**
  * One name's changes through lexicon, which has no transaction and no conditional write:
@@ -9,7 +9,7 @@ import { readName } from './records.js';
  * 3. re-read the name (through a fresh lexicon provider object) and report exactly what is there now.
  * A value whose TTL alone differs is left alone: removing it to re-create it could empty the name.
  */
-export async function applyName(bridge: LexiconBridge, zone: string, name: string, changes: readonly Change[], provider: string): Promise<ApplyOutcome> {
+export async function applyName(bridge: LexiconBridge, zone: string, name: string, changes: readonly Change[], provider: string, stored: StoredText): Promise<ApplyOutcome> {
   const failures: string[] = [];
   let uncertain = false;
   let wrote = false;
@@ -31,7 +31,9 @@ export async function applyName(bridge: LexiconBridge, zone: string, name: strin
   if (failures.length === 0) {
     for (const change of changes) {
       const after = new Set(change.after?.values ?? []);
-      for (const value of change.before?.values ?? []) if (!after.has(value)) await step('delete', change.family, value);
+      for (const value of change.before?.values ?? []) {
+        if (!after.has(value)) await step('delete', change.family, stored.get(storedKey(name, change.family, value)) ?? value);
+      }
     }
   }
 

@@ -5,7 +5,7 @@ import { ProviderError } from '../types.js';
 import { applyName } from './apply.js';
 import { BridgeError, LexiconBridge } from './bridge.js';
 import { interpreterFor } from './interpreter.js';
-import { readName } from './records.js';
+import { readName, type StoredText } from './records.js';
 import { capabilitiesOf, type LexiconSettings } from './settings.js';
 
 /** The helper process ends this long after a round's last call. */
@@ -16,8 +16,8 @@ const IDLE_MS = 2_000;
  * (bridge.ts). Lexicon has no transactions and no compare-and-swap; writes are ordered so a name
  * never goes empty, and re-read to report exactly what was written (apply.ts).
  */
-/** The snapshot carries nothing: lexicon has no record versions to write against. */
-export function createProvider(settings: LexiconSettings, context: ProviderContext): Provider<void> {
+/** The snapshot carries the records' stored text, for deletes (lexicon has no record versions). */
+export function createProvider(settings: LexiconSettings, context: ProviderContext): Provider<StoredText> {
   const bridge = new LexiconBridge({
     python: interpreterFor(settings.command),
     provider: settings.provider,
@@ -43,16 +43,17 @@ export function createProvider(settings: LexiconSettings, context: ProviderConte
       }
       return zone;
     },
-    async read(zone, names): Promise<ZoneSnapshot<void>> {
+    async read(zone, names): Promise<ZoneSnapshot<StoredText>> {
       logger.debug({ zone, names: names.length, lexicon: settings.provider }, 'lexicon: reading');
       const read = new Map<string, RecordSets>();
+      const stored: StoredText = new Map();
       try {
         await bridge.call('fresh', { zone });
-        for (const name of names) read.set(name, await readName(bridge, zone, name));
+        for (const name of names) read.set(name, await readName(bridge, zone, name, stored));
       } catch (error) {
         fail(error);
       }
-      return { zone, records: read, state: undefined };
+      return { zone, records: read, state: stored };
     },
     async apply(snapshot, changes) {
       const zone = snapshot.zone;
@@ -68,7 +69,7 @@ export function createProvider(settings: LexiconSettings, context: ProviderConte
       }
       for (const [name, ofName] of byName) {
         try {
-          outcomes.set(name, await applyName(bridge, zone, name, ofName, settings.provider));
+          outcomes.set(name, await applyName(bridge, zone, name, ofName, settings.provider, snapshot.state));
         } catch (error) {
           if (!(error instanceof BridgeError)) throw error;
           outcomes.set(name, { status: 'unconfirmed', kind: providerKind(error), message: describe(error, settings.provider) });

@@ -21,8 +21,18 @@ export async function listAt(bridge: LexiconBridge, zone: string, name: string, 
   );
 }
 
+/**
+ * What lexicon stored for each normalised value read, keyed `name family value`: a delete must
+ * name the record as the provider holds it (an AAAA may be stored in another spelling).
+ */
+export type StoredText = Map<string, string>;
+
+export function storedKey(name: string, family: Family, value: string): string {
+  return `${name} ${family} ${value}`;
+}
+
 /** A, AAAA (and a CNAME as a conflict) at one name: three lexicon calls. */
-export async function readName(bridge: LexiconBridge, zone: string, name: string): Promise<RecordSets> {
+export async function readName(bridge: LexiconBridge, zone: string, name: string, stored?: StoredText): Promise<RecordSets> {
   const cname = await listAt(bridge, zone, name, 'CNAME');
   // Its target is not repeated: lexicon providers rewrite it (its powerdns provider appends the zone).
   if (cname[0] !== undefined) return { conflict: 'CNAME at the name' };
@@ -30,6 +40,10 @@ export async function readName(bridge: LexiconBridge, zone: string, name: string
   for (const family of FAMILIES) {
     const records = await listAt(bridge, zone, name, family);
     const values = normalizeAddressSet(family, records.map((record) => record.content));
+    for (const record of records) {
+      const value = normalizeAddressSet(family, [record.content])[0];
+      if (value !== undefined) stored?.set(storedKey(name, family, value), record.content);
+    }
     if (values.length > 0) sets = { ...sets, [family]: { ttl: Math.min(...records.map((record) => record.ttl)), values } };
   }
   return sets;

@@ -10,7 +10,7 @@ interface ApiRrset {
   readonly name: string;
   readonly type: string;
   readonly ttl: number;
-  readonly records: readonly { readonly content: string; readonly disabled?: boolean }[];
+  readonly records?: readonly { readonly content: string; readonly disabled?: boolean }[];
 }
 
 /**
@@ -34,7 +34,7 @@ export async function readZone(endpoint: ApiEndpoint, zone: string, names: reado
 }
 
 function recordSetsOf(rrsets: readonly ApiRrset[]): RecordSets {
-  const enabled = (rrset: ApiRrset): string[] => rrset.records.filter((record) => record.disabled !== true).map((record) => record.content);
+  const enabled = (rrset: ApiRrset): string[] => (rrset.records ?? []).filter((record) => record.disabled !== true).map((record) => record.content);
   const cname = rrsets.find((rrset) => rrset.type === 'CNAME' && enabled(rrset).length > 0);
   if (cname) return { conflict: `CNAME at the name (points to ${normalizeName(enabled(cname)[0]!)})` };
   let sets: RecordSets = {};
