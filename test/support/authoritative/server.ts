@@ -156,9 +156,9 @@ export async function startAuthoritative<Extra>(flavour: Flavour<Extra>, options
         managedNames: options.managedNames ?? [apexZone],
         freePort,
       });
-      const process = await run(flavour, binary, launch.args, port, apexZone);
+      const running = await run(flavour, binary, launch.args, port, apexZone);
       const relay = await startRelay(port);
-      return { ...server({ label: flavour.label, dir, port, process, relay, targetZone, apexZone, adminKey, apexsyncKey }), ...launch.extra };
+      return { ...server({ label: flavour.label, dir, port, running, relay, targetZone, apexZone, adminKey, apexsyncKey }), ...launch.extra };
     } catch (error) {
       lastError = error;
     }
@@ -286,7 +286,7 @@ function server(s: {
   label: string;
   dir: string;
   port: number;
-  process: Running;
+  running: Running;
   relay: CountingRelay;
   targetZone: string;
   apexZone: string;
@@ -337,10 +337,10 @@ function server(s: {
     setAddresses(zone, name, family, values, ttl = 300) {
       return nsupdate(zone, [`update delete ${name}. ${family}`, ...values.map((v) => `update add ${name}. ${ttl} ${family} ${v}`)]);
     },
-    log: () => s.process.log(),
+    log: () => s.running.log(),
     async stop() {
       await s.relay.close();
-      await kill(s.process.child);
+      await kill(s.running.child);
       await rm(s.dir, { recursive: true, force: true });
     },
   };
