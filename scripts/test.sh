@@ -9,10 +9,11 @@ export PATH
 
 # Debian packages the integration tests need: BIND 9 (RFC 2136, zone files, nsupdate for every
 # server), Knot DNS, PowerDNS Authoritative with its SQLite backend (and the sqlite3 shell to set
-# it up), dns-lexicon.
-PACKAGES="bind9 bind9-dnsutils knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3 lexicon"
+# it up), dns-lexicon; openssl makes the throw-away CA the Google and Azure fakes serve TLS with
+# (test/support/test-tls.ts).
+PACKAGES="bind9 bind9-dnsutils knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3 lexicon openssl"
 missing=""
-for tool in named named-checkzone nsupdate knotd pdns_server pdnsutil sqlite3 lexicon; do
+for tool in named named-checkzone nsupdate knotd pdns_server pdnsutil sqlite3 lexicon openssl; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
