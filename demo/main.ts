@@ -6,6 +6,7 @@
  * is gone when it exits.
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,6 +120,13 @@ async function main(): Promise<number> {
   }
   const dns = await startDemoDnsServer();
   const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'apexsync-demo-'));
+  // Ctrl-C mid-demo still leaves nothing behind (the DNS server dies with the process).
+  const interrupted = (): void => {
+    rmSync(folder, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     serveFirstEdge(dns);
     await fs.copyFile(EXAMPLE_ZONE, path.join(folder, 'example.com.zone'));
@@ -154,6 +162,8 @@ async function main(): Promise<number> {
     say('Next: examples/apexsync.yaml follows a real target (needs DNS access), and `npm test` runs every test.');
     return 0;
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await dns.close();
     await fs.rm(folder, { recursive: true, force: true });
     process.stdout.write(`(demo finished: DNS server stopped, ${folder} removed)\n`);
