@@ -1,14 +1,22 @@
 #!/bin/sh
-# The one test command (npm test): make sure BIND 9 is here, build, run every test.
+# The one test command (npm test): make sure the Debian packages the tests use are here, build, run every test.
 set -eu
 cd "$(dirname "$0")/.."
-if ! command -v named >/dev/null 2>&1 || ! command -v named-checkzone >/dev/null 2>&1 || ! command -v nsupdate >/dev/null 2>&1; then
+# Debian packages the tests drive: BIND 9 (RFC 2136 and zone-file tests), the apprise CLI
+# (notifications), Chromium (the status page, in a real headless browser).
+missing=""
+command -v named >/dev/null 2>&1 || [ -x /usr/sbin/named ] || missing="$missing bind9"
+{ command -v named-checkzone >/dev/null 2>&1 || [ -x /usr/sbin/named-checkzone ]; } && command -v nsupdate >/dev/null 2>&1 || missing="$missing bind9-dnsutils"
+command -v apprise >/dev/null 2>&1 || missing="$missing apprise"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test: installing bind9 and bind9-dnsutils (needed by the RFC 2136 and zone-file tests)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y bind9 bind9-dnsutils >/dev/null 2>&1 ||
-      { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y bind9 bind9-dnsutils >/dev/null; }
+    echo "test: installing$missing" >&2
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y $missing >/dev/null 2>&1 ||
+      { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y $missing >/dev/null; }
   else
-    echo "test: BIND 9 is missing. Install it first: sudo apt-get install -y bind9 bind9-dnsutils" >&2
+    echo "test: missing Debian packages. Install them first: sudo apt-get install -y$missing" >&2
     exit 1
   fi
 fi

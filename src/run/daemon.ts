@@ -13,6 +13,8 @@ import { startHttpServer, type HealthSource, type HttpServer } from './http.js';
 import { MeteredProviderPool, meteredResolver } from './instrument.js';
 import { RunMetrics } from './metrics.js';
 import { Scheduler, type Runtime } from './scheduler.js';
+import { Notifier } from '../notify/notifier.js';
+import type { PostFetch } from '../notify/send.js';
 
 /** How long SIGTERM waits for a round in progress (a write) before giving up on it. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -27,6 +29,7 @@ export interface DaemonOptions {
   readonly random?: Random;
   readonly fetch?: Fetch;
   readonly startCron?: (expression: string, task: () => void, logger: Logger) => () => void;
+  readonly notifyFetch?: PostFetch;
 }
 
 /**
@@ -37,6 +40,7 @@ export class Daemon {
   readonly metrics = new RunMetrics();
   readonly #scheduler: Scheduler;
   readonly #clock: Clock;
+  readonly #notifier: Notifier;
   #http: HttpServer | undefined;
   #stopCron: (() => void) | undefined;
   #stopping: Promise<boolean> | undefined;
@@ -46,12 +50,18 @@ export class Daemon {
     private readonly options: DaemonOptions,
   ) {
     this.#clock = options.clock ?? systemClock;
+    this.#notifier = new Notifier(config.notify, {
+      logger: options.logger,
+      onResult: (target, result) => this.metrics.notifications.inc({ target, result }),
+      ...(options.notifyFetch ? { fetch: options.notifyFetch } : {}),
+    });
     this.#scheduler = new Scheduler(this.#buildRuntime(config), {
       clock: this.#clock,
       random: options.random ?? Math.random,
       logger: options.logger,
       metrics: this.metrics,
       onFullReconcile: (ok) => this.#heartbeat(ok),
+      onRound: (report) => void this.#notifier.notify(report),
     });
   }
 
@@ -101,6 +111,7 @@ export class Daemon {
     }
     if (!this.options.fixedLogLevel && config.logLevel !== undefined) this.options.logger.level = config.logLevel;
     this.#scheduler.replace(this.#buildRuntime(config));
+    this.#notifier.setTargets(config.notify);
     if (config.schedule !== previous.schedule) {
       this.#stopCron?.();
       this.#startCron(config.schedule);

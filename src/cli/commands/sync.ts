@@ -3,6 +3,7 @@ import { createLogger, type LogLevel } from '../../log.js';
 import { normalizeName } from '../../names.js';
 import { createResolver } from '../../resolve/index.js';
 import { ProviderPool } from '../../sync/provider-pool.js';
+import { Notifier } from '../../notify/notifier.js';
 import { summarize } from '../../sync/report.js';
 import { runRound } from '../../sync/round.js';
 import { renderRoundJson } from '../render-json.js';
@@ -30,6 +31,8 @@ export async function syncCommand(options: SyncOptions): Promise<number> {
   try {
     const report = await runRound({ records, resolver: createResolver(config.resolver), providers, logger, dryRun: options.dryRun, samples: config.damping.samples });
     print(options.output === 'json' ? renderRoundJson(report) : renderRoundText(report));
+    // A cron job that changed something says so; a failed notification is logged, never the exit code.
+    if (config.notify.length > 0) await new Notifier(config.notify, { logger }).notify(report);
     return summarize(report).failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     await providers.closeAll();
