@@ -14,6 +14,7 @@ import { MeteredProviderPool, meteredResolver } from './instrument.js';
 import { RunMetrics } from './metrics.js';
 import { Scheduler, type Runtime } from './scheduler.js';
 import { Notifier } from '../notify/notifier.js';
+import { StatusStore } from '../status/store.js';
 import type { PostFetch } from '../notify/send.js';
 
 /** How long SIGTERM waits for a round in progress (a write) before giving up on it. */
@@ -41,6 +42,7 @@ export class Daemon {
   readonly #scheduler: Scheduler;
   readonly #clock: Clock;
   readonly #notifier: Notifier;
+  readonly #status: StatusStore;
   #http: HttpServer | undefined;
   #stopCron: (() => void) | undefined;
   #stopping: Promise<boolean> | undefined;
@@ -50,6 +52,7 @@ export class Daemon {
     private readonly options: DaemonOptions,
   ) {
     this.#clock = options.clock ?? systemClock;
+    this.#status = new StatusStore(this.#clock.now());
     this.#notifier = new Notifier(config.notify, {
       logger: options.logger,
       onResult: (target, result) => this.metrics.notifications.inc({ target, result }),
@@ -61,7 +64,10 @@ export class Daemon {
       logger: options.logger,
       metrics: this.metrics,
       onFullReconcile: (ok) => this.#heartbeat(ok),
-      onRound: (report) => void this.#notifier.notify(report),
+      onRound: (report) => {
+        this.#status.observe(report, this.#clock.now());
+        void this.#notifier.notify(report);
+      },
     });
   }
 
@@ -166,6 +172,7 @@ export class Daemon {
         return { ok: true, detail: since === undefined ? 'idle' : 'round in progress' };
       },
       readiness: () => readiness(this.#scheduler.health(), this.#clock.now(), this.#scheduler.runtime.config.staleAfterMs),
+      status: () => this.#status.document(this.#scheduler.health(), this.#clock.now()),
     };
   }
 }

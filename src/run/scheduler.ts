@@ -190,6 +190,8 @@ export class Scheduler {
       target: s.record.target,
       lastSuccessAt: s.lastSuccessAt,
       lastError: s.lastError,
+      nextCheckAt: s.nextDueAt,
+      checking: s.phase !== 'idle',
     }));
   }
 
