@@ -95,7 +95,7 @@ function jsonMessage(events: readonly RecordEvent[], text: MessageText, now: Dat
       events: [...kinds],
       status: record.status,
       changes: record.changes.map((change) => ({ family: change.family, action: change.action, before: change.before, after: change.after })),
-      error: record.error === null ? null : { stage: record.error.stage, message: record.error.message },
+      error: record.error === null ? null : { stage: record.error.stage, kind: record.error.kind, message: record.error.message },
     })),
   };
 }

@@ -1,4 +1,4 @@
-import type { Change, Family, RecordSet } from '../model.js';
+import type { Change, Failure, Family, RecordSet } from '../model.js';
 import type { RecordHealth } from '../run/health.js';
 import type { RecordReport, RoundReport } from '../sync/report.js';
 
@@ -27,7 +27,8 @@ export interface RecordStatus {
   readonly lastSuccess: string | null;
   /** When it is looked at next; null while a round for it is running. */
   readonly nextCheck: string | null;
-  readonly error: { readonly stage: string; readonly message: string; readonly since: string } | null;
+  /** `kind` as in `sync --output json`; null when the round itself broke (a bug). */
+  readonly error: { readonly stage: string; readonly kind: string | null; readonly message: string; readonly since: string } | null;
 }
 
 export interface ChangeView {
@@ -49,6 +50,7 @@ interface Seen {
   published: { A: RecordSet | null; AAAA: RecordSet | null } | null;
   lastChange: { at: number; changes: readonly ChangeView[] } | null;
   failingSince: number | undefined;
+  failure: Failure | null;
 }
 
 /**
@@ -66,11 +68,12 @@ export class StatusStore {
     if (report.dryRun) return;
     for (const record of report.records) {
       const key = `${record.provider}/${record.name}`;
-      const seen = this.#seen.get(key) ?? { zone: null, published: null, lastChange: null, failingSince: undefined };
+      const seen = this.#seen.get(key) ?? { zone: null, published: null, lastChange: null, failingSince: undefined, failure: null };
       this.#seen.set(key, seen);
       if (record.zone !== null) seen.zone = record.zone;
       if (record.current) seen.published = { A: record.current.A ?? null, AAAA: record.current.AAAA ?? null };
       seen.failingSince = record.status === 'failed' ? (seen.failingSince ?? now) : undefined;
+      seen.failure = record.error;
       if (record.status === 'updated') this.#changed(record, seen, now);
     }
   }
@@ -107,7 +110,9 @@ export class StatusStore {
         lastChange: seen?.lastChange ? { at: iso(seen.lastChange.at)!, changes: seen.lastChange.changes } : null,
         lastSuccess: iso(health.lastSuccessAt),
         nextCheck: health.checking ? null : iso(health.nextCheckAt),
-        error: health.lastError ? { ...health.lastError, since: iso(seen?.failingSince ?? now)! } : null,
+        error: health.lastError
+          ? { stage: health.lastError.stage, kind: seen?.failure?.kind ?? null, message: health.lastError.message, since: iso(seen?.failingSince ?? now)! }
+          : null,
       };
     });
     return {

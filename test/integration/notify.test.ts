@@ -125,7 +125,7 @@ describe('notify: with apexsync sync', () => {
     expect(receiver.posts).toHaveLength(10);
     const failure = JSON.parse(receiver.at(`/json/${TOKEN}`)[1]!.body) as { title: string; records: { events: string[]; status: string; error: { stage: string; message: string } }[] };
     expect(failure.title).toBe('apexsync: 1 failed');
-    expect(failure.records).toMatchObject([{ events: ['failure'], status: 'failed', error: { stage: 'resolve' } }]);
+    expect(failure.records).toMatchObject([{ events: ['failure'], status: 'failed', error: { stage: 'resolve', kind: expect.any(String) as unknown } }]);
     expect(failure.records[0]!.error.message).toMatch(/SERVFAIL/);
     expect(JSON.parse(receiver.at(`/apprise/${TOKEN}`)[1]!.body)).toMatchObject({ title: 'apexsync: 1 failed', type: 'failure' });
     expect(receiver.at(`/ntfy/${TOKEN}`)[1]!.headers).toMatchObject({ priority: '4', tags: 'warning' });

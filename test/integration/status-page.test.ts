@@ -146,6 +146,7 @@ describe('status page', () => {
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('tr.failing').count()).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'status-page-failing.png'), fullPage: true });
+    expect((await status()).records.find((r) => r.name === 'example.com')!.error).toMatchObject({ stage: 'resolve', kind: expect.any(String) as unknown });
 
     // Recovery, to new addresses.
     dns.remove(`${EVIL}.evil.test`);

@@ -19,7 +19,7 @@ function record(name: string, status: RecordReport['status'], error: string | nu
     changes: status === 'updated' ? [{ action: 'create', name, family: 'AAAA', before: null, after: { ttl: 60, values: ['2001:db8::1'] } }] : [],
     decisions: [],
     outcome: null,
-    error: error === null ? null : { stage: 'resolve', message: error },
+    error: error === null ? null : { stage: 'resolve', kind: 'servfail', message: error, maybeApplied: false },
     hints: [],
   };
 }
