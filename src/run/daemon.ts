@@ -19,6 +19,8 @@ import type { PostFetch } from '../notify/send.js';
 
 /** How long SIGTERM waits for a round in progress (a write) before giving up on it. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+/** How long a stop waits for notifications still being sent (retries are given up). */
+const NOTIFY_GRACE_MS = 3000;
 
 export interface DaemonOptions {
   readonly logger: Logger;
@@ -134,6 +136,10 @@ export class Daemon {
       this.#stopCron?.();
       const finished = await this.#scheduler.stop(graceMs);
       if (!finished) this.options.logger.warn({ graceMs }, 'a round was still running at shutdown; its write may or may not have been applied, the next start re-reads the provider');
+      // The last round's messages (a change made just before the stop) get a moment to go out.
+      let cancel: (() => void) | undefined;
+      await Promise.race([this.#notifier.idle(), new Promise<void>((resolve) => (cancel = this.#clock.setTimer(resolve, NOTIFY_GRACE_MS)))]);
+      cancel?.();
       await this.#http?.close();
       return finished;
     })();

@@ -3,6 +3,8 @@ import type { ChangeView, RecordStatus, StatusDocument } from './store.js';
 
 /** Seconds between the page's own reloads (meta refresh: works with JavaScript off). */
 export const REFRESH_SECONDS = 10;
+/** Rows in the page: failing records first, then the others; /status has them all. */
+export const MAX_ROWS = 1000;
 
 /**
  * The status page at `/`: one self-contained HTML document, no script, no external asset. Every
@@ -37,9 +39,12 @@ tr.failing td { background: #fff5f5; } .muted { color: #57606a; } .error { color
 <table id="records">
 <thead><tr><th>Record</th><th>Provider · zone</th><th>Target</th><th>State</th><th>Published</th><th>Last change</th><th>Last success</th><th>Next check</th><th>Error</th></tr></thead>
 <tbody>
-${status.records.map((record) => recordRow(record, now)).join('\n')}
+${shown(status.records)
+  .map((record) => recordRow(record, now))
+  .join('\n')}
 </tbody>
 </table>
+${status.records.length > MAX_ROWS ? `<p class="muted" id="more">${status.records.length - MAX_ROWS} more records (failing ones are listed first): all of them in <a href="/status">/status</a>.</p>` : ''}
 <h2>Last changes</h2>
 ${
   status.recentChanges.length === 0
@@ -59,6 +64,12 @@ ${status.recentChanges
 </body>
 </html>
 `;
+}
+
+/** Up to MAX_ROWS records, failing ones first; in config order otherwise. */
+function shown(records: readonly RecordStatus[]): readonly RecordStatus[] {
+  if (records.length <= MAX_ROWS) return records;
+  return [...records.filter((r) => r.state === 'failing'), ...records.filter((r) => r.state !== 'failing')].slice(0, MAX_ROWS);
 }
 
 function recordRow(record: RecordStatus, now: number): string {
