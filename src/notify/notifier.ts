@@ -89,7 +89,7 @@ export class Notifier {
           return;
         } catch (error) {
           const failure = error instanceof SendError ? error : new SendError(String(error), false);
-          const message = failure.message.split(target.url.reveal()).join('[url]');
+          const message = withoutUrl(failure.message, target.url.reveal());
           if (!failure.retry || tries > delays.length) {
             this.options.onResult?.(name, 'error');
             this.options.logger.error({ notify: name, attempts: tries, error: message }, 'notification failed');
@@ -113,4 +113,15 @@ export class Notifier {
     const fetchFn: PostFetch = this.options.fetch ?? ((url, init) => fetch(url, init));
     return () => postWebhook(target.url, payload, fetchFn, this.options.timeoutMs);
   }
+}
+
+/** An error message with the URL (as written, or as a URL parser spells it) taken out. */
+function withoutUrl(message: string, url: string): string {
+  let spelled: string | undefined;
+  try {
+    spelled = new URL(url).toString();
+  } catch {
+    spelled = undefined;
+  }
+  return [url, spelled].reduce<string>((text, form) => (form ? text.split(form).join('[url]') : text), message);
 }

@@ -22,11 +22,16 @@ export class SendError extends Error {
 
 /** POSTs `payload` to a webhook. Throws SendError. */
 export async function postWebhook(url: Secret, payload: Payload, fetchFn: PostFetch, timeoutMs = NOTIFY_TIMEOUT_MS): Promise<void> {
+  // fetch refuses URLs with credentials (https://user:token@ntfy.example/topic): they go in a header.
+  const target = new URL(url.reveal());
+  const authorization = target.username || target.password ? `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}` : undefined;
+  target.username = '';
+  target.password = '';
   let status: number;
   try {
-    const response = await fetchFn(url.reveal(), {
+    const response = await fetchFn(target.toString(), {
       method: 'POST',
-      headers: { 'Content-Type': payload.contentType, 'User-Agent': 'apexsync', ...payload.headers },
+      headers: { 'Content-Type': payload.contentType, 'User-Agent': 'apexsync', ...payload.headers, ...(authorization ? { Authorization: authorization } : {}) },
       body: payload.body,
       signal: AbortSignal.timeout(timeoutMs),
     });

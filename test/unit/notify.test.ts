@@ -79,6 +79,14 @@ describe('Notifier', () => {
     expect(results).toEqual(['sent']);
   });
 
+  it('credentials in a webhook URL go in an Authorization header, never in the request line', async () => {
+    const notifier = new Notifier([{ kind: 'webhook', url: new Secret(`http://alerts:t%40ken@127.0.0.1:${receiver.port}/topic`), format: 'ntfy', events: ['change'] }], { logger: silent });
+    await notifier.notify(round(record('a.example.com', 'updated')));
+    expect(receiver.posts).toHaveLength(1);
+    expect(receiver.posts[0]!.path).toBe('/topic');
+    expect(receiver.posts[0]!.headers.authorization).toBe(`Basic ${Buffer.from('alerts:t@ken').toString('base64')}`);
+  });
+
   it('drops messages beyond 4 pending to a target that keeps failing, instead of piling them up', async () => {
     receiver.failWith('/down', Array.from({ length: 100 }, () => 503));
     const results: NotifyResult[] = [];
