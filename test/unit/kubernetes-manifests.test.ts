@@ -155,7 +155,9 @@ describe('deploy/kubernetes', () => {
     expect(container.envFrom).toEqual([{ secretRef: { name: 'apexsync-credentials' } }]);
     expect(manifests.has('Secret/apexsync-credentials')).toBe(true);
 
-    const service = get<{ metadata: { annotations: Record<string, string> }; spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[] } }>('Service/apexsync-metrics');
+    const service = get<{ metadata: { annotations: Record<string, string> }; spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[]; publishNotReadyAddresses: boolean } }>('Service/apexsync-metrics');
+    // A pod that is not ready (stale records) is still scraped.
+    expect(service.spec.publishNotReadyAddresses).toBe(true);
     expect(pod.metadata.labels).toMatchObject(service.spec.selector);
     expect(service.spec.ports).toMatchObject([{ port, targetPort: 'http' }]);
     expect(service.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
