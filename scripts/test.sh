@@ -3,12 +3,14 @@
 set -eu
 cd "$(dirname "$0")/.."
 # Debian packages the tests drive: BIND 9 (RFC 2136 and zone-file tests), the apprise CLI
-# (notifications), Chromium (the status page, in a real headless browser).
+# (notifications), Chromium (the status page, in a real headless browser), openssl (the throw-away
+# CA the Google and Azure fakes serve TLS with, test/support/test-tls.ts).
 missing=""
 command -v named >/dev/null 2>&1 || [ -x /usr/sbin/named ] || missing="$missing bind9"
 { command -v named-checkzone >/dev/null 2>&1 || [ -x /usr/sbin/named-checkzone ]; } && command -v nsupdate >/dev/null 2>&1 || missing="$missing bind9-dnsutils"
 command -v apprise >/dev/null 2>&1 || missing="$missing apprise"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "test: installing$missing" >&2
