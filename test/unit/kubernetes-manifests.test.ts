@@ -6,6 +6,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { describe, expect, it } from 'vitest';
+import ts from 'typescript';
 import YAML from 'yaml';
 import { loadConfig } from '../../src/config/index.js';
 
@@ -84,6 +85,42 @@ type DeploymentDoc = {
   };
 };
 
+/** The TypeScript type (same API definitions) of each kind, for the unknown-field check. */
+const TYPES: Record<string, { module: string; type: string }> = {
+  'apps/v1 Deployment': { module: 'kubernetes-models/apps/v1', type: 'IDeployment' },
+  'v1 ConfigMap': { module: 'kubernetes-models/v1', type: 'IConfigMap' },
+  'v1 Secret': { module: 'kubernetes-models/v1', type: 'ISecret' },
+  'v1 Service': { module: 'kubernetes-models/v1', type: 'IService' },
+  'networking.k8s.io/v1 NetworkPolicy': { module: 'kubernetes-models/networking.k8s.io/v1', type: 'INetworkPolicy' },
+};
+
+/**
+ * The schema validators accept fields they do not know (as the API server does without strict
+ * field validation), so a misspelt `readOnlyRootFileSystem` would pass them and be silently
+ * dropped by a cluster. The package's TypeScript types describe the same objects: an object
+ * literal checked against them fails on any unknown field. Returns one message per problem.
+ */
+function unknownFields(list: readonly Manifest[]): string[] {
+  const file = path.join(folder, '__manifests__.ts');
+  const kinds = list.map((m) => TYPES[`${m.apiVersion} ${m.kind}`]!);
+  const text = [
+    ...kinds.map((k, i) => `import type { ${k.type} as T${i} } from '${k.module}';`),
+    ...list.map((m, i) => `export const m${i}: T${i} = ${JSON.stringify(m)};`),
+  ].join('\n');
+  const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true, types: [] };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.getSourceFile = (name, version, ...rest) => (name === file ? ts.createSourceFile(name, text, version) : getSourceFile(name, version, ...rest));
+  host.fileExists = (name) => name === file || fileExists(name);
+  host.readFile = (name) => (name === file ? text : readFile(name));
+  const diagnostics = ts.getPreEmitDiagnostics(ts.createProgram([file], options, host));
+  return diagnostics.map((d) => {
+    const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
+    const manifest = list[line - kinds.length];
+    return `${manifest ? `${manifest.kind}/${manifest.metadata.name}` : '?'}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+  });
+}
+
 describe('deploy/kubernetes', () => {
   it('holds the Deployment, ConfigMap, Secret example, Service and NetworkPolicy', () => {
     expect([...manifests.keys()].sort()).toEqual([
@@ -97,6 +134,15 @@ describe('deploy/kubernetes', () => {
 
   it.each(files)('%s is valid against the Kubernetes API schemas', (file) => {
     for (const document of YAML.parseAllDocuments(readFileSync(path.join(folder, file), 'utf8'))) validate(document.toJS() as Manifest);
+  });
+
+  it('no manifest has a field the API does not define (strict, like kubectl --validate=strict)', () => {
+    expect(unknownFields([...manifests.values()])).toEqual([]);
+    // The check finds a misspelt field.
+    const deployment = structuredClone(get<Manifest & DeploymentDoc>('Deployment/apexsync'));
+    const container = deployment.spec.template.spec.containers[0]! as unknown as { securityContext: Record<string, unknown> };
+    container.securityContext.readOnlyRootFileSystem = true;
+    expect(unknownFields([deployment])).toEqual([expect.stringMatching(/^Deployment\/apexsync: .*'"readOnlyRootFileSystem"' does not exist in type/) as unknown]);
   });
 
   it('the validator rejects what the API server would reject (so the checks above can fail)', () => {
