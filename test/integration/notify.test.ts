@@ -153,7 +153,8 @@ describe('notify: with apexsync sync', () => {
   - { url: "${receiver.url}/down/${TOKEN}" }
   - { url: "http://127.0.0.1:${closed}/refused/${TOKEN}" }
   - { apprise: "json://127.0.0.1:${closed}/apprise/${TOKEN}" }`);
-    const run = await sync();
+    // At trace level, so that anything a log line could carry is printed.
+    const run = await sync('--log-level', 'trace');
     expect(run.code).toBe(0);
     expect(readFileSync(path.join(dir, 'example.com.zone'), 'utf8')).toContain('93.184.216.34');
     // 503, 502, then 200; a 404 is not retried; 500 three times, then given up.
