@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ApplyOutcome, Change, FailureKind, RecordSets, RecordType } from '../src/model.js';
+import type { ApplyOutcome, Change, Family, FailureKind, RecordSets, RecordType } from '../src/model.js';
 
 /**
  * A DNS provider adapter (docs/design/provider-contract.md). The core calls, per round:
@@ -110,4 +110,18 @@ export function failedOutcome(failure: { readonly kind: FailureKind; readonly me
 /** The same outcome for every name of `changes`. */
 export function outcomeForAll(changes: readonly Change[], outcome: ApplyOutcome): Map<string, ApplyOutcome> {
   return new Map(changes.map((change) => [change.name, outcome]));
+}
+
+/** A change of an address family: all that a provider without HTTPS in its `recordTypes` is given. */
+export type AddressChange = Change & { readonly family: Family };
+
+/**
+ * `changes` as address changes, for providers that write only A and AAAA. Config load refuses
+ * other types for them, so this only guards the contract: a change of another type is refused
+ * before anything is sent.
+ */
+export function addressChangesOnly(changes: readonly Change[]): AddressChange[] {
+  const other = changes.find((change) => change.family !== 'A' && change.family !== 'AAAA');
+  if (other !== undefined) throw new ProviderError('rejected', `this provider cannot write ${other.family} records (${other.name}); nothing sent`);
+  return changes as AddressChange[];
 }

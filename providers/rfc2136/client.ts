@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomUint16 } from '../../src/dns/query.js';
 import { formatServerAddress, type ServerAddress } from '../../src/dns/server-address.js';
 import { exchangeTcp, TransportError } from '../../src/dns/tcp.js';
 import { signMessage, verifyResponse, type ResponseTsig, type TsigKey } from '../../src/dns/tsig.js';
@@ -37,7 +37,7 @@ interface SignedRequest {
 }
 
 export function newMessageId(): number {
-  return randomInt(0, 0x10000);
+  return randomUint16();
 }
 
 export function serverLabel(endpoint: Endpoint): string {

@@ -1,5 +1,5 @@
-import { randomInt } from 'node:crypto';
 import net from 'node:net';
+import { randomUint16 } from '../../src/dns/query.js';
 import { formatServerAddress, type ServerAddress } from '../../src/dns/server-address.js';
 import { completeFrames, frameTcp, TransportError } from '../../src/dns/tcp.js';
 
@@ -185,7 +185,7 @@ export class QueryPipeline {
   #freeId(): number {
     // At most connections × inFlightPerConnection IDs are taken, a small part of the 65 536.
     for (;;) {
-      const id = randomInt(0, 0x10000);
+      const id = randomUint16();
       if (!this.#ids.has(id)) return id;
     }
   }

@@ -1,5 +1,5 @@
 import { QueryEncoder, type QueryType } from '../../src/dns/query.js';
-import { rcodeName } from '../../src/dns/rcode.js';
+import { RCODE, rcodeName } from '../../src/dns/rcode.js';
 import { readResponseTo, type DnsResponse } from '../../src/dns/response.js';
 import type { Header } from '../../src/dns/wire.js';
 import { ProviderError } from '../types.js';
@@ -29,6 +29,13 @@ export async function queryPrimary(endpoint: Endpoint, name: string, type: Query
   if (tsig !== undefined && endpoint.key !== undefined) {
     if (tsig.status === 'unsigned-error' || (tsig.status === 'verified' && tsig.error !== 0)) {
       throw new ProviderError('auth', tsigErrorWords(tsig.error, endpoint.key, server));
+    }
+    if (tsig.status === 'unsigned' && header.rcode === RCODE.NOTAUTH) {
+      // PowerDNS answers so to a query signed with a key it does not know or a wrong secret alike.
+      throw new ProviderError(
+        'auth',
+        `${server} answered NOTAUTH without a signature to a query signed with ${describeKey(endpoint.key)}: it does not accept this key (unknown name or algorithm, or a secret that does not match its copy)`,
+      );
     }
     if (tsig.status === 'unsigned') {
       // Name the RCODE: an unsigned SERVFAIL or REFUSED says more about the server than the missing signature does.

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RecordConfig } from '../config/types.js';
 import type { ZoneSnapshot } from '../../providers/types.js';
-import { ProviderError } from '../../providers/types.js';
+import { failedOutcome, ProviderError } from '../../providers/types.js';
 import { errorMessage } from '../lib/errors.js';
 import type { ApplyOutcome, Change, Failure, Family, RecordSets, RecordType, Stage } from '../model.js';
 import { planRecord } from '../plan/index.js';
@@ -10,6 +10,7 @@ import type { FamilyResolution, HttpsResolution, Resolver } from '../resolve/typ
 import { mapLimit } from './concurrency.js';
 import { groupBy } from './group-by.js';
 import { resolveSampled } from './sampling.js';
+import { confirmSameChange, SAME_CHANGE_HINT } from './same-change.js';
 import type { ProviderPool } from './provider-pool.js';
 import type { RecordReport, RoundReport } from './report.js';
 
@@ -70,6 +71,7 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
   });
 
   const outcomes = input.dryRun ? new Map<number, ApplyOutcome>() : await applyPlans(input, reads, plans);
+  const sameChange = await confirmSameChange(records, reads, plans, outcomes, input.providers);
 
   const reports = records.map((record, i): RecordReport => {
     const state = reads[i]!;
@@ -90,6 +92,10 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
     }
     const outcome = outcomes.get(i) ?? null;
     const planFailure = describePlanFailure(plan, resolutions[i]!, httpsResolutions[i]);
+    const reread = sameChange.get(i);
+    if (reread && planFailure === null) {
+      return { ...base, current: reread, hints: [...base.hints, SAME_CHANGE_HINT], status: 'in-sync', changes: [], decisions: plan.decisions, outcome: null, error: null };
+    }
     const applyFailure = outcome === null ? null : describeApplyFailure(outcome);
     const error = applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure);
     const status = error !== null ? 'failed' : plan.changes.length === 0 ? 'in-sync' : input.dryRun ? 'would-update' : 'updated';
@@ -220,7 +226,9 @@ async function applyPlans(input: RoundInput, reads: readonly ReadState[], plans:
         const targets = new Map(indexes.map((i) => [input.records[i]!.name, input.records[i]!.target]));
         byName = await provider.apply(snapshot, changes, { targets });
       } catch (error) {
-        const outcome: ApplyOutcome = { status: 'unconfirmed', kind: error instanceof ProviderError ? error.kind : 'unconfirmed', message: errorMessage(error) };
+        // A ProviderError that says nothing was sent is a refusal; any other throw may have happened after a write.
+        const outcome: ApplyOutcome =
+          error instanceof ProviderError ? failedOutcome(error) : { status: 'unconfirmed', kind: 'unconfirmed', message: errorMessage(error) };
         byName = new Map(indexes.map((i) => [input.records[i]!.name, outcome]));
       }
       for (const i of indexes) {

@@ -80,7 +80,7 @@ records:
     ['unset variable', minimal.replace('LB.Example.NET.', '${NOPE}'), {}, ['records[0].target: environment variable NOPE is not set']],
     ['bad target', minimal.replace('LB.Example.NET.', '"not a host"'), {}, ['records[0].target: not a hostname']],
     ['unknown field', minimal + '    colour: blue\n', {}, ["records[0]: unknown field 'colour'"]],
-    ['unknown provider type', minimal.replace('type: zonefile', 'type: godaddy'), {}, ['providers.files.type: unknown provider type; expected one of zonefile, rfc2136, route53, cloudflare']],
+    ['unknown provider type', minimal.replace('type: zonefile', 'type: godaddy'), {}, ['providers.files.type: unknown provider type; expected one of zonefile, rfc2136, route53, cloudflare, googleclouddns, azuredns, powerdns, lexicon']],
     ['unknown provider reference', minimal + '    provider: nope\n', {}, ["records[0].provider: no provider 'nope' under providers"]],
     ['bad family', minimal + '    families: [A, MX]\n', {}, ['records[0].families[1]: expected A or AAAA']],
     ['ttl range upside down', minimal + '    ttl: { min: 600, max: 60 }\n', {}, ['records[0].ttl: min is greater than max']],
@@ -170,5 +170,24 @@ ${records}
     for (const id of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
       expect(problemsOf(cloudflare(`  - { name: a.example.com, target: t.example.net, provider: ${id} }`))).toEqual([`records[0].provider: no provider '${id}' under providers`]);
     }
+  });
+});
+
+describe('https on a provider that cannot hold HTTPS records', () => {
+  it('is a configuration error naming the field, for the record and for defaults', () => {
+    const yaml = (records: string, defaults = ''): string => `
+resolver: { servers: ["127.0.0.1:5300"] }
+providers:
+  az: { type: azuredns, subscriptionId: s, resourceGroup: g }
+  files: { type: zonefile, file: zones/example.com.zone }
+${defaults}
+records:
+${records}
+`;
+    expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: az, https: mirror }'))).toEqual(['records[0].https: provider az cannot write HTTPS records']);
+    expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: az }', 'defaults: { https: alias }'))).toEqual(['defaults.https: provider az cannot write HTTPS records']);
+    const config = loadConfig({ file: write(yaml('  - { name: a.example.com, target: t.example.net, provider: files, https: mirror }')), cwd: dir, env: {} });
+    expect(config.records[0]!.https).toBe('mirror');
+    expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: files, https: on }'))).toEqual(['records[0].https: expected off, mirror or alias']);
   });
 });
