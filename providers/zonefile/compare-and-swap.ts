@@ -40,7 +40,11 @@ export function checkNameChanges(zone: ParsedZone, name: string, changes: readon
     const { ttl, values } = change.after;
     if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL) return refuse('rejected', `TTL ${ttl} for ${change.family} at ${name} is not a number of seconds from 0 to ${MAX_TTL}`);
     const normalized = normalizeRecordValues(change.family, values);
-    if (normalized === undefined) return refuse('rejected', `a value of ${change.family} at ${name} is not valid ${change.family} data: ${values.join(', ')}`);
+    if (normalized === undefined) {
+      const invalid = values.find((value) => normalizeRecordValues(change.family, [value]) === undefined) ?? values.join(', ');
+      const what = change.family === 'A' ? 'an IPv4 address' : change.family === 'AAAA' ? 'an IPv6 address' : 'an HTTPS record';
+      return refuse('rejected', `'${invalid}' is not ${what} (${name})`);
+    }
     if (values.length === 0) return refuse('rejected', `an empty ${change.family} set for ${name} (a deletion is a 'delete' change)`);
     edits.push({ name, family: change.family, after: { ttl, values: normalized } });
   }
