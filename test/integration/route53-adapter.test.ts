@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
 import { ProviderError, type Provider } from '../../providers/types.js';
 import { createProvider, type Route53Tuning } from '../../providers/route53/index.js';

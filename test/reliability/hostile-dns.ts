@@ -113,7 +113,9 @@ export function hostileDnsSuite(): void {
         HOSTILE_CASES.map(async (c) => {
           try {
             const results = await Promise.all(FAMILIES.map((family) => resolver.resolve(target(c), family)));
-            FAMILIES.forEach((family, i) => checkClass(c, family, results[i]!));
+            FAMILIES.forEach((family, i) => {
+              checkClass(c, family, results[i]!);
+            });
             classified.set(c.id, null);
           } catch (error) {
             classified.set(c.id, error);
