@@ -152,7 +152,7 @@ export function hostileDnsSuite(): void {
               const reason = c[family].reason;
               if (reason) expect(entry?.error?.message, `${c.id} ${family}`).toMatch(reason);
             }
-          })
+          }, { label: `hostile DNS ${c.id} (${c.what})` })
           .catch((error: unknown) => problems.push(`${c.id} (${c.what}): ${error instanceof Error ? error.message : String(error)}`));
       }
       expect(problems).toEqual([]);
