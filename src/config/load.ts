@@ -5,6 +5,7 @@ import ipaddr from 'ipaddr.js';
 import type { z } from 'zod';
 import { ConfigError, formatPath } from './errors.js';
 import { interpolate } from './interpolate.js';
+import { toNotifyTargets } from './notify.js';
 import { parseConfigYaml } from './parse-yaml.js';
 import { fileSchema, type ConfigFile } from './schema.js';
 import type { Config, ListenAddress, RecordConfig, TtlPolicy } from './types.js';
@@ -83,7 +84,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 function buildConfig(file: string, raw: ConfigFile, env: Record<string, string | undefined>, resolvConf: string, problems: string[]): Config | undefined {
   const providers: Record<string, ProviderSettings> = {};
   for (const [id, settings] of Object.entries(raw.providers)) {
-    providers[id] = settings.type === 'zonefile' ? { ...settings, file: path.resolve(path.dirname(file), settings.file) } : settings;
+    // Relative paths in provider settings are taken from the config file's folder.
+    const fromConfig = (relative: string): string => path.resolve(path.dirname(file), relative);
+    if (settings.type === 'zonefile') providers[id] = { ...settings, file: fromConfig(settings.file) };
+    else if (settings.type === 'googleclouddns' && settings.credentialsFile !== undefined) providers[id] = { ...settings, credentialsFile: fromConfig(settings.credentialsFile) };
+    else providers[id] = settings;
   }
   const providerIds = Object.keys(providers);
   if (providerIds.length === 0) problems.push('providers: defines no provider');
@@ -154,6 +159,7 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
     staleAfterMs: raw.staleAfter ?? 3 * raw.interval.max,
     damping: { holdDownMs: raw.damping.holdDown, samples: raw.damping.samples },
     heartbeat: raw.heartbeat === undefined ? undefined : { url: raw.heartbeat.url, failUrl: raw.heartbeat.failUrl },
+    notify: toNotifyTargets(raw.notify),
     logLevel,
   };
 }
