@@ -1,4 +1,4 @@
-import type { ApplyOutcome, Change, FailureKind, RecordSets } from '../../src/model.js';
+import type { ApplyOutcome, FailureKind, RecordSets } from '../../src/model.js';
 import { isInZone } from '../../src/names.js';
 import type { AddressChange, Provider, ProviderContext, ZoneSnapshot } from '../types.js';
 import { addressChangesOnly, ProviderError } from '../types.js';
