@@ -91,8 +91,12 @@ export function dampFamily(input: DampInput): DampOutput {
 
   const answered = resolution.kind === 'addresses' ? resolution.addresses : [];
   const previousAt = input.ledger.lastAnswerAt;
-  // An address absent from the previous answer and back in this one: the target rotates.
-  const cameBack = previousAt !== undefined && answered.some((a) => (held.get(a)?.lastSeenAt ?? Infinity) < previousAt);
+  // An address absent from the previous answer and back in this one, while this answer overlaps
+  // the previous one: the target rotates a pool. (A failback, B → A with nothing in common, is a
+  // move like any other and is mirrored.)
+  const seenBefore = (a: string): number | undefined => held.get(a)?.lastSeenAt;
+  const overlapsPrevious = previousAt !== undefined && answered.some((a) => seenBefore(a) === previousAt);
+  const cameBack = overlapsPrevious && answered.some((a) => (seenBefore(a) ?? Infinity) < previousAt);
   // Evidence of rotation lasts as long as an address seen with this answer would be held.
   const answerTtl = resolution.kind === 'addresses' ? ttlForChange(record.ttl, resolution.ttl) : Infinity;
   const windowMs = holdDownOf({ lastSeenAt: now, ttl: answerTtl }, input.holdDownMs, record.ttl);

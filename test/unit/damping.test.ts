@@ -81,6 +81,18 @@ describe('churn damping: a target that does not rotate is mirrored exactly', () 
     expect(m.writes).toHaveLength(3);
   });
 
+  it('a failover and a failback (answers with nothing in common) are each mirrored at once, not taken for rotation', () => {
+    const m = mirror();
+    m.round(addresses('A', ['52.4.7.1', '52.4.7.2'], 60), T0);
+    m.round(addresses('A', ['34.200.1.1'], 60), T0 + 60_000);
+    expect(m.published).toEqual(['34.200.1.1']);
+    m.round(addresses('A', ['52.4.7.1', '52.4.7.2'], 60), T0 + 120_000);
+    expect(m.published).toEqual(['52.4.7.1', '52.4.7.2']);
+    m.round(addresses('A', ['34.200.1.1'], 60), T0 + 180_000);
+    expect(m.published).toEqual(['34.200.1.1']);
+    expect(m.writes).toHaveLength(4);
+  });
+
   it('an empty answer from a stable target goes to the planner as it is (which keeps the records unless allowed)', () => {
     const m = mirror();
     m.round(addresses('A', ['52.4.7.1'], 60), T0);
@@ -116,11 +128,11 @@ describe('churn damping: a rotating pool', () => {
     m.round(addresses('A', ['52.4.7.1', '52.4.7.2'], 60), T0);
     m.round(addresses('A', ['52.4.7.2', '52.4.7.3'], 60), T0 + 60_000);
     expect(m.published).toEqual(['52.4.7.2', '52.4.7.3']);
-    // 52.4.7.1 was absent from the previous answer and is back: a pool, not a move.
-    m.round(addresses('A', ['52.4.7.1', '52.4.7.4'], 60), T0 + 120_000);
-    expect(m.published).toEqual(['52.4.7.1', '52.4.7.2', '52.4.7.3', '52.4.7.4']);
+    // 52.4.7.1 was absent from the previous answer and is back beside 52.4.7.3 of that answer: a pool, not a move.
+    m.round(addresses('A', ['52.4.7.1', '52.4.7.3'], 60), T0 + 120_000);
+    expect(m.published).toEqual(['52.4.7.1', '52.4.7.2', '52.4.7.3']);
     const writes = m.writes.length;
-    m.round(addresses('A', ['52.4.7.3', '52.4.7.4'], 60), T0 + 180_000);
+    m.round(addresses('A', ['52.4.7.2', '52.4.7.3'], 60), T0 + 180_000);
     m.round(addresses('A', ['52.4.7.1', '52.4.7.2'], 60), T0 + 240_000);
     expect(m.writes).toHaveLength(writes);
   });
