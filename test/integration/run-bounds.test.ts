@@ -167,6 +167,17 @@ describe('apexsync run: bounded against hostile and careless input', () => {
     expect(d.stderr).not.toMatch(/EMFILE/);
   });
 
+  it('a zone file with a $GENERATE of a 300 000 000-character width: the daemon stays up, reports it, and leaves the file alone', async () => {
+    const hostile = `${ZONE}$GENERATE 1-100 host-\${0,300000000,d} A 192.0.2.$\n`;
+    writeFileSync(path.join(dir, 'example.com.zone'), hostile);
+    const d = start();
+    expect(await eventually(() => d.stderr.includes('is larger than 2048'), 20_000)).toBe(true);
+    expect(d.alive).toBe(true);
+    expect(await d.status('/healthz')).toBe(200);
+    expect(zone()).toBe(hostile);
+    expect((await d.stop()).code).toBe(0);
+  });
+
   it('SIGHUP while it is still starting does not kill it: handled once it runs', async () => {
     const d = start();
     expect(await caughtWhileStarting(d)).toBe(true);
