@@ -24,9 +24,12 @@ export class SampleWatch {
 
   /** Whether the lookups of `target` since the last call disagreed (a failure is no answer). */
   disagreed(target: string, family: Family): boolean {
-    const batch = this.#batches.get(keyOf(target, family));
+    const key = keyOf(target, family);
+    const batch = this.#batches.get(key);
     if (batch === undefined) return false;
-    batch.asked = true;
+    // The verdict stays for other records of the same target this round; the answer text is dropped
+    // (one entry per target stays between rounds: with 10 000 records, it must stay small).
+    if (!batch.asked) this.#batches.set(key, batch.disagreed ? ASKED_DISAGREED : ASKED_AGREED);
     return batch.disagreed;
   }
 
@@ -48,7 +51,10 @@ export class SampleWatch {
 interface Batch {
   readonly first: string;
   disagreed: boolean;
-  asked: boolean;
+  readonly asked: boolean;
 }
+
+const ASKED_AGREED: Batch = Object.freeze({ first: '', disagreed: false, asked: true });
+const ASKED_DISAGREED: Batch = Object.freeze({ first: '', disagreed: true, asked: true });
 
 const keyOf = (target: string, family: Family): string => `${family} ${target}`;
