@@ -49,6 +49,11 @@ export function runReloadCommand(argv: readonly string[], timeoutMs: number): Pr
 
 /** The last non-empty line (the tail may start mid-line), at most 200 characters. */
 function lastLine(text: string): string {
-  const line = text.split('\n').filter((l) => l.trim() !== '').at(-1)?.trim() ?? '';
+  const line =
+    text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .at(-1)
+      ?.trim() ?? '';
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

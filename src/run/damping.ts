@@ -133,8 +133,6 @@ function chooseLive(sightings: ReadonlyMap<string, Sighting>, answered: readonly
   const rank = (address: string): number => (publishedSet.has(address) ? 0 : answeredSet.has(address) ? 1 : 2);
   const canonical = sortAddresses([...sightings.keys()]);
   const position = new Map(canonical.map((a, i) => [a, i]));
-  const ordered = [...canonical].sort(
-    (a, b) => rank(a) - rank(b) || sightings.get(b)!.lastSeenAt - sightings.get(a)!.lastSeenAt || position.get(a)! - position.get(b)!,
-  );
+  const ordered = [...canonical].sort((a, b) => rank(a) - rank(b) || sightings.get(b)!.lastSeenAt - sightings.get(a)!.lastSeenAt || position.get(a)! - position.get(b)!);
   return sortAddresses(ordered.slice(0, max));
 }

@@ -112,7 +112,13 @@ function silentCrowd(total: number, children = 3): Crowd {
       }),
   );
   crowds.add(procs);
-  return { open: () => open.reduce((a, b) => a + b, 0), ready: Promise.all(ready).then(() => undefined), close: () => procs.forEach((p) => p.kill('SIGKILL')) };
+  return {
+    open: () => open.reduce((a, b) => a + b, 0),
+    ready: Promise.all(ready).then(() => undefined),
+    close: () => {
+      for (const child of procs) child.kill('SIGKILL');
+    },
+  };
 }
 
 /** Whether the process has a handler for SIGHUP (signal 1: bit 0 of the SigCgt mask of /proc/PID/status). */

@@ -80,7 +80,9 @@ describe('zone file compare-and-swap against a racing editor', () => {
     const present = new Set([...readFileSync(file, 'utf8').matchAll(/^; edit (\d+)$/gm)].map((m) => Number(m[1])));
     // The editor's last edit may be renamed after apexsync's last write: it is present either way.
     const lost = Array.from({ length: edits }, (_, i) => i + 1).filter((k) => !present.has(k));
-    console.log(`cas race: ${WRITES} apexsync writes (${counts.written} written, ${counts.refused} refused, ${counts.reported} reported after the rename), ${edits} editor edits, ${lost.length} lost`);
+    console.log(
+      `cas race: ${WRITES} apexsync writes (${counts.written} written, ${counts.refused} refused, ${counts.reported} reported after the rename), ${edits} editor edits, ${lost.length} lost`,
+    );
     expect(edits).toBeGreaterThan(50);
     expect(counts.written).toBeGreaterThan(0);
     // Each reported rename overwrote what the editor renamed in that instant (one edit, rarely two).

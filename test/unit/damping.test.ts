@@ -42,7 +42,11 @@ function mirror(options: { holdDownMs?: number; maxAddresses?: number; policy?: 
   const maxAddresses = options.maxAddresses ?? 8;
   return {
     round(answer: FamilyResolution, now: number, disagreed = false): void {
-      const out = damp({ ledger, resolution: answer, samplesDisagreed: disagreed, published: published.A?.values ?? [], now, holdDownMs: options.holdDownMs }, options.policy, maxAddresses);
+      const out = damp(
+        { ledger, resolution: answer, samplesDisagreed: disagreed, published: published.A?.values ?? [], now, holdDownMs: options.holdDownMs },
+        options.policy,
+        maxAddresses,
+      );
       ledger = out.ledger;
       const plan = planRecord({ record: { ...record, ttl: options.policy ?? RANGE, families: ['A'], maxAddresses }, resolved: { A: out.resolution }, current: published });
       for (const change of plan.changes) {
@@ -223,9 +227,10 @@ describe('churn damping: the hold-down is bounded', () => {
   it('an answer with TTL 2^31−1 pins nothing: its address is gone one ttl.max after it was last seen', () => {
     const first = damp({ ledger: EMPTY_LEDGER, resolution: addresses('A', ['52.4.7.1', '52.4.7.2'], 2 ** 31 - 1), samplesDisagreed: true, now: T0 });
     expect([...first.ledger.sightings.values()].map((s) => s.ttl)).toEqual([3600, 3600]);
-    const after = (ms: number) => damp({ ledger: first.ledger, resolution: addresses('A', ['52.4.7.2'], 60), samplesDisagreed: true, published: ['52.4.7.1', '52.4.7.2'], now: T0 + ms });
-    expect(values(after(3_600_000 - 1).resolution)).toEqual(['52.4.7.1', '52.4.7.2']);
-    expect(values(after(3_600_000).resolution)).toEqual(['52.4.7.2']);
+    const dampedAt = (ms: number) =>
+      damp({ ledger: first.ledger, resolution: addresses('A', ['52.4.7.2'], 60), samplesDisagreed: true, published: ['52.4.7.1', '52.4.7.2'], now: T0 + ms });
+    expect(values(dampedAt(3_600_000 - 1).resolution)).toEqual(['52.4.7.1', '52.4.7.2']);
+    expect(values(dampedAt(3_600_000).resolution)).toEqual(['52.4.7.2']);
   });
 
   it('a held address that the planner would refuse is dropped at once instead of blocking the family', () => {
@@ -256,7 +261,14 @@ describe('churn damping: the hold-down is bounded', () => {
   });
 
   it('a held address that is not an address of the family is dropped', () => {
-    const ledger: FamilyLedger = { sightings: new Map([['2001:db8::1', { lastSeenAt: T0, ttl: 60 }], ['52.4.7.1', { lastSeenAt: T0, ttl: 60 }]]), lastAnswerAt: T0, rotationSeenAt: T0 };
+    const ledger: FamilyLedger = {
+      sightings: new Map([
+        ['2001:db8::1', { lastSeenAt: T0, ttl: 60 }],
+        ['52.4.7.1', { lastSeenAt: T0, ttl: 60 }],
+      ]),
+      lastAnswerAt: T0,
+      rotationSeenAt: T0,
+    };
     const out = damp({ ledger, resolution: addresses('A', ['52.4.7.2', '52.4.7.3'], 60), samplesDisagreed: true, published: ['52.4.7.1', '52.4.7.2'], now: T0 + 1000 });
     expect(values(out.resolution)).toEqual(['52.4.7.1', '52.4.7.2', '52.4.7.3']);
     expect([...out.ledger.sightings.keys()].sort()).toEqual(['52.4.7.1', '52.4.7.2', '52.4.7.3']);

@@ -131,7 +131,18 @@ describe('special-purpose addresses: forms that carry an IPv4 address are judged
   });
 
   it('ordinary addresses are published, and the edges of a block are exact', () => {
-    for (const address of ['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700:4700::1111', '2001:200::1', '172.15.255.255', '172.32.0.0', '100.63.255.255', '100.128.0.0', '3fff:1000::1']) {
+    for (const address of [
+      '8.8.8.8',
+      '1.1.1.1',
+      '93.184.216.34',
+      '2606:4700:4700::1111',
+      '2001:200::1',
+      '172.15.255.255',
+      '172.32.0.0',
+      '100.63.255.255',
+      '100.128.0.0',
+      '3fff:1000::1',
+    ]) {
       expect([address, refused(address)]).toEqual([address, false]);
     }
     for (const address of ['172.16.0.0', '100.64.0.0', '2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff', '3fff:fff:ffff::1', '224.0.0.1', 'ff02::1']) {
