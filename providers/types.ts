@@ -25,6 +25,13 @@ export interface Provider {
    * "this target is an ELB; a native alias record would never go stale"). Optional.
    */
   hintFor?(target: string): string | undefined;
+  /**
+   * Work the provider owes the served state of `zone`, called once per round after the writes
+   * (never in a dry run), and again with `lagging` true when its servers were found not serving
+   * what it holds. Returns why it failed (a failure of every record of the zone), or undefined.
+   * Optional: the zone-file provider re-runs its reload command here.
+   */
+  heal?(zone: string, lagging: boolean): Promise<string | undefined>;
   /** Release sockets and clients. Optional. */
   close?(): Promise<void>;
 }

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { normalizeName, isInZone } from '../../src/names.js';
 import type { ApplyOutcome, Change } from '../../src/model.js';
 import { ProviderError, type Provider, type ProviderContext } from '../types.js';
-import { applyToZoneFile } from './apply.js';
+import { applyToZoneFile, reloadOrOwe, type ZoneFileTarget } from './apply.js';
 import { loadZoneFile } from './load.js';
+import { readOwedReload } from './reload-owed.js';
 import type { ZonefileSettings } from './settings.js';
 import { recordSetsAt } from './zone-state.js';
 
@@ -25,6 +26,9 @@ export function createProvider(settings: ZonefileSettings, context: ProviderCont
   const origin = settings.origin === undefined ? undefined : normalizeName(settings.origin);
   const logger = context.logger.child({ provider: context.id, file });
   let zoneName: string | undefined;
+  const target: ZoneFileTarget = { file, origin, reloadCommand: settings.reloadCommand, reloadTimeoutMs: settings.reloadTimeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS };
+  /** The reload apply ran (and saw fail) since the last heal: heal does not run it twice in one round. */
+  let failedInApply: string | undefined;
 
   const load = () => loadZoneFile(file, origin);
 
@@ -57,12 +61,25 @@ export function createProvider(settings: ZonefileSettings, context: ProviderCont
     },
 
     async apply(zone: string, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
-      return applyToZoneFile(
-        { file, origin, reloadCommand: settings.reloadCommand, reloadTimeoutMs: settings.reloadTimeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS },
-        zone,
-        changes,
-        { now: dependencies.now ?? (() => new Date()), logger },
-      );
+      const outcomes = await applyToZoneFile(target, zone, changes, { now: dependencies.now ?? (() => new Date()), logger });
+      const owed = target.reloadCommand === undefined ? undefined : await readOwedReload(file);
+      failedInApply = [...outcomes.values()].some((o) => o.status === 'unconfirmed') && owed !== undefined ? owed.reason : undefined;
+      return outcomes;
+    },
+
+    async heal(_zone: string, lagging: boolean): Promise<string | undefined> {
+      if (target.reloadCommand === undefined) return undefined;
+      if (failedInApply !== undefined) {
+        const reason = failedInApply;
+        failedInApply = undefined;
+        return `the reload command failed (${reason}); the server may serve old records until a reload succeeds (retried on every run)`;
+      }
+      const owed = await readOwedReload(file);
+      if (owed === undefined && !lagging) return undefined;
+      logger.info({ owedSince: owed?.since, lagging }, 'running the reload command: the server owes a reload of the zone file');
+      const reload = await reloadOrOwe(target, logger);
+      if (reload.ok) return undefined;
+      return `the reload command failed (${reload.reason}); the server ${lagging ? 'does not serve' : 'may not serve'} ${file} until a reload succeeds (retried on every run${owed ? `, owed since ${owed.since}` : ''})`;
     },
   };
 }
