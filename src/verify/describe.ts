@@ -1,0 +1,28 @@
+import type { ServedReport } from './types.js';
+
+/**
+ * One line for the text output, under the record: `served by 4/4 in 3.1 s`, or what is wrong.
+ * Values come from the wire: the renderer escapes the line before it reaches a terminal.
+ */
+export function describeServed(report: ServedReport): string {
+  const total = report.servers.length;
+  const serving = report.servers.filter((s) => s.status === 'served').length;
+  const seconds = `${report.seconds.toFixed(1)} s`;
+  switch (report.status) {
+    case 'served':
+      return `served by ${serving}/${total} in ${seconds}`;
+    case 'unknown':
+      return `served: unknown (${report.reason ?? 'no server could be asked'})`;
+    case 'propagating':
+    case 'diverged': {
+      const others = report.servers
+        .filter((s) => s.status !== 'served')
+        .map((s) => {
+          if (s.status === 'unknown') return `${s.server} ${s.reason ?? 'did not answer'}`;
+          const values = Object.entries(s.values).map(([family, list]) => `${family} ${list.length > 0 ? list.join(' ') : 'none'}`);
+          return `${s.server} answers ${values.join(', ')}${s.reason !== undefined ? ` (${s.reason})` : ''}`;
+        });
+      return `${report.status}: served by ${serving}/${total} after ${seconds}; ${others.join('; ')}`;
+    }
+  }
+}
