@@ -90,7 +90,7 @@ export async function startZoneServer(options: ZoneServerOptions): Promise<ZoneS
     reloadArgv: ['sh', '-c', `kill -HUP "$(cat '${dir}/named.pid')"`],
     addresses: async (name, family) => {
       const answer = await query(port, name, family);
-      return answer.answers.filter((a) => a.type === family).map((a) => String(a.data)).sort();
+      return (answer.answers ?? []).flatMap((a) => (a.type === family ? [String(a.data)] : [])).sort();
     },
     stop,
     start,
