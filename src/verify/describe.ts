@@ -2,9 +2,18 @@ import type { ServedReport } from './types.js';
 
 /**
  * One line for the text output, under the record: `served by 4/4 in 3.1 s`, or what is wrong.
- * Values come from the wire: the renderer escapes the line before it reaches a terminal.
+ * Server names come from the wire (an NS set): control characters are escaped here.
  */
 export function describeServed(report: ServedReport): string {
+  return printable(describe(report));
+}
+
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function describe(report: ServedReport): string {
   const total = report.servers.length;
   const serving = report.servers.filter((s) => s.status === 'served').length;
   const seconds = `${report.seconds.toFixed(1)} s`;
