@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProviderCapabilities } from '../types.js';
 import { verifyBlock } from '../verify-settings.js';
 import { isHostname } from '../../src/names.js';
 import { parseServerAddress } from '../../src/resolve/transport.js';
@@ -34,3 +35,11 @@ export const rfc2136Settings = z.strictObject({
   timeoutMs: z.number().int().positive().max(120_000).default(5_000),
 });
 export type Rfc2136Settings = z.infer<typeof rfc2136Settings>;
+
+/**
+ * Each UPDATE message is all or nothing with prerequisites on what was read; a zone's changes
+ * share one message unless they exceed its 64 KB limit, when they are split between names.
+ */
+export function capabilitiesOf(_settings: Rfc2136Settings): ProviderCapabilities {
+  return { atomicity: 'name', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] };
+}

@@ -112,7 +112,7 @@ export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, 
     const reload = await reloadOrOwe(target, env.logger);
     if (!reload.ok) {
       const message = `${target.file} is written (${detail}), but the reload command failed (${reload.reason}); the server still serves the old records, and every run retries the reload until it succeeds`;
-      for (const name of accepted) outcomes.set(name, { status: 'unconfirmed', message });
+      for (const name of accepted) outcomes.set(name, { status: 'unconfirmed', kind: 'error', message });
       return outcomes;
     }
     detail += ', reloaded';

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProvider } from '../../providers/rfc2136/index.js';
 import { rfc2136Settings } from '../../providers/rfc2136/settings.js';
 import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { providerSession } from '../support/provider-session.js';
 
 let server: TestDnsServer;
 beforeAll(async () => {
@@ -18,7 +19,7 @@ describe('rfc2136 read-after-write', () => {
     server.setAddresses('www.example.test', 'A', ['192.0.2.1'], 60);
     server.setAddresses('ok.example.test', 'A', ['192.0.2.7'], 60);
     server.resetQueries();
-    const provider = createProvider(rfc2136Settings.parse({ type: 'rfc2136', server: server.address, timeoutMs: 2000 }), { id: 'primary', logger: pino({ level: 'silent' }) });
+    const provider = providerSession(createProvider(rfc2136Settings.parse({ type: 'rfc2136', server: server.address, timeoutMs: 2000 }), { id: 'primary', logger: pino({ level: 'silent' }) }), 'empty');
     try {
       const outcomes = await provider.apply('example.test', [
         { action: 'update', name: 'www.example.test', family: 'A', before: { ttl: 60, values: ['192.0.2.1'] }, after: { ttl: 60, values: ['192.0.2.2'] } },
@@ -41,7 +42,7 @@ describe('rfc2136 read-after-write', () => {
         'www.example.test AAAA',
       ]);
     } finally {
-      await provider.close?.();
+      await provider.close();
     }
   });
 });

@@ -6,6 +6,7 @@ import { createResolver } from '../../src/resolve/index.js';
 import { ConcurrencyLimiter } from '../../src/resolve/limiter.js';
 import { checkServed, type ServedReport } from '../../src/verify/index.js';
 import { freePort, startZoneServer, type ZoneServer } from '../support/bind-zone.js';
+import { providerSession } from '../support/provider-session.js';
 
 /**
  * Served state against real servers: a BIND primary taking dynamic updates and a BIND secondary
@@ -38,7 +39,7 @@ const logger = pino({ level: 'silent' });
 
 /** One rfc2136 write of the apex A set, then the served-state step as a round runs it. */
 async function writeAndCheck(values: string[], timeoutMs: number): Promise<ServedReport> {
-  const provider = createProvider(rfc2136Settings.parse({ type: 'rfc2136', server: primary.address }), { id: 'primary', logger });
+  const provider = providerSession(createProvider(rfc2136Settings.parse({ type: 'rfc2136', server: primary.address }), { id: 'primary', logger }), 'read');
   try {
     const before = (await provider.read(ZONE, [ZONE])).get(ZONE)!;
     const after = { ttl: 300, values };
@@ -55,7 +56,7 @@ async function writeAndCheck(values: string[], timeoutMs: number): Promise<Serve
     });
     return served[0]!;
   } finally {
-    await provider.close?.();
+    await provider.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { providerSession, type ProviderSession } from '../support/provider-session.js';
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProvider, type ZonefileDependencies } from '../../providers/zonefile/index.js';
 import type { ZonefileSettings } from '../../providers/zonefile/settings.js';
-import { ProviderError, type Provider } from '../../providers/types.js';
+import { ProviderError } from '../../providers/types.js';
 import type { Change } from '../../src/model.js';
 
 /**
@@ -43,9 +44,9 @@ let dir: string;
 let zoneFile: string;
 let logLines: string[];
 
-function provider(settings: Partial<ZonefileSettings> = {}, dependencies: ZonefileDependencies = { now: () => NOW }): Provider {
+function provider(settings: Partial<ZonefileSettings> = {}, dependencies: ZonefileDependencies = { now: () => NOW }): ProviderSession {
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-  return createProvider({ type: 'zonefile', file: zoneFile, ...settings }, { id: 'files', logger }, dependencies);
+  return providerSession(createProvider({ type: 'zonefile', file: zoneFile, ...settings }, { id: 'files', logger }, dependencies), 'empty');
 }
 
 const zone = (): string => readFileSync(zoneFile, 'utf8');
@@ -88,7 +89,7 @@ afterEach(() => {
 describe('zonefile provider: findZone and read', () => {
   it('finds the zone from the file and refuses names outside it', async () => {
     const p = provider();
-    expect(p.capabilities).toEqual({ atomicZoneBatch: true, compareAndSwap: true });
+    expect(p.provider.capabilities).toEqual({ atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] });
     expect(await p.findZone('example.com')).toBe('example.com');
     expect(await p.findZone('deep.shop.example.com')).toBe('example.com');
     await expect(p.findZone('example.org')).rejects.toThrow(ProviderError);
@@ -283,7 +284,7 @@ describe('zonefile provider: apply', () => {
     const link = path.join(dir, 'current.zone');
     symlinkSync(zoneFile, link);
     const before = readdirSync(dir).sort();
-    const p = createProvider({ type: 'zonefile', file: link }, { id: 'files', logger: pino({ level: 'silent' }) }, { now: () => NOW });
+    const p = providerSession(createProvider({ type: 'zonefile', file: link }, { id: 'files', logger: pino({ level: 'silent' }) }, { now: () => NOW }), 'empty');
     const outcomes = await p.apply('example.com', [create('new.example.com', 'A', { ttl: 60, values: ['93.184.216.35'] })]);
     expect(outcomes.get('new.example.com')).toMatchObject({ status: 'applied' });
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
@@ -320,6 +321,7 @@ describe('zonefile provider: reloadCommand', () => {
     const outcomes = await first.apply('example.com', [change]);
     expect(outcomes.get('new.example.com')).toEqual({
       status: 'unconfirmed',
+      kind: 'error',
       message: `${zoneFile} is written (SOA serial 2024010100 → 2026112200), but the reload command failed (${process.execPath} exited with 1: rndc: connect failed: 127.0.0.1#953: connection refused); the server still serves the old records, and every run retries the reload until it succeeds`,
     });
     expect(zone()).toContain('new.example.com. 60 IN A 93.184.216.35');
@@ -328,19 +330,19 @@ describe('zonefile provider: reloadCommand', () => {
     const owedFile = path.join(dir, `.${path.basename(zoneFile)}.reload-owed`);
     expect(existsSync(owedFile)).toBe(true);
     // The same round's heal does not run the reload a second time, but reports the failure.
-    expect(await first.heal!('example.com', false)).toMatch(/^the reload command failed \(.*connection refused\)/);
+    expect(await first.provider.heal!('example.com', false)).toMatch(/^the reload command failed \(.*connection refused\)/);
 
     // A restart (a new provider) still owes the reload: it fails again, then succeeds and is forgotten.
-    expect(await provider({ reloadCommand: failing }).heal!('example.com', false)).toMatch(/owed since \d{4}-/);
+    expect(await provider({ reloadCommand: failing }).provider.heal!('example.com', false)).toMatch(/owed since \d{4}-/);
     const { argv, log } = recorder();
     const healed = provider({ reloadCommand: argv });
-    expect(await healed.heal!('example.com', false)).toBeUndefined();
+    expect(await healed.provider.heal!('example.com', false)).toBeUndefined();
     expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(existsSync(owedFile)).toBe(false);
     // Nothing owed and not lagging: no reload; lagging: a reload.
-    expect(await healed.heal!('example.com', false)).toBeUndefined();
+    expect(await healed.provider.heal!('example.com', false)).toBeUndefined();
     expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
-    expect(await healed.heal!('example.com', true)).toBeUndefined();
+    expect(await healed.provider.heal!('example.com', true)).toBeUndefined();
     expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 

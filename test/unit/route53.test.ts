@@ -144,10 +144,10 @@ describe('describeRoute53Error', () => {
     [sdkError('InternalFailure', 500), 'error', true, /HTTP 500/],
     [sdkError('Error', undefined, { code: 'ECONNREFUSED' }), 'unreachable', false, /cannot reach/],
     [sdkError('TimeoutError', undefined, { code: 'ETIMEDOUT' }), 'unreachable', true, /no answer/],
-  ])('classifies %s', (error, kind, maybeSent, message) => {
+  ])('classifies %s', (error, kind, maybeApplied, message) => {
     const failure = describeRoute53Error(error, 'ChangeResourceRecordSets');
     expect(failure.kind).toBe(kind);
-    expect(failure.maybeSent).toBe(maybeSent);
+    expect(failure.maybeApplied).toBe(maybeApplied);
     expect(failure.message).toMatch(message);
   });
 
@@ -161,8 +161,8 @@ describe('describeRoute53Error', () => {
   it.each([200, 204])('treats an error after HTTP %i as received (maybe applied), never as refused', (status) => {
     const failure = describeRoute53Error(cutAnswer(status), 'ChangeResourceRecordSets');
     expect(failure).toEqual({
-      kind: 'error',
-      maybeSent: true,
+      kind: 'unconfirmed',
+      maybeApplied: true,
       message: `Route 53 answered ChangeResourceRecordSets with HTTP ${status}, but the answer could not be read (Error: aborted)`,
     });
   });
