@@ -12,6 +12,7 @@ import { groupBy } from './group-by.js';
 import { resolveSampled } from './sampling.js';
 import type { ProviderPool } from './provider-pool.js';
 import type { RecordReport, RoundReport } from './report.js';
+import { servedStep, type RoundVerify } from './served-step.js';
 
 export interface RoundInput {
   readonly records: readonly RecordConfig[];
@@ -27,6 +28,8 @@ export interface RoundInput {
    * churn damping, src/run/damping.ts). The planner stays pure: damping reaches it as data.
    */
   readonly adjustResolutions?: AdjustResolutions;
+  /** Check what the zones' servers serve after the writes (absent: no check). */
+  readonly verify?: RoundVerify;
 }
 
 export type Resolutions = Readonly<Partial<Record<Family, FamilyResolution>>>;
@@ -69,6 +72,7 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
   });
 
   const outcomes = input.dryRun ? new Map<number, ApplyOutcome>() : await applyPlans(input, reads, plans);
+  const served = input.verify ? await servedStep(input.verify, records, reads, plans, outcomes, input.dryRun ? undefined : input.providers, Date.now()) : undefined;
 
   const reports = records.map((record, i): RecordReport => {
     const state = reads[i]!;
@@ -89,14 +93,15 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
     const outcome = outcomes.get(i) ?? null;
     const planFailure = describePlanFailure(plan, resolutions[i]!);
     const applyFailure = outcome === null ? null : describeApplyFailure(outcome);
-    const error = applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure);
+    const error = (applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure)) ?? served?.failures[i] ?? null;
     const status = error !== null ? 'failed' : plan.changes.length === 0 ? 'in-sync' : input.dryRun ? 'would-update' : 'updated';
-    return { ...base, status, changes: plan.changes, decisions: plan.decisions, outcome, error };
+    const servedReport = served?.served[i];
+    return { ...base, status, changes: plan.changes, decisions: plan.decisions, outcome, error, ...(servedReport ? { served: servedReport } : {}) };
   });
 
   for (const r of reports) {
     if (r.error) logger.warn({ record: r.name, provider: r.provider, stage: r.error.stage, kind: r.error.kind }, r.error.message);
-    else if (r.status === 'updated') logger.info({ record: r.name, provider: r.provider, changes: r.changes.length }, 'records updated');
+    else if (r.status === 'updated') logger.info({ record: r.name, provider: r.provider, changes: r.changes.length, served: r.served?.status, servedSeconds: r.served?.seconds }, 'records updated');
   }
   return { dryRun: input.dryRun, records: reports };
 }

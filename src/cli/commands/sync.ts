@@ -28,7 +28,9 @@ export async function syncCommand(options: SyncOptions): Promise<number> {
   const records = wanted.size === 0 ? config.records : config.records.filter((r) => wanted.has(r.name));
   const providers = new ProviderPool(config.providers, logger);
   try {
-    const report = await runRound({ records, resolver: createResolver(config.resolver), providers, logger, dryRun: options.dryRun, samples: config.damping.samples });
+    const resolver = createResolver(config.resolver);
+    const verify = { settings: config.verify, discovery: { resolver, resolverServers: config.resolver.servers, timeoutMs: config.resolver.timeoutMs }, wait: !options.dryRun };
+    const report = await runRound({ records, resolver, providers, logger, dryRun: options.dryRun, samples: config.damping.samples, verify });
     print(options.output === 'json' ? renderRoundJson(report) : renderRoundText(report));
     return summarize(report).failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
