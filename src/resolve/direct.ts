@@ -30,13 +30,15 @@ export interface DirectQueryOptions {
   readonly timeoutMs: number;
   /** RD bit; false asks an authoritative server what it holds itself. Default false. */
   readonly recursion?: boolean;
+  /** 'tcp' for a server reached over TCP only (an RFC 2136 primary behind a firewall); default UDP. */
+  readonly transport?: 'udp' | 'tcp';
 }
 
 const FLAG_RD = 0x0100;
 
 /**
  * Asks one server one question, once: UDP from a fresh socket (a new random port) with a random
- * ID, TCP when the answer is truncated. Unlike the resolver, no other server is tried and no
+ * ID, TCP when the answer is truncated (or TCP only, when asked to). Unlike the resolver, no other server is tried and no
  * chain is followed: this is for asking a zone's own servers what they serve. Never throws.
  */
 export async function askServer(server: ServerAddress, name: string, type: DirectQueryType, options: DirectQueryOptions): Promise<DirectAnswer> {
@@ -56,7 +58,7 @@ export async function askServer(server: ServerAddress, name: string, type: Direc
   }
   const where = formatServerAddress(server);
   try {
-    let message = await exchangeUdp(server, query, qname, type, options.timeoutMs);
+    let message = options.transport === 'tcp' ? await exchangeTcp(server, query, options.timeoutMs) : await exchangeUdp(server, query, qname, type, options.timeoutMs);
     let packet = decodeMatching(message, id, qname, type);
     if (typeof packet !== 'string' && packet.flag_tc) {
       message = await exchangeTcp(server, query, options.timeoutMs);

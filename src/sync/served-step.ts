@@ -3,7 +3,7 @@ import type { RecordConfig } from '../config/types.js';
 import type { ApplyOutcome, Failure, RecordSets } from '../model.js';
 import type { RecordPlan } from '../plan/types.js';
 import { ConcurrencyLimiter } from '../resolve/limiter.js';
-import { checkServed, describeServed, VERIFY_CONCURRENCY, type ServedReport, type ServerDiscovery, type ServedCheckItem } from '../verify/index.js';
+import { checkServed, describeServed, VERIFY_CONCURRENCY, type Healer, type ServedReport, type ServerDiscovery, type ServedCheckItem } from '../verify/index.js';
 import type { ProviderPool } from './provider-pool.js';
 import type { ReadState } from './round.js';
 
@@ -52,10 +52,10 @@ export async function servedStep(
     const writtenAt = outcome?.status === 'applied' ? appliedAt : verify.writtenAt?.(record);
     return { providerId: record.provider, zone: state.zone, target: { name: record.name, families: record.families, planned: planned as RecordSets, ...(writtenAt !== undefined ? { writtenAt } : {}) } };
   });
-  const heal = providers
-    ? async (providerId: string, zone: string, lagging: boolean): Promise<string | undefined> => {
-        const provider = await providers.get(providerId);
-        return provider.heal?.(zone, lagging);
+  const healerOf = providers
+    ? async (providerId: string): Promise<Healer | undefined> => {
+        const provider = await providers.get(providerId).catch(() => undefined);
+        return provider?.heal?.bind(provider);
       }
     : undefined;
   const result = await checkServed({
@@ -64,7 +64,7 @@ export async function servedStep(
     discovery: verify.discovery,
     limiter: new ConcurrencyLimiter(VERIFY_CONCURRENCY),
     wait: verify.wait,
-    ...(heal ? { heal } : {}),
+    ...(healerOf ? { healerOf } : {}),
   });
   const failures = records.map((record, i): Failure | undefined => {
     const healFailure = result.healFailures[i];

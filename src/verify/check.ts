@@ -32,6 +32,7 @@ export interface CheckOptions {
 export const VERIFY_CONCURRENCY = 32;
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5_000;
+const MAX_SILENT_TRIES = 2;
 
 interface Probe {
   readonly target: number;
@@ -58,12 +59,18 @@ export async function checkZone(check: ZoneCheck, options: CheckOptions): Promis
   const observations = check.targets.map(() => servers.map(() => new Map<Family, FamilyObservation>()));
   const lastAnswerAt = check.targets.map(() => startedAt);
 
+  // Probes without an answer, and how often: a server that does not answer twice is not waited
+  // for (a stopped server would hold every sync for the whole timeout); it counts as not serving.
+  const silent = new Map<string, number>();
+  const worthAsking = (probe: Probe): boolean => (silent.get(`${probe.target} ${probe.server} ${probe.family}`) ?? 0) < MAX_SILENT_TRIES;
   const ask = async (probes: readonly Probe[]): Promise<void> => {
     await Promise.all(
       probes.map(async (probe) => {
         const target = check.targets[probe.target]!;
         const answer = await options.limiter.run(() => askAt(servers[probe.server]!, target.name, probe.family, options.discovery.timeoutMs));
         observations[probe.target]![probe.server]!.set(probe.family, observe(answer, probe.family, target.planned[probe.family]));
+        const key = `${probe.target} ${probe.server} ${probe.family}`;
+        if (answer.kind === 'failure') silent.set(key, (silent.get(key) ?? 0) + 1);
         lastAnswerAt[probe.target] = Math.max(lastAnswerAt[probe.target]!, now());
       }),
     );
@@ -79,17 +86,18 @@ export async function checkZone(check: ZoneCheck, options: CheckOptions): Promis
   await ask(unmatched(check.targets.map((_, i) => i)));
   let backoff = FIRST_BACKOFF_MS;
   while (options.wait) {
-    const waiting = check.targets.flatMap((target, i) => (target.writtenAt !== undefined && now() < deadlineOf(target) && unmatched([i]).length > 0 ? [i] : []));
+    const waiting = check.targets.flatMap((target, i) => (target.writtenAt !== undefined && now() < deadlineOf(target) && unmatched([i]).some(worthAsking) ? [i] : []));
     if (waiting.length === 0) break;
     const soonest = Math.min(...waiting.map((i) => deadlineOf(check.targets[i]!)));
     await sleep(Math.max(0, Math.min(backoff, soonest - now())));
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-    await ask(unmatched(waiting));
+    await ask(unmatched(waiting).filter(worthAsking));
   }
 
   const endedAt = now();
   return check.targets.map((target, t) => {
-    const final = target.writtenAt === undefined || endedAt >= deadlineOf(target);
+    // Final when its timeout is over, or when only servers that stopped answering are left.
+    const final = target.writtenAt === undefined || endedAt >= deadlineOf(target) || (options.wait && !unmatched([t]).some(worthAsking));
     const reports = servers.map((server, s) => serverReport(server, target.families, observations[t]![s]!, final));
     const seconds = Math.round((lastAnswerAt[t]! - (target.writtenAt ?? startedAt)) / 100) / 10;
     return { ...recordStatus(reports, final), servers: reports, seconds };
@@ -101,7 +109,7 @@ async function askAt(server: ZoneServer, name: string, family: Family, timeoutMs
   if (server.addresses.length === 0) return { kind: 'failure', reason: `${server.label} has no address` };
   let answer: DirectAnswer | undefined;
   for (const address of server.addresses) {
-    answer = await askServer(address, name, family, { timeoutMs });
+    answer = await askServer(address, name, family, { timeoutMs, transport: server.tcp === true ? 'tcp' : 'udp' });
     if (answer.kind === 'answer') return answer;
   }
   return answer!;

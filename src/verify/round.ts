@@ -19,10 +19,13 @@ export interface ServedCheckInput {
   readonly limiter: ConcurrencyLimiter;
   /** See CheckOptions.wait. */
   readonly wait: boolean;
-  /** The provider's Provider.heal, when the round may act (not in a dry run or `check`). */
-  readonly heal?: (providerId: string, zone: string, lagging: boolean) => Promise<string | undefined>;
+  /** The provider's Provider.heal, if it has one, when the round may act (not in a dry run or `check`). */
+  readonly healerOf?: (providerId: string) => Promise<Healer | undefined>;
   readonly now?: () => number;
 }
+
+/** Provider.heal of one provider: why it failed, or undefined. */
+export type Healer = (zone: string, lagging: boolean) => Promise<string | undefined>;
 
 export interface ServedCheckResult {
   /** Per record: the served state, or undefined when not checked (`verify.mode: off`, no item). */
@@ -52,15 +55,16 @@ export async function checkServed(input: ServedCheckInput): Promise<ServedCheckR
   await Promise.all(
     [...groups.values()].map(async ({ providerId, zone, indexes }) => {
       const settings = input.verify[providerId];
-      let failure = input.heal ? await input.heal(providerId, zone, false) : undefined;
+      const heal = await input.healerOf?.(providerId);
+      let failure = heal ? await heal(zone, false) : undefined;
       if (settings !== undefined && settings.mode !== 'off') {
         const check = (targets: readonly VerifyTarget[]): Promise<ServedReport[]> =>
           checkZone({ zone, settings, always: settings.always, targets }, { discovery: input.discovery, wait: input.wait, limiter: input.limiter, now });
         let targets = indexes.map((i) => input.items[i]!.target);
         let reports = await check(targets);
         const lagging = reports.some((r) => r.status === 'diverged' || r.status === 'propagating');
-        if (lagging && input.heal && failure === undefined) {
-          failure = await input.heal(providerId, zone, true);
+        if (lagging && heal && failure === undefined) {
+          failure = await heal(zone, true);
           if (failure === undefined) {
             const healedAt = now();
             targets = targets.map((t, k) => (reports[k]!.status === 'served' ? t : { ...t, writtenAt: healedAt }));

@@ -8,6 +8,8 @@ import type { Resolver } from '../resolve/types.js';
 export interface ZoneServer {
   readonly label: string;
   readonly addresses: readonly ServerAddress[];
+  /** Asked over TCP (the RFC 2136 primary, which apexsync already reaches over TCP). */
+  readonly tcp?: boolean;
 }
 
 export type ServerList = { readonly kind: 'servers'; readonly servers: readonly ZoneServer[] } | { readonly kind: 'failure'; readonly reason: string };
@@ -27,7 +29,7 @@ export interface ServerDiscovery {
  * is among them either way.
  */
 export async function findZoneServers(zone: string, configured: readonly string[] | undefined, always: readonly ServerAddress[], discovery: ServerDiscovery): Promise<ServerList> {
-  const servers: ZoneServer[] = always.map((address) => ({ label: formatServerAddress(address), addresses: [address] }));
+  const servers: ZoneServer[] = always.map((address) => ({ label: formatServerAddress(address), addresses: [address], tcp: true }));
   if (configured !== undefined) {
     const named = await Promise.all(configured.map((text) => serverFromText(text, discovery)));
     servers.push(...named);

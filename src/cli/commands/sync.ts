@@ -29,8 +29,9 @@ export async function syncCommand(options: SyncOptions): Promise<number> {
   const providers = new ProviderPool(config.providers, logger);
   try {
     const resolver = createResolver(config.resolver);
-    const verify = { settings: config.verify, discovery: { resolver, resolverServers: config.resolver.servers, timeoutMs: config.resolver.timeoutMs }, wait: !options.dryRun };
-    const report = await runRound({ records, resolver, providers, logger, dryRun: options.dryRun, samples: config.damping.samples, verify });
+    // A dry run shows the plan only; `apexsync check` shows what the servers serve without writing.
+    const verify = options.dryRun ? undefined : { settings: config.verify, discovery: { resolver, resolverServers: config.resolver.servers, timeoutMs: config.resolver.timeoutMs }, wait: true };
+    const report = await runRound({ records, resolver, providers, logger, dryRun: options.dryRun, samples: config.damping.samples, ...(verify ? { verify } : {}) });
     print(options.output === 'json' ? renderRoundJson(report) : renderRoundText(report));
     return summarize(report).failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
