@@ -42,6 +42,21 @@ export function createProvider(settings: ZonefileSettings, context: ProviderCont
     }
   };
 
+  /** Provider.heal: only with a reload command, the one thing this provider can do for its server. */
+  const heal = async (_zone: string, lagging: boolean): Promise<string | undefined> => {
+    if (failedInApply !== undefined) {
+      const reason = failedInApply;
+      failedInApply = undefined;
+      return `the reload command failed (${reason}); the server may serve old records until a reload succeeds (retried on every run)`;
+    }
+    const owed = await readOwedReload(file);
+    if (owed === undefined && !lagging) return undefined;
+    logger.info({ owedSince: owed?.since, lagging }, 'running the reload command: the server owes a reload of the zone file');
+    const reload = await reloadOrOwe(target, logger);
+    if (reload.ok) return undefined;
+    return `the reload command failed (${reload.reason}); the server ${lagging ? 'does not serve' : 'may not serve'} ${file} until a reload succeeds (retried on every run${owed ? `, owed since ${owed.since}` : ''})`;
+  };
+
   return {
     capabilities: capabilitiesOf(settings),
 
@@ -70,20 +85,6 @@ export function createProvider(settings: ZonefileSettings, context: ProviderCont
       failedInApply = [...outcomes.values()].some((o) => o.status === 'unconfirmed') && owed !== undefined ? owed.reason : undefined;
       return outcomes;
     },
-
-    async heal(_zone: string, lagging: boolean): Promise<string | undefined> {
-      if (target.reloadCommand === undefined) return undefined;
-      if (failedInApply !== undefined) {
-        const reason = failedInApply;
-        failedInApply = undefined;
-        return `the reload command failed (${reason}); the server may serve old records until a reload succeeds (retried on every run)`;
-      }
-      const owed = await readOwedReload(file);
-      if (owed === undefined && !lagging) return undefined;
-      logger.info({ owedSince: owed?.since, lagging }, 'running the reload command: the server owes a reload of the zone file');
-      const reload = await reloadOrOwe(target, logger);
-      if (reload.ok) return undefined;
-      return `the reload command failed (${reload.reason}); the server ${lagging ? 'does not serve' : 'may not serve'} ${file} until a reload succeeds (retried on every run${owed ? `, owed since ${owed.since}` : ''})`;
-    },
+    ...(settings.reloadCommand !== undefined ? { heal } : {}),
   };
 }
