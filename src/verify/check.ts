@@ -59,8 +59,8 @@ export async function checkZone(check: ZoneCheck, options: CheckOptions): Promis
   const observations = check.targets.map(() => servers.map(() => new Map<Family, FamilyObservation>()));
   const lastAnswerAt = check.targets.map(() => startedAt);
 
-  // Probes without an answer, and how often: a server that does not answer twice is not waited
-  // for (a stopped server would hold every sync for the whole timeout); it counts as not serving.
+  // Probes without a usable answer, and how often: a server that gives none twice is not waited
+  // for (a stopped server would hold every sync for the whole timeout).
   const silent = new Map<string, number>();
   const worthAsking = (probe: Probe): boolean => (silent.get(`${probe.target} ${probe.server} ${probe.family}`) ?? 0) < MAX_SILENT_TRIES;
   const ask = async (probes: readonly Probe[]): Promise<void> => {
@@ -68,9 +68,10 @@ export async function checkZone(check: ZoneCheck, options: CheckOptions): Promis
       probes.map(async (probe) => {
         const target = check.targets[probe.target]!;
         const answer = await options.limiter.run(() => askAt(servers[probe.server]!, target.name, probe.family, options.discovery.timeoutMs));
-        observations[probe.target]![probe.server]!.set(probe.family, observe(answer, probe.family, target.planned[probe.family]));
+        const observation = observe(answer, probe.family, target.planned[probe.family]);
+        observations[probe.target]![probe.server]!.set(probe.family, observation);
         const key = `${probe.target} ${probe.server} ${probe.family}`;
-        if (answer.kind === 'failure') silent.set(key, (silent.get(key) ?? 0) + 1);
+        if (observation.kind === 'no-answer') silent.set(key, (silent.get(key) ?? 0) + 1);
         lastAnswerAt[probe.target] = Math.max(lastAnswerAt[probe.target]!, now());
       }),
     );
@@ -98,9 +99,10 @@ export async function checkZone(check: ZoneCheck, options: CheckOptions): Promis
   return check.targets.map((target, t) => {
     // Final when its timeout is over, or when only servers that stopped answering are left.
     const final = target.writtenAt === undefined || endedAt >= deadlineOf(target) || (options.wait && !unmatched([t]).some(worthAsking));
-    const reports = servers.map((server, s) => serverReport(server, target.families, observations[t]![s]!, final));
+    const judged = servers.map((server, s) => serverReport(server, target.families, observations[t]![s]!, final));
+    const reports = judged.map((j) => j.report);
     const seconds = Math.round((lastAnswerAt[t]! - (target.writtenAt ?? startedAt)) / 100) / 10;
-    return { ...recordStatus(reports, final), servers: reports, seconds };
+    return { ...recordStatus(judged, final), servers: reports, seconds };
   });
 }
 
@@ -115,15 +117,23 @@ async function askAt(server: ZoneServer, name: string, family: Family, timeoutMs
   return answer!;
 }
 
-function serverReport(server: ZoneServer, families: readonly Family[], observed: ReadonlyMap<Family, FamilyObservation>, final: boolean): ServerReport {
+interface JudgedServer {
+  readonly report: ServerReport;
+  /** It answered but would not say (REFUSED, not authoritative): it does not count either way. */
+  readonly declined: boolean;
+}
+
+function serverReport(server: ZoneServer, families: readonly Family[], observed: ReadonlyMap<Family, FamilyObservation>, final: boolean): JudgedServer {
   const values: Partial<Record<Family, readonly string[]>> = {};
   const reasons: string[] = [];
   let status: ServedStatus = 'served';
+  let declined = false;
   for (const family of families) {
     const observation = observed.get(family);
     if (observation === undefined) continue;
     if (observation.kind === 'no-answer') {
       status = 'unknown';
+      declined ||= observation.declined;
       reasons.push(`${family}: ${observation.reason}`);
       continue;
     }
@@ -133,14 +143,19 @@ function serverReport(server: ZoneServer, families: readonly Family[], observed:
       if (observation.reason !== undefined) reasons.push(`${family}: ${observation.reason}`);
     }
   }
-  return { server: server.label, status, values, ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}) };
+  return { report: { server: server.label, status, values, ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}) }, declined: status === 'unknown' && declined };
 }
 
-/** Every server serves → served; none answered → unknown; else propagating or, once final, diverged. */
-function recordStatus(servers: readonly ServerReport[], final: boolean): { status: ServedStatus; reason?: string } {
-  if (servers.every((s) => s.status === 'served')) return { status: 'served' };
-  if (servers.every((s) => s.status === 'unknown')) {
-    return { status: 'unknown', reason: `no server answered: ${servers.map((s) => `${s.server}: ${s.reason ?? 'no answer'}`).join('; ')}` };
+/**
+ * Every server that would say serves → served; none answered → unknown; else propagating or,
+ * once final, diverged. A server that does not answer at all while others do counts against
+ * (a stopped secondary); one that declines (REFUSED, not authoritative) is only listed.
+ */
+function recordStatus(judged: readonly JudgedServer[], final: boolean): { status: ServedStatus; reason?: string } {
+  const counted = judged.filter((j) => !j.declined).map((j) => j.report);
+  if (counted.length > 0 && counted.every((s) => s.status === 'served')) return { status: 'served' };
+  if (counted.every((s) => s.status === 'unknown')) {
+    return { status: 'unknown', reason: `no server answered: ${judged.map((j) => `${j.report.server}: ${j.report.reason ?? 'no answer'}`).join('; ')}` };
   }
   return { status: final ? 'diverged' : 'propagating' };
 }

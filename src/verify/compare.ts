@@ -6,7 +6,8 @@ import type { DirectAnswer } from '../resolve/direct.js';
 export type FamilyObservation =
   | { readonly kind: 'match'; readonly values: readonly string[] }
   | { readonly kind: 'differs'; readonly values: readonly string[]; readonly reason?: string }
-  | { readonly kind: 'no-answer'; readonly reason: string };
+  /** `declined`: the server answered, but would not say (REFUSED, or not authoritative). */
+  | { readonly kind: 'no-answer'; readonly reason: string; readonly declined: boolean };
 
 /**
  * Judges one answer. Served means the same addresses (none, when the plan has none) with a TTL
@@ -15,9 +16,9 @@ export type FamilyObservation =
  * it does not hold the zone, whatever it says.
  */
 export function observe(answer: DirectAnswer, family: Family, planned: RecordSet | undefined): FamilyObservation {
-  if (answer.kind === 'failure') return { kind: 'no-answer', reason: answer.reason };
-  if (answer.rcode !== 'NOERROR' && answer.rcode !== 'NXDOMAIN') return { kind: 'no-answer', reason: `answered ${answer.rcode}` };
-  if (!answer.authoritative) return { kind: 'no-answer', reason: 'answered without authority (does it hold the zone?)' };
+  if (answer.kind === 'failure') return { kind: 'no-answer', reason: answer.reason, declined: false };
+  if (answer.rcode !== 'NOERROR' && answer.rcode !== 'NXDOMAIN') return { kind: 'no-answer', reason: `answered ${answer.rcode}`, declined: answer.rcode === 'REFUSED' };
+  if (!answer.authoritative) return { kind: 'no-answer', reason: 'answered without authority (does it hold the zone?)', declined: true };
   const cname = answer.records.find((r) => r.type === 'CNAME');
   const records = answer.records.filter((r) => r.type === family);
   const values = sortAddresses([...new Set(records.map((r) => r.data))]);

@@ -121,6 +121,18 @@ describe('served-state check', () => {
     expect(partial!.servers.map((s) => s.status)).toEqual(['served', 'unknown']);
   });
 
+  it('does not count a server that refuses (REFUSED) for or against the record', async () => {
+    const serving = await face({ current: NEW });
+    // A face asked for a name outside its zone answers REFUSED, as a server that does not hold the zone.
+    const refusing = await startDnsFace({ zone: 'other.test', state: () => new Map() });
+    faces.push(refusing);
+    const [report] = await check([serving, refusing], {}, [target(Date.now())]);
+    expect(report!.status).toBe('served');
+    expect(report!.servers[1]).toEqual({ server: refusing.address, status: 'unknown', values: {}, reason: 'A: answered REFUSED; AAAA: answered REFUSED' });
+    // Asked twice at most, not for the whole timeout.
+    expect(refusing.queries.get(`${ZONE} A`)).toBeLessThanOrEqual(2);
+  });
+
   it('expects no records for a family the plan leaves empty', async () => {
     const f = await face({ current: { A: { ttl: 300, values: ['192.0.2.2', '192.0.2.10'] } } });
     const [report] = await checkZone(
