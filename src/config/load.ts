@@ -5,6 +5,7 @@ import ipaddr from 'ipaddr.js';
 import type { z } from 'zod';
 import { ConfigError, formatPath } from './errors.js';
 import { interpolate } from './interpolate.js';
+import { toNotifyTargets } from './notify.js';
 import { parseConfigYaml } from './parse-yaml.js';
 import { fileSchema, type ConfigFile } from './schema.js';
 import type { Config, ListenAddress, RecordConfig, TtlPolicy } from './types.js';
@@ -160,6 +161,7 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
     staleAfterMs: raw.staleAfter ?? 3 * raw.interval.max,
     damping: { holdDownMs: raw.damping.holdDown, samples: raw.damping.samples },
     heartbeat: raw.heartbeat === undefined ? undefined : { url: raw.heartbeat.url, failUrl: raw.heartbeat.failUrl },
+    notify: toNotifyTargets(raw.notify),
     logLevel,
   };
 }

@@ -6,6 +6,7 @@ import { isHostname } from '../names.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { Secret } from '../secret.js';
 import { duration } from './duration.js';
+import { notifySchema } from './notify.js';
 
 /** The YAML file's shape (DESIGN.md §5), after `${VAR}` interpolation. Defaults applied in load.ts. */
 
@@ -93,6 +94,7 @@ export const fileSchema = z.strictObject({
       failUrl: heartbeatUrl.optional(),
     })
     .optional(),
+  notify: notifySchema,
   logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional(),
   /** Default of every provider's `verify` block. */
   verify: verifyBlock,

@@ -10,6 +10,10 @@ export interface RecordHealth {
   readonly lastError: { readonly stage: string; readonly message: string } | undefined;
   /** What its zone's servers answered at its latest round (undefined: not checked). */
   readonly served?: ServedReport | undefined;
+  /** When the scheduler looks at it next (the status page). */
+  readonly nextCheckAt?: number;
+  /** A round for it is queued or running. */
+  readonly checking?: boolean;
 }
 
 export interface StaleRecord {

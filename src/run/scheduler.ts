@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   readonly runRound?: (input: RoundInput) => Promise<RoundReport>;
   /** After each full reconcile: whether every record in it succeeded (the heartbeat). */
   readonly onFullReconcile?: (ok: boolean, trigger: FullTrigger) => Promise<void> | void;
+  /** After each round, with its report (notifications, the status page). Must not throw. */
+  readonly onRound?: (report: RoundReport) => void;
   /** Records falling due within this much of each other share a round (default 1 s). */
   readonly coalesceMs?: number;
 }
@@ -195,6 +197,8 @@ export class Scheduler {
       lastSuccessAt: s.lastSuccessAt,
       lastError: s.lastError,
       served: s.served,
+      nextCheckAt: s.nextDueAt,
+      checking: s.phase !== 'idle',
     }));
   }
 
@@ -261,10 +265,10 @@ export class Scheduler {
 
     const runtime = this.#runtime;
     this.#activeRounds.set(runtime, (this.#activeRounds.get(runtime) ?? 0) + 1);
-    let reports: readonly RecordReport[] | undefined;
+    let round: RoundReport | undefined;
     let thrown: string | undefined;
     try {
-      const round = await this.#runRound({
+      round = await this.#runRound({
         records: states.map((s) => s.record),
         resolver: runtime.resolver,
         providers: runtime.providers,
@@ -280,7 +284,6 @@ export class Scheduler {
           writtenAt: (record) => this.#states.get(recordKey(record))?.writtenAt,
         },
       });
-      reports = round.records;
     } catch (error) {
       // runRound returns failures as values; a throw is a bug. Counted, logged, retried like any failure.
       thrown = errorMessage(error);
@@ -289,6 +292,7 @@ export class Scheduler {
       this.#release(runtime);
     }
 
+    const reports = round?.records;
     const now = this.options.clock.now();
     let failed = 0;
     states.forEach((state, i) => {
@@ -304,6 +308,7 @@ export class Scheduler {
       this.#settle(state, ok, report, thrown, now);
     });
     this.options.metrics.rounds.inc({ kind, result: failed === 0 ? 'ok' : 'failed' });
+    if (round) this.options.onRound?.(round);
     this.#arm();
   }
 

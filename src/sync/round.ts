@@ -10,6 +10,7 @@ import type { FamilyResolution, Resolver } from '../resolve/types.js';
 import { mapLimit } from './concurrency.js';
 import { groupBy } from './group-by.js';
 import { resolveSampled } from './sampling.js';
+import { confirmSameChange, SAME_CHANGE_HINT } from './same-change.js';
 import type { ProviderPool } from './provider-pool.js';
 import type { RecordReport, RoundReport } from './report.js';
 import { servedStep, type RoundVerify } from './served-step.js';
@@ -72,7 +73,8 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
   });
 
   const outcomes = input.dryRun ? new Map<number, ApplyOutcome>() : await applyPlans(input, reads, plans);
-  const served = input.verify ? await servedStep(input.verify, records, reads, plans, outcomes, input.dryRun ? undefined : input.providers, Date.now()) : undefined;
+  const sameChange = await confirmSameChange(records, reads, plans, outcomes, input.providers);
+  const served = input.verify ? await servedStep(input.verify, { records, reads, plans, outcomes, reread: sameChange }, input.dryRun ? undefined : input.providers, Date.now()) : undefined;
 
   const reports = records.map((record, i): RecordReport => {
     const state = reads[i]!;
@@ -92,11 +94,17 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
     }
     const outcome = outcomes.get(i) ?? null;
     const planFailure = describePlanFailure(plan, resolutions[i]!);
+    const reread = sameChange.get(i);
+    const servedReport = served?.served[i];
+    const servedPart = servedReport ? { served: servedReport } : {};
+    if (reread && planFailure === null) {
+      const error = served?.failures[i] ?? null;
+      return { ...base, current: reread, hints: [...base.hints, SAME_CHANGE_HINT], status: error ? 'failed' : 'in-sync', changes: [], decisions: plan.decisions, outcome: null, error, ...servedPart };
+    }
     const applyFailure = outcome === null ? null : describeApplyFailure(outcome);
     const error = (applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure)) ?? served?.failures[i] ?? null;
     const status = error !== null ? 'failed' : plan.changes.length === 0 ? 'in-sync' : input.dryRun ? 'would-update' : 'updated';
-    const servedReport = served?.served[i];
-    return { ...base, status, changes: plan.changes, decisions: plan.decisions, outcome, error, ...(servedReport ? { served: servedReport } : {}) };
+    return { ...base, status, changes: plan.changes, decisions: plan.decisions, outcome, error, ...servedPart };
   });
 
   for (const r of reports) {

@@ -27,25 +27,29 @@ export interface ServedStep {
  * After the writes: what each record's servers should now answer (the plan where it was sent,
  * what the provider holds otherwise), checked against what they do answer.
  */
-export async function servedStep(
-  verify: RoundVerify,
-  records: readonly RecordConfig[],
-  reads: readonly ReadState[],
-  plans: ReadonlyArray<RecordPlan | undefined>,
-  outcomes: ReadonlyMap<number, ApplyOutcome>,
-  providers: ProviderPool | undefined,
-  appliedAt: number,
-): Promise<ServedStep> {
+/** What the round knows by the time its writes are done. */
+export interface RoundSoFar {
+  readonly records: readonly RecordConfig[];
+  readonly reads: readonly ReadState[];
+  readonly plans: ReadonlyArray<RecordPlan | undefined>;
+  readonly outcomes: ReadonlyMap<number, ApplyOutcome>;
+  /** Records whose refused write turned out to be in place already (someone wrote the same): what is there now. */
+  readonly reread: ReadonlyMap<number, RecordSets>;
+}
+
+export async function servedStep(verify: RoundVerify, round: RoundSoFar, providers: ProviderPool | undefined, appliedAt: number): Promise<ServedStep> {
+  const { records, reads, plans, outcomes, reread } = round;
   const items = records.map((record, i): ServedCheckItem | undefined => {
     const state = reads[i]!;
     const plan = plans[i];
     if (!state.ok || plan === undefined || state.current.conflict !== undefined) return undefined;
     const outcome = outcomes.get(i);
     const sent = outcome !== undefined && outcome.status !== 'not-applied';
+    const held = reread.get(i) ?? state.current;
     const planned: Record<string, unknown> = {};
     for (const family of record.families) {
       const change = sent ? plan.changes.find((c) => c.family === family) : undefined;
-      const set = change !== undefined ? change.after : state.current[family];
+      const set = change !== undefined ? change.after : held[family];
       if (set) planned[family] = set;
     }
     // Only an applied write waits for propagation; an unconfirmed one is checked once.
