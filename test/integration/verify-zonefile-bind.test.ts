@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,5 +58,28 @@ records:
     expect(second.stdout).toContain('served by 1/1');
     expect(await bind.addresses('example.com', 'A')).toEqual(['93.184.216.34']);
     expect(existsSync(path.join(bind.dir, '.example.com.zone.reload-owed'))).toBe(false);
+  });
+
+  it('a server that does not serve the file (no reload since it changed) is reloaded and checked again', async () => {
+    // The file is already what the target says, but BIND still serves its older copy: as after a
+    // reload that never ran, or a server restarted on an old file.
+    dns.setAddresses('edge.target.test', 'A', ['93.184.216.77'], 120);
+    writeFileSync(bind.zoneFile, readFileSync(bind.zoneFile, 'utf8').replace('93.184.216.34', '93.184.216.77').replace(/\d{10}/, (serial) => String(Number(serial) + 1)));
+    expect(await bind.addresses('example.com', 'A')).toEqual(['93.184.216.34']);
+    const config = path.join(dir, 'lagging.yaml');
+    writeFileSync(
+      config,
+      `resolver: { servers: ["${dns.address}"], timeoutMs: 500, attempts: 2 }
+providers:
+  files: { type: zonefile, file: "${bind.zoneFile}", reloadCommand: ${JSON.stringify(bind.reloadArgv)}, verify: { servers: ["${bind.address}"], timeout: 20s } }
+records:
+  - { name: example.com, target: edge.target.test, families: [A] }
+`,
+    );
+    const result = await runCli(['sync', '-c', config], { cwd: dir });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toContain('Summary: 0 updated, 1 in sync, 0 failed');
+    expect(result.stdout).toContain('served by 1/1');
+    expect(await bind.addresses('example.com', 'A')).toEqual(['93.184.216.77']);
   });
 });
