@@ -1,6 +1,6 @@
 import { Resolver as NodeResolver } from 'node:dns/promises';
 import { createResolver } from '../../src/resolve/index.js';
-import { parseServerAddress } from '../../src/resolve/transport.js';
+import { parseServerAddress } from '../../src/dns/server-address.js';
 import { targetName, TARGET_COUNT } from '../lib/fixtures.js';
 import type { Lab } from '../lib/lab.js';
 import { perSecond, ratio, seconds, type Table } from '../lib/table.js';

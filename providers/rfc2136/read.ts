@@ -2,7 +2,8 @@ import { normalizeAddressSet } from '../../src/addresses.js';
 import { FAMILIES, type Family, type RecordSet, type RecordSets } from '../../src/model.js';
 import { ProviderError } from '../types.js';
 import { serverLabel, type Endpoint } from './client.js';
-import { RCODE, describeKey, rcodeName } from './messages.js';
+import { RCODE, rcodeName } from '../../src/dns/rcode.js';
+import { describeKey } from './messages.js';
 import { queryPrimary } from './query.js';
 
 /**
@@ -29,7 +30,7 @@ export async function readRecordSets(endpoint: Endpoint, zone: string, names: re
     while (!failed && next < names.length) {
       const index = next++;
       try {
-        read[index] = await readName(endpoint, zone, names[index]!);
+        read[index] = await readNameSets(endpoint, zone, names[index]!);
       } catch (error) {
         failed = true; // the read fails as a whole: stop sending queries
         throw error;
@@ -40,7 +41,7 @@ export async function readRecordSets(endpoint: Endpoint, zone: string, names: re
   return new Map(names.map((name, index) => [name, read[index]!]));
 }
 
-async function readName(endpoint: Endpoint, zone: string, name: string): Promise<RecordSets> {
+async function readNameSets(endpoint: Endpoint, zone: string, name: string): Promise<RecordSets> {
   const [a, aaaa] = await Promise.all(FAMILIES.map((family) => readFamily(endpoint, zone, name, family)));
   const cname = a?.cname ?? aaaa?.cname;
   if (cname !== undefined) return { conflict: `CNAME at the name (points to ${cname})` };
@@ -49,7 +50,7 @@ async function readName(endpoint: Endpoint, zone: string, name: string): Promise
 
 async function readFamily(endpoint: Endpoint, zone: string, name: string, family: Family): Promise<FamilyState> {
   const server = serverLabel(endpoint);
-  const { header, packet } = await queryPrimary(endpoint, name, family);
+  const { header, response } = await queryPrimary(endpoint, name, family);
   if (header.rcode === RCODE.REFUSED) {
     const who = endpoint.key ? `this client with ${describeKey(endpoint.key)}` : 'this client';
     throw new ProviderError('auth', `${server} refused the query for ${name} ${family} (REFUSED): is it authoritative for zone ${zone}, and does its allow-query admit ${who}?`);
@@ -64,12 +65,12 @@ async function readFamily(endpoint: Endpoint, zone: string, name: string, family
   let cname: string | undefined;
   let ttl: number | undefined;
   const values: string[] = [];
-  for (const record of packet.answers ?? []) {
-    if (record.name.toLowerCase() !== name) continue; // the rest of a CNAME chain, followed by the server
-    if (record.type === 'CNAME') cname = record.data.toLowerCase();
+  for (const record of response.answers) {
+    if (record.name !== name) continue; // the rest of a CNAME chain, followed by the server
+    if (record.type === 'CNAME') cname = record.data;
     if (record.type === family) {
       values.push(record.data);
-      ttl = Math.min(ttl ?? Number.POSITIVE_INFINITY, record.ttl ?? 0);
+      ttl = Math.min(ttl ?? Number.POSITIVE_INFINITY, record.ttl);
     }
   }
   if (cname !== undefined) return { cname };

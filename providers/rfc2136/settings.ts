@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { parseServerAddress } from '../../src/dns/server-address.js';
 import type { ProviderCapabilities } from '../types.js';
 import { verifyBlock } from '../verify-settings.js';
 import { isHostname } from '../../src/names.js';
-import { parseServerAddress } from '../../src/resolve/transport.js';
 import { Secret } from '../../src/secret.js';
 
 /** Base64 as tsig-keygen, knotc and pdnsutil print it (whitespace tolerated). */

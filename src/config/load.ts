@@ -11,7 +11,7 @@ import { fileSchema, type ConfigFile } from './schema.js';
 import type { Config, ListenAddress, RecordConfig, TtlPolicy } from './types.js';
 import { providerVerify } from './verify.js';
 import { normalizeName } from '../names.js';
-import { parseServerAddress, type ServerAddress } from '../resolve/transport.js';
+import { parseServerAddress, type ServerAddress } from '../dns/server-address.js';
 import type { ClientSubnet } from '../resolve/types.js';
 import type { ProviderSettings } from '../../providers/index.js';
 import { capabilitiesOf, PROVIDER_TYPES } from '../../providers/index.js';

@@ -1,6 +1,6 @@
 import type { ProviderSettings } from '../../providers/index.js';
 import type { VerifyBlock } from '../../providers/verify-settings.js';
-import { parseServerAddress, type ServerAddress } from '../resolve/transport.js';
+import { parseServerAddress, type ServerAddress } from '../dns/server-address.js';
 import { DEFAULT_VERIFY, type VerifySettings } from '../verify/types.js';
 
 /** A provider's served-state check: its `verify` block over the top-level one over the defaults. */

@@ -1,14 +1,14 @@
+import { clientSubnetOption, QueryEncoder } from '../dns/query.js';
 import { FAMILIES, type Family } from '../model.js';
 import { isHostname, normalizeName } from '../names.js';
 import { followChain } from './chain.js';
 import { QueryContext, queryServers } from './exchange.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import { clientSubnetOption, QueryEncoder } from './query.js';
 import type { FamilyResolution, Resolver, ResolverSettings } from './types.js';
 import { UdpSocketPool } from './udp-pool.js';
 import { toUpstream } from './upstream.js';
 
-export type { ChainLink, ClientSubnet, FamilyResolution, Resolver, ResolverSettings } from './types.js';
+export type { ChainLink, ClientSubnet, FamilyResolution, ResolutionFailureKind, Resolver, ResolverSettings } from './types.js';
 export { MAX_CNAME_HOPS } from './chain.js';
 
 export interface ResolverOptions {
@@ -25,7 +25,7 @@ export interface ResolverOptions {
 // Measured over 10 000 names against the in-process test server: 64–256 in flight are equally
 // fast, from 512 on the server's receive buffer overflows and dropped queries cost timeouts.
 const DEFAULT_MAX_CONCURRENT_QUERIES = 128;
-// The UDP pool's defaults, and why (issue 8): a fresh socket per query gives each query ~15 bits
+// The UDP pool's defaults, and why: a fresh socket per query gives each query ~15 bits
 // of port entropy (Linux picks ports from 28 232) on top of the 16-bit random ID, but opening,
 // binding and closing it cost more than the rest of the query. Pooled, a port stays just as
 // unpredictable to an off-path attacker; what changes is that a port, once found (e.g. through an
@@ -48,11 +48,12 @@ const UDP_IDLE_CLOSE_MS = 500;
  */
 export function createResolver(settings: ResolverSettings, options: ResolverOptions = {}): Resolver {
   const servers = settings.servers.map(toUpstream);
+  const encoder = new QueryEncoder({ recursionDesired: true, ednsOptions: settings.ecs ? [clientSubnetOption(settings.ecs)] : [] });
   const context = new QueryContext(
     servers,
     settings.timeoutMs,
     settings.attempts,
-    new QueryEncoder(settings.ecs ? [clientSubnetOption(settings.ecs)] : []),
+    encoder,
     new UdpSocketPool(
       {
         socketsPerServer: options.udpSocketsPerServer ?? DEFAULT_UDP_SOCKETS_PER_SERVER,
@@ -60,6 +61,7 @@ export function createResolver(settings: ResolverSettings, options: ResolverOpti
         maxSocketAgeMs: options.udpSocketMaxAgeMs ?? DEFAULT_UDP_SOCKET_MAX_AGE_MS,
         timeoutMs: settings.timeoutMs,
         idleCloseMs: UDP_IDLE_CLOSE_MS,
+        clientSubnet: encoder.clientSubnet,
       },
       servers,
     ),
@@ -70,7 +72,7 @@ export function createResolver(settings: ResolverSettings, options: ResolverOpti
   return {
     resolve(target: string, family: Family): Promise<FamilyResolution> {
       const name = normalizeName(target);
-      if (!isHostname(name)) return Promise.resolve({ kind: 'failure', family, reason: `not a hostname: ${target}`, chain: [] });
+      if (!isHostname(name)) return Promise.resolve({ kind: 'failure', family, reason: `not a hostname: ${target}`, cause: 'error', chain: [] });
       const key = `${family} ${name}`;
       const pending = inFlight.get(key);
       if (pending) return pending;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { formatDuration } from '../config/duration.js';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/types.js';
-import { formatServerAddress } from '../resolve/transport.js';
+import { formatServerAddress } from '../dns/server-address.js';
 import { createResolver } from '../resolve/index.js';
 import { errorMessage } from '../lib/errors.js';
 import { systemClock, type Clock, type Random } from './clock.js';

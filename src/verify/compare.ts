@@ -1,6 +1,6 @@
 import { sortAddresses } from '../addresses.js';
 import type { Family, RecordSet } from '../model.js';
-import type { DirectAnswer } from '../resolve/direct.js';
+import type { DirectAnswer } from '../dns/direct.js';
 
 /** What one server answered for one name and family, judged against the plan. */
 export type FamilyObservation =

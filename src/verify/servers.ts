@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { normalizeName } from '../names.js';
-import { askServer } from '../resolve/direct.js';
-import { formatServerAddress, type ServerAddress } from '../resolve/transport.js';
+import { askServer } from '../dns/direct.js';
+import { formatServerAddress, type ServerAddress } from '../dns/server-address.js';
 import type { Resolver } from '../resolve/types.js';
 
 /** One server of a zone: a label for reports and the addresses it can be asked at, in order. */

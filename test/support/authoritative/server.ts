@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import dnsPacket, { type Answer, type RecordType } from 'dns-packet';
-import { exchangeTcp } from '../../../src/resolve/transport.js';
+import { exchangeTcp } from '../../../src/dns/tcp.js';
 import { startRelay, type CountingRelay } from './relay.js';
 
 /**
@@ -208,6 +208,8 @@ export function runTool(command: string, args: readonly string[], input?: string
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${output}`))));
+    // A tool that exits without reading its input (nsupdate failing early) must not crash the run with EPIPE: its exit code says what happened.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

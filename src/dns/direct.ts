@@ -4,8 +4,9 @@ import dnsPacket, { type DecodedPacket } from 'dns-packet';
 import { normalizeAddress } from '../addresses.js';
 import { normalizeName } from '../names.js';
 import { EDNS_UDP_PAYLOAD_SIZE, randomUint16 } from './query.js';
-import { rcodeName } from './response.js';
-import { exchangeTcp, formatServerAddress, TransportError, type ServerAddress } from './transport.js';
+import { rcodeName } from './rcode.js';
+import { formatServerAddress, type ServerAddress } from './server-address.js';
+import { exchangeTcp, TransportError } from './tcp.js';
 
 export type DirectQueryType = 'A' | 'AAAA' | 'NS';
 
