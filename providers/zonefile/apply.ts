@@ -1,12 +1,13 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ApplyOutcome, Change, FailureKind } from '../../src/model.js';
 import { ProviderError } from '../types.js';
-import { writeFileAtomically } from './atomic-write.js';
+import { ChangedMeanwhileError, ReplacedMeanwhileError, writeFileAtomically } from './atomic-write.js';
 import { checkNameChanges } from './compare-and-swap.js';
 import { EditError, editZone, type RRsetEdit } from './edit.js';
 import { describeFsError, loadZoneFile, parseZoneText, ZONE_ENCODING } from './load.js';
-import { runReloadCommand } from './reload.js';
+import { runReloadCommand, type ReloadResult } from './reload.js';
+import { forgetOwedReload, owedReloadFile, readOwedReload, rememberOwedReload } from './reload-owed.js';
 import { nextSerial } from './serial.js';
 import { findUnintendedChange } from './verify.js';
 
@@ -16,9 +17,9 @@ import { findUnintendedChange } from './verify.js';
  * bump the SOA serial once, check the result reads back as intended, replace the file atomically,
  * then run the reload command.
  *
- * A failed reload does not undo anything: the file is written and stays the source of truth, so
- * the names are 'applied' with a detail saying the reload failed (and a warning is logged); the
- * next round sees the file in sync and the operator's reload, or named's next start, serves it.
+ * A failed reload does not undo anything: the file is written and stays the source of truth. But
+ * the server does not serve it, so the names are 'unconfirmed' (the run fails), and the reload is
+ * remembered as owed: the provider's `heal` retries it on every run until it succeeds.
  */
 
 export interface ZoneFileTarget {
@@ -32,8 +33,6 @@ export interface ApplyEnvironment {
   readonly now: () => Date;
   readonly logger: Logger;
 }
-
-class ConcurrentEditError extends Error {}
 
 export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, changes: readonly Change[], env: ApplyEnvironment): Promise<Map<string, ApplyOutcome>> {
   const outcomes = new Map<string, ApplyOutcome>();
@@ -56,7 +55,7 @@ export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, 
   } catch (error) {
     return refuse(names, error instanceof ProviderError ? error.kind : 'error', errorText(error));
   }
-  const { zone, bytes } = loaded;
+  const { zone, bytes, identity } = loaded;
   if (zone.origin !== zoneName) return refuse(names, 'rejected', `zone ${zoneName} is not the zone of ${target.file} (its SOA is at ${zone.origin})`);
 
   const edits: RRsetEdit[] = [];
@@ -93,14 +92,19 @@ export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, 
       mode: info.mode & 0o7777,
       uid: info.uid,
       gid: info.gid,
-      beforeRename: async () => {
-        if (!(await readFile(real)).equals(bytes)) throw new ConcurrentEditError();
-      },
+      expected: { bytes, identity },
     });
     if (!written.directorySynced) env.logger.warn({ file: real }, 'zone file replaced, but its directory could not be fsynced');
   } catch (error) {
-    if (error instanceof ConcurrentEditError) {
+    if (error instanceof ChangedMeanwhileError) {
       return refuse(accepted, 'conflict', `${target.file} was changed by someone else while apexsync was writing it; nothing was written`);
+    }
+    if (error instanceof ReplacedMeanwhileError) {
+      // apexsync's version is in place, but another writer's change of that instant was overwritten.
+      const message = `${target.file} was replaced by another writer in the instant apexsync replaced it: apexsync's version is in place and that writer's change was overwritten; check the file`;
+      env.logger.error({ file: target.file, names: accepted }, message);
+      for (const name of accepted) outcomes.set(name, { status: 'unconfirmed', kind: 'conflict', message });
+      return outcomes;
     }
     return refuse(accepted, 'error', `could not write ${target.file}: ${describeFsError(error)}; the file is unchanged`);
   }
@@ -108,16 +112,37 @@ export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, 
 
   let detail = `SOA serial ${zone.soa.serial} → ${serial}`;
   if (target.reloadCommand !== undefined) {
-    const reload = await runReloadCommand(target.reloadCommand, target.reloadTimeoutMs);
-    if (reload.ok) {
-      detail += ', reloaded';
-    } else {
-      env.logger.warn({ reason: reload.reason }, 'zone file written, but the reload command failed; the server may still serve the old records');
-      detail += ` written, but the reload command failed (${reload.reason}); the server may still serve the old records`;
+    const reload = await reloadOrOwe(target, env.logger);
+    if (!reload.ok) {
+      const message = `${target.file} is written (${detail}), but the reload command failed (${reload.reason}); the server still serves the old records, and every run retries the reload until it succeeds`;
+      for (const name of accepted) outcomes.set(name, { status: 'unconfirmed', kind: 'error', message });
+      return outcomes;
     }
+    detail += ', reloaded';
   }
   for (const name of accepted) outcomes.set(name, { status: 'applied', detail });
   return outcomes;
+}
+
+/**
+ * Runs the reload command; a failure is remembered beside the zone file (reload-owed.ts) so that
+ * the next run, even one that finds the file in sync, reloads again.
+ */
+export async function reloadOrOwe(target: ZoneFileTarget, logger: Logger): Promise<ReloadResult> {
+  const reload = await runReloadCommand(target.reloadCommand ?? [], target.reloadTimeoutMs);
+  if (reload.ok) {
+    await forgetOwedReload(target.file);
+    return reload;
+  }
+  const owed = (await readOwedReload(target.file)) ?? { since: new Date().toISOString(), reason: reload.reason };
+  const remembered = await rememberOwedReload(target.file, { since: owed.since, reason: reload.reason });
+  logger.warn(
+    { reason: reload.reason, remembered },
+    remembered
+      ? 'the reload command failed; the server may still serve the old records (the reload is retried on every run)'
+      : `the reload command failed, and ${owedReloadFile(target.file)} could not be written to remember it: a restart forgets the owed reload`,
+  );
+  return reload;
 }
 
 function errorText(error: unknown): string {

@@ -5,6 +5,7 @@ import type { ProviderSettings } from '../../providers/index.js';
 import type { LogLevel } from '../log.js';
 import type { Secret } from '../secret.js';
 import type { NotifyTarget } from './notify.js';
+import type { ProviderVerify } from './verify.js';
 
 /**
  * TTL policy of a record: a clamp range for the observed TTL, or one fixed number. `automatic` is
@@ -41,6 +42,8 @@ export interface Config {
   readonly file: string;
   readonly resolver: ResolverSettings;
   readonly providers: Readonly<Record<string, ProviderSettings>>;
+  /** Per provider id: how the served state of its records is checked. */
+  readonly verify: Readonly<Record<string, ProviderVerify>>;
   readonly records: readonly RecordConfig[];
   /** `run`: cron expression of the full reconcile. */
   readonly schedule: string;
@@ -60,7 +63,7 @@ export interface Config {
 
 /** Churn damping (see docs/running.md): how long an address outlives its last sighting, and lookups per round. */
 export interface DampingSettings {
-  /** Fixed hold-down; undefined: max(2 × the target's TTL, 5 minutes); 0 turns damping off. */
+  /** Fixed hold-down; undefined: max(2 × the target's clamped TTL, 5 minutes); either is capped by the record's largest TTL; 0 turns damping off. */
   readonly holdDownMs: number | undefined;
   /** Lookups of each target per round, whose answers are united (`sync`'s damping). */
   readonly samples: number;

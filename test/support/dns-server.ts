@@ -32,6 +32,8 @@ type AddressFamily = 'A' | 'AAAA';
  * - { ecs }: the right answer, its OPT record carrying this client subnet option instead of the
  *   query's (echoed with scope = source by default, as a resolver that uses it does); null: an
  *   OPT record without one, as from a server that does not use client subnets.
+ * An UPDATE (any name) is answered NOERROR and changes nothing, as a server whose update policy
+ * silently skips records does; it is logged in `queries` with type 'UPDATE'.
  */
 export type Behaviour =
   | 'servfail'
@@ -92,6 +94,8 @@ export interface TestDnsServer {
   readonly address: string;
   /** Replaces that family's set at `name` (creating the name); [] removes it (NODATA). */
   setAddresses(name: string, family: AddressFamily, addresses: readonly string[], ttl?: number): void;
+  /** Like setAddresses, but each answer holds `count` of `pool` picked at random (a rotating pool). */
+  setRotatingPool(name: string, family: AddressFamily, pool: readonly string[], count: number, ttl?: number): void;
   setCname(name: string, target: string, ttl?: number, options?: CnameOptions): void;
   /** Replaces the HTTPS RRset at `name` with these RDATA (wire form, served as they are, well-formed or not); [] removes it. */
   setHttps(name: string, rdata: readonly Uint8Array[], ttl?: number): void;
@@ -115,14 +119,29 @@ export interface TestDnsServerOptions {
 interface NameData {
   /** The spelling given by the test, used as the owner in answers (mixed case stays mixed). */
   owner: string;
-  A?: { addresses: readonly string[]; ttl: number };
-  AAAA?: { addresses: readonly string[]; ttl: number };
+  A?: AddressSet;
+  AAAA?: AddressSet;
   cname?: { target: string; ttl: number; follow: boolean };
   https?: { rdata: readonly Uint8Array[]; ttl: number };
 }
 
 /** dns-packet has no HTTPS type: it reads and writes type 65 as this, with raw RDATA. */
 const HTTPS_QTYPE = 'UNKNOWN_65';
+
+/** `rotate`: each answer holds that many of `addresses`, picked at random. */
+interface AddressSet {
+  addresses: readonly string[];
+  ttl: number;
+  rotate?: number;
+}
+
+/** `count` items of `pool` in random order. */
+function sample(pool: readonly string[], count: number): string[] {
+  const rest = [...pool];
+  const out: string[] = [];
+  while (out.length < count && rest.length > 0) out.push(rest.splice(Math.floor(Math.random() * rest.length), 1)[0]!);
+  return out;
+}
 
 type Reply = (message: Buffer) => void;
 
@@ -182,13 +201,20 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
         return { rcode: 'NOERROR', answers };
       }
       const set = qtype === 'A' || qtype === 'AAAA' ? data[qtype] : undefined;
-      for (const address of set?.addresses ?? []) answers.push({ name: data.owner, type: qtype as AddressFamily, ttl: set!.ttl, data: address });
+      const chosen = set?.rotate === undefined ? (set?.addresses ?? []) : sample(set.addresses, set.rotate);
+      for (const address of chosen) answers.push({ name: data.owner, type: qtype as AddressFamily, ttl: set!.ttl, data: address });
       return { rcode: 'NOERROR', answers };
     }
     return { rcode: 'NOERROR', answers };
   };
 
   const handle = (message: Buffer, transport: 'udp' | 'tcp', sourcePort: number, reply: Reply, hangUp: () => void, replyFromElsewhere: Reply): void => {
+    if (message.length >= 12 && ((message[2]! >> 3) & 0x0f) === OPCODE_UPDATE) {
+      // Like a server whose update policy skips what it does not allow: NOERROR, nothing changed.
+      queries.push({ name: '', type: 'UPDATE', transport, id: message.readUInt16BE(0), sourcePort, recursionDesired: false });
+      reply(acceptedUpdate(message));
+      return;
+    }
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(message);
@@ -362,6 +388,9 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
       if (addresses.length === 0) delete data[family];
       else data[family] = { addresses: [...addresses], ttl };
     },
+    setRotatingPool(name, family, pool, count, ttl = DEFAULT_TTL) {
+      entry(name)[family] = { addresses: [...pool], ttl, rotate: count };
+    },
     setCname(name, target, ttl = DEFAULT_TTL, cnameOptions = {}) {
       entry(name).cname = { target: target.trim().replace(/\.$/, ''), ttl, follow: cnameOptions.follow ?? true };
     },
@@ -440,6 +469,18 @@ function withBadAddressRdata(query: Buffer, id: number, type: string, recursionD
   record.writeUInt32BE(60, 6);
   record.writeUInt16BE(rdata.length, 10);
   return Buffer.concat([header, query.subarray(12, questionEnd), record, rdata]);
+}
+
+const OPCODE_UPDATE = 5;
+
+/** NOERROR to an UPDATE: its header (ID, opcode) and zone section, as a response, nothing else. */
+function acceptedUpdate(update: Buffer): Buffer {
+  const response = Buffer.from(update.subarray(0, questionEndOffset(update)));
+  response.writeUInt16BE((update.readUInt16BE(2) & 0x7800) | 0x8000, 2);
+  response.writeUInt16BE(0, 6);
+  response.writeUInt16BE(0, 8);
+  response.writeUInt16BE(0, 10);
+  return response;
 }
 
 function questionEndOffset(message: Buffer): number {

@@ -146,7 +146,7 @@ describe('per-record /metrics series, computed from the records when scraped', (
       return series;
     });
     const text = await metrics.registry.metrics();
-    expect(scrapes).toBe(2); // once per gauge, at scrape time
+    expect(scrapes).toBe(3); // once per gauge, at scrape time
     expect(text).toContain('apexsync_record_last_success_timestamp_seconds{record="a.example.com",provider="files"} 1700000000');
     expect(text).toContain('apexsync_record_published_addresses{record="a.example.com",provider="files",family="A"} 2');
     expect(text).toContain('apexsync_record_published_addresses{record="a.example.com",provider="files",family="AAAA"} 0');
@@ -179,7 +179,44 @@ describe('readiness', () => {
     expect(result).toMatchObject({ ready: false, records: 250, staleCount: 200 });
     expect(result.stale).toHaveLength(MAX_STALE_LISTED);
     expect(result.stale[0]).toEqual({ record: 'r1.example.com', provider: 'files', target: 't', lastSuccess: null, reason: 'no successful round yet' });
-    expect(readiness(many.slice(0, 1), now, 60_000)).toEqual({ ready: true, records: 1, staleAfterSeconds: 60, staleCount: 0, stale: [] });
+    expect(readiness(many.slice(0, 1), now, 60_000)).toEqual({ ready: true, records: 1, staleAfterSeconds: 60, staleCount: 0, stale: [], served: {}, diverged: [] });
+  });
+
+  it('is not ready while a record is served diverged, naming the servers that differ', () => {
+    const now = Date.UTC(2025, 0, 1);
+    const ok = { name: 'a.example.com', provider: 'files', target: 't', lastSuccessAt: now, lastError: undefined };
+    const served = { status: 'served' as const, seconds: 0.2, servers: [{ server: '192.0.2.53:53', status: 'served' as const, values: { A: ['198.51.100.1'] } }] };
+    const diverged = {
+      status: 'diverged' as const,
+      seconds: 60.1,
+      servers: [
+        { server: '192.0.2.53:53', status: 'served' as const, values: { A: ['198.51.100.1'] } },
+        { server: '192.0.2.54:53', status: 'diverged' as const, values: { A: ['198.51.100.9'] } },
+      ],
+    };
+    expect(readiness([{ ...ok, served }], now, 60_000)).toMatchObject({ ready: true, served: { served: 1 }, diverged: [] });
+    expect(readiness([{ ...ok, served }, { ...ok, name: 'b.example.com', served: diverged }], now, 60_000)).toMatchObject({
+      ready: false,
+      staleCount: 0,
+      served: { served: 1, diverged: 1 },
+      diverged: [{ record: 'b.example.com', provider: 'files', servers: [{ server: '192.0.2.54:53', status: 'diverged', values: { A: ['198.51.100.9'] } }] }],
+    });
+  });
+});
+
+describe('served metrics', () => {
+  it('shows one apexsync_served series per record and status, 1 for the current one', async () => {
+    const metrics = new RunMetrics();
+    metrics.trackRecords(() => [
+      { name: 'a.example.com', provider: 'files', lastSuccessAt: undefined, published: undefined, served: 'propagating' },
+      { name: 'b.example.com', provider: 'files', lastSuccessAt: undefined, published: undefined },
+    ]);
+    metrics.servedSeconds.observe(3.1);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('apexsync_served{record="a.example.com",status="propagating"} 1');
+    expect(text).toContain('apexsync_served{record="a.example.com",status="served"} 0');
+    expect(text).not.toContain('apexsync_served{record="b.example.com"');
+    expect(text).toContain('apexsync_write_to_served_seconds_count 1');
   });
 });
 
@@ -190,13 +227,18 @@ describe('damping ledger', () => {
     const r = record({ name: 'example.com', target: 'lb.example.net' });
     const answer = (...values: string[]) => ({ A: addresses('A', values, 60) });
     const published = (...values: string[]) => ({ A: { ttl: 60, values } });
-    ledger.adjust(r, answer('52.4.7.1'), {});
-    // A minute later the target answers another address: the first is held (hold-down 5 min).
+    // One round whose two lookups (through the ledger's watch) disagree: a rotating pool.
+    const lookups = [addresses('A', ['52.4.7.1'], 60), addresses('A', ['52.4.7.1', '52.4.7.3'], 60)];
+    const resolver = ledger.watching({ resolve: () => Promise.resolve(lookups.shift()!) });
+    await resolver.resolve('lb.example.net', 'A');
+    await resolver.resolve('lb.example.net', 'A');
+    ledger.adjust(r, answer('52.4.7.1', '52.4.7.3'), {});
+    // A minute later the target answers part of the pool: the address it left out is held (hold-down 5 min).
     await clock.advance(60_000);
-    expect(ledger.adjust(r, answer('52.4.7.2'), published('52.4.7.1')).A).toMatchObject({ addresses: ['52.4.7.1', '52.4.7.2'] });
+    expect(ledger.adjust(r, answer('52.4.7.2', '52.4.7.3'), published('52.4.7.1', '52.4.7.3')).A).toMatchObject({ addresses: ['52.4.7.1', '52.4.7.2', '52.4.7.3'] });
     // Same name, new target: a new ledger, nothing held from the old target.
     const moved = { ...r, target: 'lb2.example.net' };
-    expect(ledger.adjust(moved, answer('52.4.7.9'), published('52.4.7.1', '52.4.7.2')).A).toMatchObject({ addresses: ['52.4.7.9'] });
+    expect(ledger.adjust(moved, answer('52.4.7.9'), published('52.4.7.1', '52.4.7.2', '52.4.7.3')).A).toMatchObject({ addresses: ['52.4.7.9'] });
     // Back to the first target after a reload that dropped the record: nothing remembered either.
     ledger.retain([]);
     expect(ledger.adjust(r, answer('52.4.7.2'), published('52.4.7.9')).A).toMatchObject({ addresses: ['52.4.7.2'] });
@@ -204,6 +246,15 @@ describe('damping ledger', () => {
     await clock.advance(60_000);
     ledger.retain([{ ...r, families: ['AAAA'] }]);
     expect(ledger.adjust(r, answer('52.4.7.3'), published('52.4.7.2')).A).toMatchObject({ addresses: ['52.4.7.3'] });
+  });
+
+  it('mirrors a target whose lookups agree exactly: nothing held', async () => {
+    const clock = new ManualClock();
+    const ledger = new DampingLedger(undefined, clock, silentLogger);
+    const r = record({ name: 'example.com', target: 'lb.example.net' });
+    ledger.adjust(r, { A: addresses('A', ['52.4.7.1', '52.4.7.2'], 60) }, {});
+    await clock.advance(60_000);
+    expect(ledger.adjust(r, { A: addresses('A', ['52.4.7.2', '52.4.7.3'], 60) }, { A: { ttl: 60, values: ['52.4.7.1', '52.4.7.2'] } }).A).toMatchObject({ addresses: ['52.4.7.2', '52.4.7.3'] });
   });
 });
 
