@@ -1,5 +1,5 @@
 import { parseServerAddress } from '../../src/resolve/transport.js';
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 import type { Provider, ProviderContext } from '../types.js';
 import { ProviderError } from '../types.js';
 import { applyChanges } from './apply.js';

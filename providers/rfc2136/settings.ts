@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isHostname } from '../../src/names.js';
+import { isHostname } from '../../src/lib/names.js';
 import { parseServerAddress } from '../../src/resolve/transport.js';
-import { Secret } from '../../src/secret.js';
+import { Secret } from '../../src/lib/secret.js';
 
 /** Base64 as tsig-keygen, knotc and pdnsutil print it (whitespace tolerated). */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;

@@ -8,7 +8,7 @@ import { interpolate } from './interpolate.js';
 import { parseConfigYaml } from './parse-yaml.js';
 import { fileSchema, type ConfigFile } from './schema.js';
 import type { Config, ListenAddress, RecordConfig, TtlPolicy } from './types.js';
-import { normalizeName } from '../names.js';
+import { normalizeName } from '../lib/names.js';
 import { parseServerAddress, type ServerAddress } from '../resolve/transport.js';
 import type { ClientSubnet } from '../resolve/types.js';
 import type { ProviderSettings } from '../../providers/index.js';

@@ -1,9 +1,9 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { providerSettings } from '../../providers/index.js';
-import { isHostname } from '../names.js';
+import { isHostname } from '../lib/names.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
-import { Secret } from '../secret.js';
+import { Secret } from '../lib/secret.js';
 import { duration } from './duration.js';
 
 /** The YAML file's shape (DESIGN.md §5), after `${VAR}` interpolation. Defaults applied in load.ts. */

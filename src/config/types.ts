@@ -2,7 +2,7 @@ import type { Family } from '../model.js';
 import type { ResolverSettings } from '../resolve/types.js';
 import type { ProviderSettings } from '../../providers/index.js';
 import type { LogLevel } from '../log.js';
-import type { Secret } from '../secret.js';
+import type { Secret } from '../lib/secret.js';
 
 /** TTL policy of a record: a clamp range for the observed TTL, or one fixed number. */
 export type TtlPolicy = { readonly kind: 'range'; readonly min: number; readonly max: number } | { readonly kind: 'fixed'; readonly ttl: number };

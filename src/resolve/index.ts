@@ -1,5 +1,5 @@
 import { FAMILIES, type Family } from '../model.js';
-import { isHostname, normalizeName } from '../names.js';
+import { isHostname, normalizeName } from '../lib/names.js';
 import { followChain } from './chain.js';
 import { QueryContext, queryServers } from './exchange.js';
 import { ConcurrencyLimiter } from './limiter.js';

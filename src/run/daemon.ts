@@ -5,7 +5,7 @@ import type { Config } from '../config/types.js';
 import { formatServerAddress } from '../resolve/transport.js';
 import { createResolver } from '../resolve/index.js';
 import { errorMessage } from '../sync/round.js';
-import { systemClock, type Clock, type Random } from './clock.js';
+import { systemClock, type Clock, type Random } from '../lib/clock.js';
 import { startCron } from './cron.js';
 import { readiness } from './health.js';
 import { sendHeartbeat, type Fetch } from './heartbeat.js';

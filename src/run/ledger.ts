@@ -3,7 +3,7 @@ import type { RecordConfig } from '../config/types.js';
 import { FAMILIES, type Family } from '../model.js';
 import type { FamilyResolution } from '../resolve/types.js';
 import type { AdjustResolutions } from '../sync/round.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../lib/clock.js';
 import { dampFamily, EMPTY_LEDGER, type Sighting } from './damping.js';
 
 /**

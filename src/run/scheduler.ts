@@ -5,7 +5,7 @@ import type { Resolver } from '../resolve/types.js';
 import type { ProviderPool } from '../sync/provider-pool.js';
 import type { RecordReport, RoundReport } from '../sync/report.js';
 import { errorMessage, runRound, type RoundInput } from '../sync/round.js';
-import type { Clock, Random } from './clock.js';
+import type { Clock, Random } from '../lib/clock.js';
 import type { RecordHealth } from './health.js';
 import { Lane } from './lane.js';
 import { DampingLedger } from './ledger.js';

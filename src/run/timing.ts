@@ -1,6 +1,6 @@
 import type { Family } from '../model.js';
 import type { FamilyResolution } from '../resolve/types.js';
-import type { Random } from './clock.js';
+import type { Random } from '../lib/clock.js';
 
 export interface IntervalBounds {
   readonly minMs: number;

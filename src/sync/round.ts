@@ -4,7 +4,7 @@ import type { ApplyOutcome, Change, Family, RecordSets } from '../model.js';
 import { planRecord } from '../plan/index.js';
 import type { RecordPlan } from '../plan/types.js';
 import type { FamilyResolution, Resolver } from '../resolve/types.js';
-import { mapLimit } from './concurrency.js';
+import { mapLimit } from '../lib/concurrency.js';
 import { groupBy } from './group-by.js';
 import { resolveSampled } from './sampling.js';
 import type { ProviderPool } from './provider-pool.js';

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../../src/config/index.js';
 import type { CliResult } from '../support/cli.js';
 import { buildBadConfigs, validBaseCase, type BadConfig, type PlantedCredentials } from '../support/faults/bad-configs.js';
 import { ledger } from '../support/faults/ledger.js';
-import { mapLimit } from '../../src/sync/concurrency.js';
+import { mapLimit } from '../../src/lib/concurrency.js';
 import { recordedCli } from '../support/faults/recorded-cli.js';
 
 /**

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { Config, RecordConfig } from '../../src/config/types.js';
 import type { ApplyOutcome, Change, Family, RecordSet, RecordSets } from '../../src/model.js';
 import type { FamilyResolution, Resolver } from '../../src/resolve/types.js';
-import type { Clock, Random } from '../../src/run/clock.js';
+import type { Clock, Random } from '../../src/lib/clock.js';
 import { ProviderPool } from '../../src/sync/provider-pool.js';
 import type { Provider } from '../../providers/types.js';
 
