@@ -83,10 +83,10 @@ function refusalOutcomes(error: unknown, names: readonly string[]): Map<string, 
 /** Polls GetChange until INSYNC, bounded by `syncMaxWaitMs`; the change is applied either way. */
 async function waitUntilInSync(sender: BatchSender, changeId: string, initial: ChangeStatus | string): Promise<string> {
   const { syncPollDelayMs, syncMaxWaitMs } = sender.tuning;
-  const deadline = Date.now() + syncMaxWaitMs;
+  const deadline = performance.now() + syncMaxWaitMs;
   let status = initial;
   while (status !== 'INSYNC') {
-    if (Date.now() + syncPollDelayMs > deadline) {
+    if (performance.now() + syncPollDelayMs > deadline) {
       return `Route 53 change ${changeId}: still ${status} after ${Math.round(syncMaxWaitMs / 1000)} s (it is applied and will reach every Route 53 server)`;
     }
     await new Promise((resolve) => setTimeout(resolve, syncPollDelayMs));

@@ -23,7 +23,7 @@ export class DampingLedger {
 
   constructor(
     private holdDownMs: number | undefined,
-    private readonly clock: Clock,
+    private readonly clock: Pick<Clock, 'monotonic'>,
     private readonly logger: Logger,
   ) {}
 
@@ -46,7 +46,8 @@ export class DampingLedger {
   }
 
   readonly adjust: AdjustResolutions = (record, resolved, current) => {
-    const now = this.clock.now();
+    // Monotonic: a hold-down must not stretch or vanish when the wall clock is stepped.
+    const now = this.clock.monotonic();
     const ledgers = this.#ledgersOf(record);
     const adjusted: Partial<Record<Family, FamilyResolution>> = {};
     for (const family of record.families) {
