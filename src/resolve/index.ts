@@ -25,7 +25,7 @@ export interface ResolverOptions {
 // Measured over 10 000 names against the in-process test server: 64–256 in flight are equally
 // fast, from 512 on the server's receive buffer overflows and dropped queries cost timeouts.
 const DEFAULT_MAX_CONCURRENT_QUERIES = 128;
-// The UDP pool's defaults, and why (issue 8): a fresh socket per query gives each query ~15 bits
+// The UDP pool's defaults, and why: a fresh socket per query gives each query ~15 bits
 // of port entropy (Linux picks ports from 28 232) on top of the 16-bit random ID, but opening,
 // binding and closing it cost more than the rest of the query. Pooled, a port stays just as
 // unpredictable to an off-path attacker; what changes is that a port, once found (e.g. through an
@@ -42,7 +42,7 @@ const DEFAULT_UDP_SOCKET_MAX_AGE_MS = 1000;
 const UDP_IDLE_CLOSE_MS = 500;
 
 /**
- * A DNS client on the wire (DESIGN.md §2), not Node's `dns` module, which hides TTLs and folds
+ * A DNS client on the wire (docs/design/resolution.md), not Node's `dns` module, which hides TTLs and folds
  * SERVFAIL, timeouts and NXDOMAIN into look-alike errors. Concurrent calls for the same target
  * and family share one resolution: many records often point at one load balancer.
  */

@@ -54,7 +54,7 @@ interface RecordState {
 const DEFAULT_COALESCE_MS = 1000;
 
 /**
- * The daemon's timing (issue 6). A full round at start-up and on every `schedule` tick; between
+ * The daemon's timing (docs/design/daemon-timing.md). A full round at start-up and on every `schedule` tick; between
  * them each record is looked at again when its target's observed TTL expires (within
  * interval.min/max, jittered), and a failing record backs off on its own. Rounds go through one
  * lane per provider, so writes that fall due together share a provider transaction and a slow or

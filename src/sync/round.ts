@@ -40,7 +40,7 @@ export type ReadState = ({ readonly ok: true; readonly zone: string; readonly cu
 };
 
 /**
- * One round (DESIGN.md §1): resolve every target, read every provider (one read per zone),
+ * One round (docs/design/round.md): resolve every target, read every provider (one read per zone),
  * plan each record, apply the changes (one call per provider and zone), report. A failure
  * anywhere fails only the records it concerns; the round itself does not throw for it.
  */

@@ -290,7 +290,7 @@ const DAEMON_FAULTS: DaemonFault<Route53World>[] = [
 ];
 
 export function route53FaultSuite(): void {
-  describe('provider faults: Route 53 (issue 7 item 1)', () => {
+  describe('provider faults: Route 53', () => {
     let world: Route53World;
     let fake: Route53Fake;
     let proxy: HttpFaultProxy;

@@ -11,7 +11,7 @@ import { secretSweepSuite } from './secrets.js';
 import { soakSuite } from './soak.js';
 
 /**
- * The reliability suite (issue 7), as ONE vitest file that runs its parts in order in one
+ * The reliability suite (docs/reliability.md), as ONE vitest file that runs its parts in order in one
  * process: the counters and the captured output live in one in-memory ledger, the secret sweep
  * runs after everything else has produced its output, and the summary line is printed last.
  * (Several files would run in parallel forks with no "last file"; vitest.config.ts is shared,

@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { findLeaks, ledger } from '../support/faults/ledger.js';
 
 /**
- * Issue 7 item 5, run last: every credential the suite planted (TSIG secrets, API tokens, AWS
+ * Run last: every credential the suite planted (TSIG secrets, API tokens, AWS
  * keys, heartbeat tokens; in environments, config files, broken values) is searched for in every
  * stdout, stderr, log line and JSON document the suite captured. Any hit fails, naming the
  * secret's label and where it was found, never the secret.
  */
 export function secretSweepSuite(): void {
-  describe('secrets: the whole suite\'s output swept for every planted credential (issue 7 item 5)', () => {
+  describe('secrets: the whole suite\'s output swept for every planted credential', () => {
     it('the sweep finds a credential that is there, whole, truncated, URL-safe or as hex key bytes (self-test)', () => {
       const canary = randomBytes(32).toString('base64');
       const secrets = new Map([['canary', canary]]);

@@ -51,7 +51,7 @@ describe('Dockerfile', () => {
     expect(instructions.find((i) => i.startsWith('HEALTHCHECK'))).toMatch(new RegExp(`CMD \\["node", "/app/${built.replace(/\./g, '\\.')}", "healthcheck"\\]$`));
     // The build stage's output directory is what the runtime copies.
     expect(instructions).toContain('COPY --from=build /src/dist ./dist');
-    // Heap bounds for the daemon's footprint (issue 8): set in the runtime stage, where `run` starts.
+    // Heap bounds for the daemon's footprint: set in the runtime stage, where `run` starts.
     const runtime = instructions.slice(instructions.findIndex((i) => / AS runtime$/.test(i)));
     expect(runtime).toContain('ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8"');
     // ...after npm ci, which must not run under the daemon's bounds.
