@@ -1,42 +1,49 @@
 import { z } from 'zod';
-import type { ProviderModule } from './types.js';
-import { zonefileSettings, type ZonefileSettings } from './zonefile/settings.js';
-import { rfc2136Settings, type Rfc2136Settings } from './rfc2136/settings.js';
-import { route53Settings, type Route53Settings } from './route53/settings.js';
-import { cloudflareSettings, type CloudflareSettings } from './cloudflare/settings.js';
+import type { ProviderCapabilities, ProviderModule } from './types.js';
+import * as zonefile from './zonefile/settings.js';
+import * as rfc2136 from './rfc2136/settings.js';
+import * as route53 from './route53/settings.js';
+import * as cloudflare from './cloudflare/settings.js';
 
 /**
- * The provider registry: `type` → settings schema (small, loaded eagerly for config validation)
- * and the adapter module (imported only when a configured provider of that type is used, so a
- * zone-file setup never loads the AWS or Cloudflare SDK).
+ * The provider registry: per `type`, the settings schema and `capabilitiesOf` (small, loaded
+ * eagerly for config validation) and the adapter module (imported only when a configured provider
+ * of that type is used, so a zone-file setup never loads the AWS or Cloudflare SDK).
  */
-export const providerSettings = z.discriminatedUnion('type', [
-  zonefileSettings,
-  rfc2136Settings,
-  route53Settings,
-  cloudflareSettings,
-]);
+export const providerSettings = z.discriminatedUnion('type', [zonefile.zonefileSettings, rfc2136.rfc2136Settings, route53.route53Settings, cloudflare.cloudflareSettings]);
 export type ProviderSettings = z.infer<typeof providerSettings>;
 export type ProviderType = ProviderSettings['type'];
-export const PROVIDER_TYPES: readonly ProviderType[] = ['zonefile', 'rfc2136', 'route53', 'cloudflare'];
+type SettingsOf<T extends ProviderType> = Extract<ProviderSettings, { type: T }>;
 
-interface SettingsByType {
-  zonefile: ZonefileSettings;
-  rfc2136: Rfc2136Settings;
-  route53: Route53Settings;
-  cloudflare: CloudflareSettings;
+interface Registration<T extends ProviderType> {
+  readonly capabilitiesOf: (settings: SettingsOf<T>) => ProviderCapabilities;
+  readonly load: () => Promise<ProviderModule<SettingsOf<T>>>;
 }
 
-const loaders: { [T in ProviderType]: () => Promise<ProviderModule<SettingsByType[T]>> } = {
-  zonefile: () => import('./zonefile/index.js'),
-  rfc2136: () => import('./rfc2136/index.js'),
-  route53: () => import('./route53/index.js'),
-  cloudflare: () => import('./cloudflare/index.js'),
+const registry: { readonly [T in ProviderType]: Registration<T> } = {
+  zonefile: { capabilitiesOf: zonefile.capabilitiesOf, load: () => import('./zonefile/index.js') },
+  rfc2136: { capabilitiesOf: rfc2136.capabilitiesOf, load: () => import('./rfc2136/index.js') },
+  route53: { capabilitiesOf: route53.capabilitiesOf, load: () => import('./route53/index.js') },
+  cloudflare: { capabilitiesOf: cloudflare.capabilitiesOf, load: () => import('./cloudflare/index.js') },
 };
 
-export async function loadProviderModule<T extends ProviderType>(type: T): Promise<ProviderModule<SettingsByType[T]>> {
-  return loaders[type]();
+export const PROVIDER_TYPES = Object.keys(registry) as readonly ProviderType[];
+
+/** The registration of `type`, looked up among the registry's own keys only (never `constructor`, `toString`…). */
+function registrationOf<T extends ProviderType>(type: T): Registration<T> {
+  if (!Object.hasOwn(registry, type)) throw new Error(`unknown provider type '${String(type)}'`);
+  return registry[type];
 }
 
-export type { Provider, ProviderCapabilities, ProviderContext, ProviderModule } from './types.js';
+export function capabilitiesOf(settings: ProviderSettings): ProviderCapabilities {
+  // The union is narrowed by `type`; the registry pairs each type with its own function.
+  const of = registrationOf(settings.type).capabilitiesOf as (s: ProviderSettings) => ProviderCapabilities;
+  return of(settings);
+}
+
+export async function loadProviderModule<T extends ProviderType>(type: T): Promise<ProviderModule<SettingsOf<T>>> {
+  return registrationOf(type).load();
+}
+
+export type { Provider, ProviderCapabilities, ProviderContext, ProviderModule, ZoneSnapshot } from './types.js';
 export { ProviderError } from './types.js';

@@ -8,6 +8,9 @@
 export type Family = 'A' | 'AAAA';
 export const FAMILIES: readonly Family[] = ['A', 'AAAA'];
 
+/** The record types a provider may be asked to write (see ProviderCapabilities.recordTypes). */
+export type RecordType = Family;
+
 /** One published RRset: a TTL and its addresses (normalised, de-duplicated, sorted). */
 export interface RecordSet {
   readonly ttl: number;
@@ -33,18 +36,53 @@ export type Change =
 
 export type ChangeAction = Change['action'];
 
+/** Where in a round a record failed. */
+export type Stage = 'config' | 'provider' | 'zone' | 'read' | 'resolve' | 'plan' | 'apply' | 'verify';
+
+/**
+ * What kind of failure it was: set where the failure happens, carried unchanged to the report,
+ * the JSON output, the logs and the `kind` label of apexsync_errors_total.
+ */
+export type FailureKind =
+  // Resolving the target.
+  | 'timeout'
+  | 'servfail'
+  | 'refused'
+  | 'malformed'
+  | 'chain'
+  // Planning.
+  | 'special-address'
+  | 'empty'
+  | 'conflict'
+  // Providers ('conflict': changed by someone else since it was read; 'timeout' too).
+  | 'auth'
+  | 'rate-limit'
+  | 'rejected'
+  | 'not-found'
+  | 'unreachable'
+  | 'unconfirmed'
+  | 'config'
+  | 'error';
+
+/** One failure, in words for the operator (one line, never a secret) and as data. */
+export interface Failure {
+  readonly stage: Stage;
+  readonly kind: FailureKind;
+  readonly message: string;
+  /** A write was sent and may have taken effect: the outcome is unknown until the next read. */
+  readonly maybeApplied: boolean;
+}
+
 /**
  * What happened to the changes of one name when they were sent.
  * - applied: the provider confirmed the write.
- * - not-applied: the provider refused it; the published records are as they were.
- *   `kind` says why: `conflict` (changed by someone else since it was read), `auth`,
- *   `rate-limit`, `rejected` (the provider refused the content), `unreachable`, `error`.
+ * - not-applied: the provider refused it; the published records are as they were, except the
+ *   types in `appliedTypes` (providers whose atomicity is per record set, where one type's write
+ *   landed before another's failed).
  * - unconfirmed: the outcome is unknown (a timeout after the request was sent); the next round
  *   re-reads the provider.
  */
 export type ApplyOutcome =
   | { readonly status: 'applied'; readonly detail?: string }
-  | { readonly status: 'not-applied'; readonly kind: FailureKind; readonly message: string }
-  | { readonly status: 'unconfirmed'; readonly message: string };
-
-export type FailureKind = 'conflict' | 'auth' | 'rate-limit' | 'rejected' | 'unreachable' | 'error';
+  | { readonly status: 'not-applied'; readonly kind: FailureKind; readonly message: string; readonly appliedTypes?: readonly RecordType[] }
+  | { readonly status: 'unconfirmed'; readonly kind: FailureKind; readonly message: string; readonly appliedTypes?: readonly RecordType[] };

@@ -1,6 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'cloudflare';
 import type { ApplyOutcome, FailureKind } from '../../src/model.js';
-import { ProviderError } from '../types.js';
+import { networkErrorCode, wasNeverSent } from '../../src/lib/network.js';
+import { failedOutcome, ProviderError } from '../types.js';
 import { retryAfterMs } from './retry-after.js';
 
 /** What a failed call was for: it decides which token permission a 401/403 points at. */
@@ -20,8 +21,6 @@ export interface CallFailure {
 const CONFLICT_CODES = new Set([81044, 81053, 81057, 81058]);
 /** Codes for a token that is invalid or badly formed (sent with 400 as well as 401/403). */
 const AUTH_CODES = new Set([6003, 6111, 9106, 9109]);
-/** Connection failures that happen before anything is sent. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 const PERMISSION: Record<CallPurpose, (zone: string) => string> = {
   'zone-lookup': () => 'Zone → Zone → Read (to find the zone by name; or set zoneId in the provider settings)',
@@ -32,12 +31,11 @@ const PERMISSION: Record<CallPurpose, (zone: string) => string> = {
 /** Classifies an error thrown by the SDK, in words for the operator. Never includes the token. */
 export function classifyFailure(error: unknown, purpose: CallPurpose, zone: string): CallFailure {
   if (error instanceof APIConnectionTimeoutError) {
-    return { kind: 'unreachable', message: `Cloudflare did not answer in time (${describePurpose(purpose, zone)})`, maybeApplied: true };
+    return { kind: 'timeout', message: `Cloudflare did not answer in time (${describePurpose(purpose, zone)})`, maybeApplied: true };
   }
   if (error instanceof APIConnectionError) {
-    const code = systemErrorCode(error);
-    const sent = code === undefined || !NOT_SENT_CODES.has(code);
-    return { kind: 'unreachable', message: `cannot reach the Cloudflare API${code ? ` (${code})` : ''}`, maybeApplied: sent };
+    const code = networkErrorCode(error);
+    return { kind: 'unreachable', message: `cannot reach the Cloudflare API${code ? ` (${code})` : ''}`, maybeApplied: !wasNeverSent(error) };
   }
   if (error instanceof APIError) {
     const status = error.status ?? 0;
@@ -62,15 +60,14 @@ export function classifyFailure(error: unknown, purpose: CallPurpose, zone: stri
 
 /** The outcome of a write that failed as `failure` describes. */
 export function failedWriteOutcome(failure: CallFailure, prefix = ''): ApplyOutcome {
-  const message = `${prefix}${failure.message}`;
-  return failure.maybeApplied ? { status: 'unconfirmed', message } : { status: 'not-applied', kind: failure.kind, message };
+  return failedOutcome({ ...failure, message: `${prefix}${failure.message}` });
 }
 
 /** A read or lookup failure as the ProviderError the core expects. */
 export function readError(error: unknown, purpose: CallPurpose, zone: string): ProviderError {
   if (error instanceof ProviderError) return error;
   const failure = classifyFailure(error, purpose, zone);
-  return new ProviderError(failure.kind, failure.message);
+  return new ProviderError(failure.kind, failure.message, failure.maybeApplied);
 }
 
 /** Codes of "no such route" answers (7000 no route for that URI, 7003 could not route). */
@@ -104,14 +101,4 @@ function describeApiError(error: APIError): string {
   const items = error.errors.map((e) => [e.code, e.message].filter((part) => part !== undefined && part !== '').join(' ')).filter((s) => s !== '');
   const status = error.status === undefined ? 'no status' : `HTTP ${error.status}`;
   return items.length > 0 ? `${status}: ${items.join('; ')}` : status;
-}
-
-function systemErrorCode(error: Error): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = current.cause;
-  }
-  return undefined;
 }

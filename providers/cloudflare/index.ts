@@ -1,13 +1,13 @@
 import type Cloudflare from 'cloudflare';
-import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
-import { ProviderError, type ApplyContext, type Provider, type ProviderCapabilities, type ProviderContext } from '../types.js';
+import type { ApplyOutcome, Change } from '../../src/model.js';
+import { outcomeForAll, ProviderError, type ApplyContext, type Provider, type ProviderCapabilities, type ProviderContext, type ZoneSnapshot } from '../types.js';
 import { createCloudflareClient } from './client.js';
 import { readError, withoutSecret } from './errors.js';
 import { planOperations } from './operations.js';
 import { readExisting } from './read.js';
 import { toRecordSets, type ExistingAtName } from './records.js';
 import type { Secret } from '../../src/lib/secret.js';
-import type { CloudflareSettings } from './settings.js';
+import { capabilitiesOf, type CloudflareSettings } from './settings.js';
 import { writeOperations } from './write.js';
 import { ZoneDirectory } from './zones.js';
 
@@ -15,24 +15,26 @@ export function createProvider(settings: CloudflareSettings, context: ProviderCo
   return new CloudflareProvider(settings, context);
 }
 
+/** What a read saw at each name, with each record's id, proxied flag, comment and tags. */
+type CloudflareSnapshot = ZoneSnapshot<ReadonlyMap<string, ExistingAtName>>;
+
 /**
  * Cloudflare through the official SDK. Zone names are what the core sees; zone ids and record
- * ids stay here. `read` keeps each record's id, proxied flag, comment and tags, so that `apply`
- * can recycle ids with PATCH (never leaving a name empty) and preserve what a person set.
+ * ids stay here. The snapshot of a read carries each record's id, proxied flag, comment and tags,
+ * so that `apply` can recycle ids with PATCH (never leaving a name empty) and preserve what a
+ * person set.
  */
-class CloudflareProvider implements Provider {
+class CloudflareProvider implements Provider<ReadonlyMap<string, ExistingAtName>> {
   readonly capabilities: ProviderCapabilities;
   readonly #client: Cloudflare;
   readonly #zones: ZoneDirectory;
   readonly #context: ProviderContext;
   readonly #token: Secret;
-  /** Records as last read: zone → name → records. Dropped for a name once it is written. */
-  readonly #existing = new Map<string, Map<string, ExistingAtName>>();
   readonly #batchRoute = { available: true };
   readonly #batchSize: number;
 
   constructor(settings: CloudflareSettings, context: ProviderContext) {
-    this.capabilities = { atomicZoneBatch: true, compareAndSwap: false, maxBatch: settings.batchSize };
+    this.capabilities = capabilitiesOf(settings);
     this.#client = createCloudflareClient(settings, context.logger);
     this.#zones = new ZoneDirectory(this.#client, settings.zoneId);
     this.#context = context;
@@ -48,31 +50,29 @@ class CloudflareProvider implements Provider {
     }
   }
 
-  async read(zone: string, names: readonly string[]): Promise<Map<string, RecordSets>> {
-    const existing = await this.#readExisting(zone, names);
-    return new Map([...existing].map(([name, records]) => [name, toRecordSets(records)]));
+  async read(zone: string, names: readonly string[]): Promise<CloudflareSnapshot> {
+    let existing: Map<string, ExistingAtName>;
+    try {
+      const zoneId = await this.#zones.idFor(zone);
+      existing = await readExisting(this.#client, zoneId, zone, names, this.#context.logger);
+    } catch (error) {
+      // A long-running process must not keep a stale zone id forever: look it up again next time.
+      this.#zones.forget(zone);
+      throw this.#scrubbed(readError(error, 'read', zone));
+    }
+    return { zone, records: new Map([...existing].map(([name, records]) => [name, toRecordSets(records)])), state: existing };
   }
 
-  async apply(zone: string, changes: readonly Change[], context?: ApplyContext): Promise<Map<string, ApplyOutcome>> {
-    const names = [...new Set(changes.map((c) => c.name))];
+  async apply(snapshot: CloudflareSnapshot, changes: readonly Change[], context: ApplyContext): Promise<Map<string, ApplyOutcome>> {
+    const zone = snapshot.zone;
     let zoneId: string;
     try {
       zoneId = await this.#zones.idFor(zone);
-      // The core reads before it applies; a name it did not read here is read now, for its ids.
-      const cached = this.#existing.get(zone);
-      const unread = names.filter((name) => !cached?.has(name));
-      if (unread.length > 0) await this.#readExisting(zone, unread);
     } catch (error) {
       const failure = readError(error, 'read', zone);
-      const outcome: ApplyOutcome = { status: 'not-applied', kind: failure.kind, message: withoutSecret(failure.message, this.#token.reveal()) };
-      return new Map(names.map((name) => [name, outcome]));
+      return outcomeForAll(changes, { status: 'not-applied', kind: failure.kind, message: withoutSecret(failure.message, this.#token.reveal()) });
     }
-
-    const cached = this.#existing.get(zone)!;
-    const operations = planOperations(changes, (name) => cached.get(name), (name) => context?.targets.get(name));
-    // Nothing cached survives a write: the next round reads again.
-    for (const name of names) cached.delete(name);
-
+    const operations = planOperations(changes, (name) => snapshot.state.get(name), (name) => context.targets.get(name));
     const outcomes = await writeOperations(
       { client: this.#client, zoneId, zone, batchSize: this.#batchSize, logger: this.#context.logger, batchRoute: this.#batchRoute },
       operations,
@@ -85,25 +85,9 @@ class CloudflareProvider implements Provider {
     return new Map([...outcomes].map(([name, outcome]) => [name, this.#scrubOutcome(outcome)]));
   }
 
-  async #readExisting(zone: string, names: readonly string[]): Promise<Map<string, ExistingAtName>> {
-    let existing: Map<string, ExistingAtName>;
-    try {
-      const zoneId = await this.#zones.idFor(zone);
-      existing = await readExisting(this.#client, zoneId, zone, names, this.#context.logger);
-    } catch (error) {
-      // A long-running process must not keep a stale zone id forever: look it up again next time.
-      this.#zones.forget(zone);
-      throw this.#scrubbed(readError(error, 'read', zone));
-    }
-    const cached = this.#existing.get(zone) ?? new Map<string, ExistingAtName>();
-    for (const [name, records] of existing) cached.set(name, records);
-    this.#existing.set(zone, cached);
-    return existing;
-  }
-
   #scrubbed(error: ProviderError): ProviderError {
     const message = withoutSecret(error.message, this.#token.reveal());
-    return message === error.message ? error : new ProviderError(error.kind, message);
+    return message === error.message ? error : new ProviderError(error.kind, message, error.maybeApplied);
   }
 
   #scrubOutcome(outcome: ApplyOutcome): ApplyOutcome {

@@ -1,5 +1,5 @@
 import type { Change, Family } from '../../src/model.js';
-import { AUTOMATIC_TTL, effectiveTtl, NOTHING_AT_NAME, type ExistingAtName } from './records.js';
+import { AUTOMATIC_TTL, NOTHING_AT_NAME, type ExistingAtName } from './records.js';
 
 /**
  * Record-level operations for Cloudflare, which stores one record per address. Planned per name
@@ -69,7 +69,7 @@ function familyOperations(change: Change, existing: ExistingAtName, target: stri
 
   const ops: Operation[] = [];
   for (const record of kept) {
-    if (!record.proxied && effectiveTtl(record) !== ttl) ops.push({ kind: 'patch', name, family, id: record.id, content: record.content, ttl });
+    if (!record.proxied && record.ttl !== ttl) ops.push({ kind: 'patch', name, family, id: record.id, content: record.content, ttl });
   }
   const recycled = Math.min(spare.length, missing.length);
   for (let i = 0; i < recycled; i++) {

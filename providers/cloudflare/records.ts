@@ -3,11 +3,10 @@ import type { Family, RecordSet, RecordSets } from '../../src/model.js';
 import { normalizeName } from '../../src/lib/names.js';
 
 /**
- * Cloudflare's "automatic" TTL is written as 1 and served as 300 s. apexsync reports it as 300 so
- * that the planner compares a real number (1 would look out of range and be rewritten every round).
+ * Cloudflare's "automatic" TTL is stored as 1 (and served as 300 s). It is reported as stored: the
+ * provider declares it as its `automatic` TTL, which the planner never counts as churn.
  */
 export const AUTOMATIC_TTL = 1;
-export const AUTOMATIC_TTL_SECONDS = 300;
 
 /** One A/AAAA record as read, with what must survive an update (id, proxied flag, comment, tags). */
 export interface ExistingRecord {
@@ -44,10 +43,6 @@ export interface ListedRecord {
   readonly tags?: readonly string[];
 }
 
-/** The TTL a resolver sees for this record. */
-export function effectiveTtl(record: Pick<ExistingRecord, 'ttl'>): number {
-  return record.ttl === AUTOMATIC_TTL ? AUTOMATIC_TTL_SECONDS : record.ttl;
-}
 
 /**
  * Groups listed records by owner name, keeping only `names`. A/AAAA records are kept (with an
@@ -103,7 +98,7 @@ export function toRecordSets(existing: ExistingAtName): RecordSets {
     const records = existing[family];
     if (records.length === 0) return undefined;
     return {
-      ttl: Math.min(...records.map(effectiveTtl)),
+      ttl: Math.min(...records.map((record) => record.ttl)),
       values: normalizeAddressSet(family, records.map((r) => r.content)),
     };
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProviderCapabilities } from '../types.js';
 import { secretString } from '../settings-helpers.js';
 
 export const cloudflareSettings = z.strictObject({
@@ -15,3 +16,13 @@ export const cloudflareSettings = z.strictObject({
   timeoutMs: z.number().int().min(100).max(300_000).default(30_000),
 });
 export type CloudflareSettings = z.infer<typeof cloudflareSettings>;
+
+/**
+ * The batch endpoint is all or nothing per request, but a zone's changes are split into batches of
+ * `batchSize`, and an account without the endpoint gets one call per record: nothing stronger than
+ * per-record writes can be promised, and no write is conditional on what was read. TTL 1 means
+ * "automatic"; otherwise 60–86400 (the lower bound of most plans).
+ */
+export function capabilitiesOf(settings: CloudflareSettings): ProviderCapabilities {
+  return { atomicity: 'none', compareAndSwap: false, ttl: { min: 60, max: 86_400, automatic: 1 }, recordTypes: ['A', 'AAAA'], maxBatch: settings.batchSize };
+}

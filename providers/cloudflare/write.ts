@@ -79,7 +79,7 @@ function fail(progress: Map<string, NameProgress>, name: string, failure: CallFa
   p.outcome =
     p.done === 0
       ? failedWriteOutcome(failure)
-      : { status: 'unconfirmed', message: `partly applied (${p.done} of ${p.total} record operations done), then: ${failure.message}` };
+      : { status: 'unconfirmed', kind: failure.kind, message: `partly applied (${p.done} of ${p.total} record operations done), then: ${failure.message}` };
 }
 
 /** One batch request. Resolves to undefined on success, else the failure (for every name in it). */
@@ -160,5 +160,5 @@ const CALL_NAME: Record<Operation['kind'], string> = { patch: 'update (PATCH)', 
 /** A 2xx answer that does not confirm the write: it may or may not have been carried out. */
 function unconfirmedAnswer(response: Response, what: string, problem: string): CallFailure {
   const type = response.headers.get('content-type') ?? 'no content-type';
-  return { kind: 'error', message: `Cloudflare's answer to ${what} (HTTP ${response.status}, ${type}) does not confirm it: ${problem}`, maybeApplied: true };
+  return { kind: 'unconfirmed', message: `Cloudflare's answer to ${what} (HTTP ${response.status}, ${type}) does not confirm it: ${problem}`, maybeApplied: true };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ApplyOutcome, Change } from '../../src/model.js';
+import type { ApplyOutcome, Change, FailureKind } from '../../src/model.js';
 import { exchange, newMessageId, serverLabel, type Endpoint, type Exchange } from './client.js';
 import { RCODE, describeKey, rcodeName, tsigErrorWords } from './messages.js';
 import { buildUpdateMessages, type UpdateMessage } from './update-message.js';
@@ -20,9 +20,10 @@ function outcomeOf(result: Exchange, endpoint: Endpoint, zone: string, message: 
   const server = serverLabel(endpoint);
   const names = message.names.join(', ');
   // The core adds "could not confirm" and "the next run re-reads them"; this says what happened.
-  const unconfirmed = (why: string): ApplyOutcome => ({ status: 'unconfirmed', message: `the update of ${names} was sent to ${server}, but ${why}` });
-  if (result.kind === 'unreachable') return notApplied('unreachable', `could not reach ${server}: ${result.message}; nothing applied`);
-  if (result.kind === 'lost') return unconfirmed(result.message);
+  const unconfirmed = (why: string, kind: FailureKind = 'unconfirmed'): ApplyOutcome => ({ status: 'unconfirmed', kind, message: `the update of ${names} was sent to ${server}, but ${why}` });
+  if (result.kind === 'failed') {
+    return result.maybeApplied ? unconfirmed(result.message, 'timeout') : notApplied('unreachable', `could not reach ${server}: ${result.message}; nothing applied`);
+  }
 
   const { tsig, header } = result;
   if (tsig !== undefined && endpoint.key !== undefined) {
@@ -68,6 +69,6 @@ function outcomeOf(result: Exchange, endpoint: Endpoint, zone: string, message: 
   }
 }
 
-function notApplied(kind: Extract<ApplyOutcome, { status: 'not-applied' }>['kind'], message: string): ApplyOutcome {
+function notApplied(kind: FailureKind, message: string): ApplyOutcome {
   return { status: 'not-applied', kind, message };
 }

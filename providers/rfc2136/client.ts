@@ -19,14 +19,13 @@ export interface Endpoint {
  * The result of one request/response exchange:
  * - `answer`: a response to this request (same ID and opcode); `tsig` is its signature check
  *   (undefined when no key is configured);
- * - `unreachable`: nothing was sent (connection refused, could not connect in time);
- * - `lost`: the request was sent but no usable answer came back (timeout, connection closed,
- *   an answer to something else) — an update may or may not have been applied.
+ * - `failed`: no usable answer. `maybeApplied` is false when nothing was sent (connection
+ *   refused, could not connect in time), true when the request was sent but no usable answer came
+ *   back (timeout, connection closed, an answer to something else): an update may have been applied.
  */
 export type Exchange =
   | { readonly kind: 'answer'; readonly response: Buffer; readonly header: Header; readonly tsig: ResponseTsig | undefined }
-  | { readonly kind: 'unreachable'; readonly message: string }
-  | { readonly kind: 'lost'; readonly message: string };
+  | { readonly kind: 'failed'; readonly message: string; readonly maybeApplied: boolean };
 
 /** A request as it goes on the wire, with what its answer is checked against. */
 interface SignedRequest {
@@ -86,7 +85,7 @@ function signRequest(endpoint: Endpoint, message: Buffer, id: number): SignedReq
 
 function transportFailure(error: unknown): Exchange {
   if (error instanceof TransportError) {
-    return error.requestSent ? { kind: 'lost', message: error.message } : { kind: 'unreachable', message: error.message };
+    return { kind: 'failed', message: error.message, maybeApplied: error.requestSent === true };
   }
   throw error;
 }
@@ -96,10 +95,10 @@ function checkAnswer(endpoint: Endpoint, request: SignedRequest, response: Buffe
   try {
     header = readHeader(response);
   } catch {
-    return { kind: 'lost', message: `${serverLabel(endpoint)} sent a malformed answer` };
+    return { kind: 'failed', message: `${serverLabel(endpoint)} sent a malformed answer`, maybeApplied: true };
   }
   if (!header.isResponse || header.id !== request.header.id || header.opcode !== request.header.opcode) {
-    return { kind: 'lost', message: `${serverLabel(endpoint)} sent an answer that does not match the request` };
+    return { kind: 'failed', message: `${serverLabel(endpoint)} sent an answer that does not match the request`, maybeApplied: true };
   }
   const tsig = endpoint.key && request.mac ? verifyResponse(response, endpoint.key, request.mac, nowSeconds()) : undefined;
   return { kind: 'answer', response, header, tsig };

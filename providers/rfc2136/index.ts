@@ -1,13 +1,13 @@
 import { parseServerAddress } from '../../src/resolve/transport.js';
 import { normalizeName } from '../../src/lib/names.js';
-import type { Provider, ProviderContext } from '../types.js';
+import type { Provider, ProviderContext, ZoneSnapshot } from '../types.js';
 import { ProviderError } from '../types.js';
 import { applyChanges } from './apply.js';
 import type { Endpoint } from './client.js';
 import { findZoneBySoa } from './find-zone.js';
 import { QueryPipeline } from './pipeline.js';
 import { readRecordSets } from './read.js';
-import type { Rfc2136Settings } from './settings.js';
+import { capabilitiesOf, type Rfc2136Settings } from './settings.js';
 import type { TsigKey } from './tsig.js';
 
 /**
@@ -15,7 +15,8 @@ import type { TsigKey } from './tsig.js';
  * TSIG signer: no subprocess, no dependency on nsupdate in the image, precise error classes, and
  * the secret never reaches a process listing.
  */
-export function createProvider(settings: Rfc2136Settings, context: ProviderContext): Provider {
+/** The snapshot carries nothing: each change's `before` becomes the UPDATE's prerequisites. */
+export function createProvider(settings: Rfc2136Settings, context: ProviderContext): Provider<void> {
   const server = parseServerAddress(settings.server);
   if (server === undefined) throw new ProviderError('error', `provider ${context.id}: server "${settings.server}" is not host:port with an IP address`);
   const endpoint: Endpoint = {
@@ -28,7 +29,7 @@ export function createProvider(settings: Rfc2136Settings, context: ProviderConte
   const zones = new Map<string, Promise<string>>();
 
   return {
-    capabilities: { atomicZoneBatch: true, compareAndSwap: true },
+    capabilities: capabilitiesOf(settings),
     findZone(name) {
       let zone = zones.get(name);
       if (zone === undefined) {
@@ -39,12 +40,16 @@ export function createProvider(settings: Rfc2136Settings, context: ProviderConte
       }
       return zone;
     },
-    read(zone, names) {
+    async read(zone, names): Promise<ZoneSnapshot<void>> {
       logger.debug({ zone, names: names.length }, 'rfc2136: reading A/AAAA from the primary');
-      return readRecordSets(endpoint, zone, names).finally(() => logger.debug({ zone, ...endpoint.queries.stats }, 'rfc2136: query connections so far'));
+      try {
+        return { zone, records: await readRecordSets(endpoint, zone, names), state: undefined };
+      } finally {
+        logger.debug({ zone, ...endpoint.queries.stats }, 'rfc2136: query connections so far');
+      }
     },
-    apply(zone, changes) {
-      return applyChanges(endpoint, zone, changes, logger);
+    apply(snapshot, changes) {
+      return applyChanges(endpoint, snapshot.zone, changes, logger);
     },
     close() {
       return endpoint.queries.close();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isHostname } from '../../src/lib/names.js';
+import type { ProviderCapabilities } from '../types.js';
 import { parseServerAddress } from '../../src/resolve/transport.js';
 import { Secret } from '../../src/lib/secret.js';
 
@@ -31,3 +32,11 @@ export const rfc2136Settings = z.strictObject({
   timeoutMs: z.number().int().positive().max(120_000).default(5_000),
 });
 export type Rfc2136Settings = z.infer<typeof rfc2136Settings>;
+
+/**
+ * Each UPDATE message is all or nothing with prerequisites on what was read; a zone's changes
+ * share one message unless they exceed its 64 KB limit, when they are split between names.
+ */
+export function capabilitiesOf(_settings: Rfc2136Settings): ProviderCapabilities {
+  return { atomicity: 'name', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] };
+}

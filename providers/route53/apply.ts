@@ -1,8 +1,10 @@
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, type ChangeResourceRecordSetsCommandOutput, type ChangeStatus, type Route53Client } from '@aws-sdk/client-route-53';
 import type { Logger } from 'pino';
+import { firstLine } from '../../src/lib/errors.js';
 import type { ApplyOutcome } from '../../src/model.js';
+import { failedOutcome } from '../types.js';
 import type { NameChanges } from './batches.js';
-import { describeRoute53Error, firstLine } from './errors.js';
+import { describeRoute53Error } from './errors.js';
 import { fromRoute53Name } from './names.js';
 import type { Route53Tuning } from './tuning.js';
 import type { HostedZoneRef } from './zones.js';
@@ -45,7 +47,7 @@ export async function sendBatch(sender: BatchSender, zone: HostedZoneRef, batch:
     // other page (a proxy's or captive portal's HTML, an empty body) that the SDK parsed into an
     // empty answer: the batch may or may not have reached Route 53.
     sender.logger.warn({ zone: zone.name, zoneId: zone.id, names: names.length }, 'the answer to the Route 53 change batch carried no change id');
-    return same({ status: 'unconfirmed', message: 'the response carried no change id (it was not a ChangeResourceRecordSetsResponse)' });
+    return same({ status: 'unconfirmed', kind: 'unconfirmed', message: 'the response carried no change id (it was not a ChangeResourceRecordSetsResponse)' });
   }
   sender.logger.info({ zone: zone.name, zoneId: zone.id, changeId, names: names.length }, 'Route 53 accepted the change batch');
   const status = answer.ChangeInfo?.Status ?? 'PENDING';
@@ -74,9 +76,7 @@ function refusalOutcomes(error: unknown, names: readonly string[]): Map<string, 
     );
   }
   // The core adds "could not confirm" and "the records may or may not have changed" around it.
-  const outcome: ApplyOutcome = failure.maybeSent
-    ? { status: 'unconfirmed', message: failure.message }
-    : { status: 'not-applied', kind: failure.kind, message: failure.message };
+  const outcome = failedOutcome(failure);
   return new Map(names.map((name) => [name, outcome]));
 }
 

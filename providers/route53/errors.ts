@@ -1,4 +1,6 @@
 import type { FailureKind } from '../../src/model.js';
+import { firstLine } from '../../src/lib/errors.js';
+import { wasNeverSent } from '../../src/lib/network.js';
 
 /** The Route 53 API calls the adapter makes; each needs the IAM action of the same name. */
 export type Route53Operation = 'ListHostedZonesByName' | 'GetHostedZone' | 'ListResourceRecordSets' | 'ChangeResourceRecordSets' | 'GetChange';
@@ -11,7 +13,7 @@ export interface Route53Failure {
    * The request may have reached Route 53 and been acted on: a timeout or reset after sending, a
    * 5xx, or a 2xx whose answer could not be read.
    */
-  readonly maybeSent: boolean;
+  readonly maybeApplied: boolean;
 }
 
 interface ErrorFields {
@@ -26,17 +28,6 @@ const BAD_CREDENTIALS = new Set([
   'InvalidClientTokenId', 'SignatureDoesNotMatch', 'IncompleteSignature', 'MissingAuthenticationToken',
   'UnrecognizedClientException', 'ExpiredToken', 'ExpiredTokenException', 'InvalidSignatureException', 'InvalidAccessKeyId',
 ]);
-/** Network failures that happen before a request is sent: nothing can have been applied. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/**
- * The first line of an error message. The SDK appends advice on further lines (e.g.
- * "Deserialization error: to see the raw response, inspect the hidden field {error}.$response"),
- * which means nothing to an operator and breaks one-line output.
- */
-export function firstLine(message: string): string {
-  return (message.split(/\r?\n/, 1)[0] ?? '').trim();
-}
 
 /**
  * Classifies an error thrown by the SDK for `operation`. Messages never carry credentials: the
@@ -55,7 +46,7 @@ export function describeRoute53Error(error: unknown, operation: Route53Operation
     // A success status means the request was received and acted on; only the answer was lost
     // (cut mid-body, a reset after the headers, a body the XML parser rejects). For a write that
     // is "could not confirm", never "not applied": the change may well be in the zone.
-    return { kind: 'error', message: `Route 53 answered ${operation} with HTTP ${status}, but the answer could not be read (${name}: ${text})`, maybeSent: true };
+    return { kind: 'unconfirmed', message: `Route 53 answered ${operation} with HTTP ${status}, but the answer could not be read (${name}: ${text})`, maybeApplied: true };
   }
   if (name === 'CredentialsProviderError') {
     return notSent('auth', `no AWS credentials found (environment, shared config profile, SSO, web identity, container or instance role): ${text}`);
@@ -68,18 +59,18 @@ export function describeRoute53Error(error: unknown, operation: Route53Operation
     const tries = attempts !== undefined ? ` after ${attempts} attempts` : '';
     return notSent('rate-limit', `Route 53 is still throttling ${operation} (${name})${tries}; the next round tries again`);
   }
-  if (name === 'NoSuchHostedZone') return notSent('error', `the hosted zone does not exist or is not visible to these credentials: ${text}`);
+  if (name === 'NoSuchHostedZone') return notSent('not-found', `the hosted zone does not exist or is not visible to these credentials: ${text}`);
   if (name === 'InvalidChangeBatch' || name === 'InvalidInput') return notSent('rejected', `Route 53 refused the request (${name}): ${text}`);
   if (status !== undefined) {
     // Route 53 answered: a 4xx refused the call; a 5xx may or may not have been acted on.
-    return { kind: 'error', message: `Route 53 ${operation} failed (${name}, HTTP ${status}): ${text}`, maybeSent: status >= 500 };
+    return { kind: 'error', message: `Route 53 ${operation} failed (${name}, HTTP ${status}): ${text}`, maybeApplied: status >= 500 };
   }
-  if ((code !== undefined && NOT_SENT_CODES.has(code)) || /did not establish a connection/.test(text)) {
+  if (wasNeverSent(error) || /did not establish a connection/.test(text)) {
     return notSent('unreachable', `cannot reach Route 53 (${code ?? name}): ${text}`);
   }
-  return { kind: 'unreachable', message: `no answer from Route 53 to ${operation} (${code ?? name}): ${text}`, maybeSent: true };
+  return { kind: 'unreachable', message: `no answer from Route 53 to ${operation} (${code ?? name}): ${text}`, maybeApplied: true };
 }
 
 function notSent(kind: FailureKind, message: string): Route53Failure {
-  return { kind, message, maybeSent: false };
+  return { kind, message, maybeApplied: false };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProviderCapabilities } from '../types.js';
 
 export const route53Settings = z.strictObject({
   type: z.literal('route53'),
@@ -14,3 +15,11 @@ export const route53Settings = z.strictObject({
   waitForSync: z.boolean().default(false),
 });
 export type Route53Settings = z.infer<typeof route53Settings>;
+
+/**
+ * A ChangeResourceRecordSets batch is all or nothing and deletes exactly what was read; a zone's
+ * changes share one batch unless they exceed its limits, when they are split between names.
+ */
+export function capabilitiesOf(_settings: Route53Settings): ProviderCapabilities {
+  return { atomicity: 'name', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'], maxBatch: 1000 };
+}

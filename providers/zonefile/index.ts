@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { normalizeName, isInZone } from '../../src/lib/names.js';
 import type { ApplyOutcome, Change } from '../../src/model.js';
-import { ProviderError, type Provider, type ProviderContext } from '../types.js';
+import { ProviderError, type Provider, type ProviderContext, type ZoneSnapshot } from '../types.js';
 import { applyToZoneFile } from './apply.js';
 import { loadZoneFile } from './load.js';
-import type { ZonefileSettings } from './settings.js';
+import { capabilitiesOf, type ZonefileSettings } from './settings.js';
 import { recordSetsAt } from './zone-state.js';
 
 /**
@@ -20,7 +20,11 @@ export interface ZonefileDependencies {
 
 const DEFAULT_RELOAD_TIMEOUT_MS = 30_000;
 
-export function createProvider(settings: ZonefileSettings, context: ProviderContext, dependencies: ZonefileDependencies = {}): Provider {
+/**
+ * The file is re-read on every call (the snapshot carries nothing): apply re-checks each change's
+ * `before` against the file as it is then, which is this provider's compare-and-swap.
+ */
+export function createProvider(settings: ZonefileSettings, context: ProviderContext, dependencies: ZonefileDependencies = {}): Provider<void> {
   const file = path.resolve(settings.file);
   const origin = settings.origin === undefined ? undefined : normalizeName(settings.origin);
   const logger = context.logger.child({ provider: context.id, file });
@@ -35,7 +39,7 @@ export function createProvider(settings: ZonefileSettings, context: ProviderCont
   };
 
   return {
-    capabilities: { atomicZoneBatch: true, compareAndSwap: true },
+    capabilities: capabilitiesOf(settings),
 
     async findZone(name: string): Promise<string> {
       zoneName ??= (await load()).zone.origin;
@@ -45,21 +49,21 @@ export function createProvider(settings: ZonefileSettings, context: ProviderCont
       return zoneName;
     },
 
-    async read(zone: string, names: readonly string[]) {
+    async read(zone: string, names: readonly string[]): Promise<ZoneSnapshot<void>> {
       const { zone: parsed } = await load();
       requireZone(zone, parsed.origin);
-      const result = new Map(names.map((name) => {
+      const records = new Map(names.map((name) => {
         if (!isInZone(name, parsed.origin)) throw new ProviderError('rejected', `${name} is not in the zone ${parsed.origin} of ${file}`);
         return [name, recordSetsAt(parsed, name)] as const;
       }));
       logger.debug({ zone, names: names.length, records: parsed.records.length }, 'zone file read');
-      return result;
+      return { zone, records, state: undefined };
     },
 
-    async apply(zone: string, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
+    async apply(snapshot: ZoneSnapshot<void>, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
       return applyToZoneFile(
         { file, origin, reloadCommand: settings.reloadCommand, reloadTimeoutMs: settings.reloadTimeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS },
-        zone,
+        snapshot.zone,
         changes,
         { now: dependencies.now ?? (() => new Date()), logger },
       );

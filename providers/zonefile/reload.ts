@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { firstLine } from '../../src/lib/errors.js';
 
 /**
  * Runs the configured reload command (e.g. `rndc reload example.com`) as an argv array: no shell,
@@ -21,13 +22,8 @@ export function runReloadCommand(argv: readonly string[], timeoutMs: number): Pr
       if (errno === 'EACCES') return resolve({ ok: false, reason: `${command}: permission denied` });
       if (error.killed && error.signal === 'SIGKILL') return resolve({ ok: false, reason: `${command} did not finish within ${timeoutMs} ms` });
       const how = typeof error.code === 'number' ? `exited with ${error.code}` : `ended by ${error.signal ?? 'an error'}`;
-      const said = firstLine(String(stderr));
+      const said = firstLine(String(stderr), 200);
       resolve({ ok: false, reason: `${command} ${how}${said ? `: ${said}` : ''}` });
     });
   });
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

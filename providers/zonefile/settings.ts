@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProviderCapabilities } from '../types.js';
 
 export const zonefileSettings = z.strictObject({
   type: z.literal('zonefile'),
@@ -12,3 +13,8 @@ export const zonefileSettings = z.strictObject({
   reloadTimeoutMs: z.number().int().min(100).max(600_000).optional(),
 });
 export type ZonefileSettings = z.infer<typeof zonefileSettings>;
+
+/** One rename replaces the whole file (all or nothing); the write re-checks the file against what was read. */
+export function capabilitiesOf(_settings: ZonefileSettings): ProviderCapabilities {
+  return { atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] };
+}

@@ -12,7 +12,7 @@ export function renderRoundJson(report: RoundReport): string {
       status: r.status,
       changes: r.changes.map(jsonChange),
       outcome: r.outcome,
-      error: r.error,
+      error: r.error === null ? null : { stage: r.error.stage, kind: r.error.kind, message: r.error.message },
       ...(r.hints.length > 0 ? { hints: r.hints } : {}),
     })),
     summary: summarize(report),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import ipaddr from 'ipaddr.js';
 import type { z } from 'zod';
+import { describeFsError } from '../lib/errors.js';
 import { ConfigError, formatPath } from './errors.js';
 import { interpolate } from './interpolate.js';
 import { parseConfigYaml } from './parse-yaml.js';
@@ -12,7 +13,8 @@ import { normalizeName } from '../lib/names.js';
 import { parseServerAddress, type ServerAddress } from '../resolve/transport.js';
 import type { ClientSubnet } from '../resolve/types.js';
 import type { ProviderSettings } from '../../providers/index.js';
-import { PROVIDER_TYPES } from '../../providers/index.js';
+import { capabilitiesOf, PROVIDER_TYPES } from '../../providers/index.js';
+import { ttlForProvider, unsupportedFamilies, type TtlSource } from './capabilities.js';
 import type { LogLevel } from '../log.js';
 import { LOG_LEVELS } from '../log.js';
 
@@ -86,10 +88,11 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
   }
   const providerIds = Object.keys(providers);
   if (providerIds.length === 0) problems.push('providers: defines no provider');
-  if (raw.defaults.provider !== undefined && !(raw.defaults.provider in providers))
+  if (raw.defaults.provider !== undefined && !Object.hasOwn(providers, raw.defaults.provider))
     problems.push(`defaults.provider: no provider '${raw.defaults.provider}' under providers`);
 
   const defaultTtl: TtlPolicy = toTtlPolicy(raw.defaults.ttl) ?? { kind: 'range', min: 60, max: 3600 };
+  const defaultTtlSource: TtlSource = raw.defaults.ttl === undefined ? 'built-in' : 'defaults';
   const records: RecordConfig[] = [];
   const seen = new Map<string, number>();
   raw.records.forEach((r, index) => {
@@ -99,7 +102,7 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
       problems.push(`${at}.provider: not set, and there is no defaults.provider (providers: ${providerIds.join(', ')})`);
       return;
     }
-    if (!(providerId in providers)) {
+    if (!Object.hasOwn(providers, providerId)) {
       problems.push(`${at}.provider: no provider '${providerId}' under providers`);
       return;
     }
@@ -112,13 +115,23 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
     const first = seen.get(key);
     if (first !== undefined) problems.push(`${at}.name: ${name} is already managed by records[${first}] with provider ${providerId}`);
     else seen.set(key, index);
+    const capabilities = capabilitiesOf(providers[providerId]!);
+    const families = r.families ?? raw.defaults.families ?? ['A', 'AAAA'];
+    const familyProblem = unsupportedFamilies(families, capabilities, `${at}.families`, providerId);
+    if (familyProblem !== undefined) problems.push(familyProblem);
+    const ttlSource: TtlSource = r.ttl === undefined ? defaultTtlSource : 'record';
+    const ttl = ttlForProvider(toTtlPolicy(r.ttl) ?? defaultTtl, ttlSource, capabilities, ttlSource === 'defaults' ? 'defaults.ttl' : `${at}.ttl`, providerId);
+    if (typeof ttl === 'string') {
+      problems.push(ttl);
+      return;
+    }
     records.push({
       name,
       target,
       provider: providerId,
       ...(zone !== undefined ? { zone } : {}),
-      families: r.families ?? raw.defaults.families ?? ['A', 'AAAA'],
-      ttl: toTtlPolicy(r.ttl) ?? defaultTtl,
+      families,
+      ttl,
       maxAddresses: r.maxAddresses ?? raw.defaults.maxAddresses ?? 8,
       allowSpecialAddresses: r.allowSpecialAddresses ?? raw.defaults.allowSpecialAddresses ?? false,
       allowEmpty: r.allowEmpty ?? raw.defaults.allowEmpty ?? false,
@@ -216,18 +229,3 @@ function isMissingFile(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR');
 }
 
-function describeFsError(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    switch (error.code) {
-      case 'ENOENT':
-        return 'no such file';
-      case 'EACCES':
-        return 'permission denied';
-      case 'EISDIR':
-        return 'is a directory';
-      default:
-        return String(error.code);
-    }
-  }
-  return 'unreadable';
-}

@@ -4,8 +4,13 @@ import type { ProviderSettings } from '../../providers/index.js';
 import type { LogLevel } from '../log.js';
 import type { Secret } from '../lib/secret.js';
 
-/** TTL policy of a record: a clamp range for the observed TTL, or one fixed number. */
-export type TtlPolicy = { readonly kind: 'range'; readonly min: number; readonly max: number } | { readonly kind: 'fixed'; readonly ttl: number };
+/**
+ * TTL policy of a record: a clamp range for the observed TTL, or one fixed number. `automatic` is
+ * the provider's "it chooses" value (Cloudflare's 1), never counted as a TTL to correct.
+ */
+export type TtlPolicy =
+  | { readonly kind: 'range'; readonly min: number; readonly max: number; readonly automatic?: number }
+  | { readonly kind: 'fixed'; readonly ttl: number; readonly automatic?: number };
 
 /** One managed name, with every default applied and every name normalised. */
 export interface RecordConfig {

@@ -19,7 +19,7 @@ export function planRecord(input: PlanInput): RecordPlan {
     return {
       name: record.name,
       conflict: current.conflict,
-      decisions: record.families.map((family) => ({ family, kind: 'failed', reason })),
+      decisions: record.families.map((family) => ({ family, kind: 'failed', cause: 'conflict', reason })),
       changes: [],
       failed: true,
     };
@@ -31,15 +31,16 @@ export function planRecord(input: PlanInput): RecordPlan {
   for (const family of record.families) {
     const resolution: FamilyResolution | undefined = input.resolved[family];
     if (resolution === undefined) {
-      decided.set(family, { family, kind: 'failed', reason: 'not resolved' });
+      decided.set(family, { family, kind: 'failed', cause: 'error', reason: 'not resolved' });
     } else if (resolution.kind === 'failure') {
-      decided.set(family, { family, kind: 'failed', reason: resolution.reason });
+      decided.set(family, { family, kind: 'failed', cause: resolution.cause ?? 'error', reason: resolution.reason });
     } else if (resolution.kind === 'addresses') {
       const special = record.allowSpecialAddresses ? [] : resolution.addresses.filter(isSpecialAddress);
       if (special.length > 0) {
         decided.set(family, {
           family,
           kind: 'failed',
+          cause: 'special-address',
           reason: `refused special-purpose address${special.length > 1 ? 'es' : ''} ${special.join(', ')} (set allowSpecialAddresses: true to publish ${special.length > 1 ? 'them' : 'it'})`,
         });
       } else {
@@ -64,6 +65,7 @@ export function planRecord(input: PlanInput): RecordPlan {
       decided.set(family, {
         family,
         kind: 'failed',
+        cause: 'empty',
         reason: `target has no ${family} address (${resolution.reason})${emptyContext(record.families, family, input.resolved)}; records left as they are (set allowEmpty: true to allow removing them)`,
       });
     }

@@ -13,5 +13,7 @@ export function ttlForChange(policy: TtlPolicy, observed: number): number {
  */
 export function ttlNeedsRewrite(policy: TtlPolicy, current: number): boolean {
   if (policy.kind === 'fixed') return current !== policy.ttl;
+  // The provider's automatic TTL was chosen by someone on purpose; a range does not fight it.
+  if (current === policy.automatic) return false;
   return current < policy.min || current > policy.max;
 }

@@ -1,4 +1,4 @@
-import type { Change, Family, RecordSets } from '../model.js';
+import type { Change, Family, FailureKind, RecordSets } from '../model.js';
 import type { RecordConfig } from '../config/types.js';
 import type { FamilyResolution } from '../resolve/types.js';
 
@@ -16,7 +16,7 @@ export type FamilyDecision =
   | { readonly family: Family; readonly kind: 'unchanged' }
   | { readonly family: Family; readonly kind: 'change'; readonly change: Change }
   /** Nothing is written for this family, and the record counts as failed. */
-  | { readonly family: Family; readonly kind: 'failed'; readonly reason: string };
+  | { readonly family: Family; readonly kind: 'failed'; readonly cause: FailureKind; readonly reason: string };
 
 export interface RecordPlan {
   readonly name: string;

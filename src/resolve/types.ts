@@ -1,4 +1,4 @@
-import type { Family } from '../model.js';
+import type { Family, FailureKind } from '../model.js';
 import type { ServerAddress } from './transport.js';
 
 /** One CNAME hop of a target's chain, as observed. */
@@ -18,7 +18,7 @@ export interface ChainLink {
 export type FamilyResolution =
   | { readonly kind: 'addresses'; readonly family: Family; readonly addresses: readonly string[]; readonly ttl: number; readonly chain: readonly ChainLink[] }
   | { readonly kind: 'empty'; readonly family: Family; readonly reason: 'NXDOMAIN' | 'NODATA'; readonly chain: readonly ChainLink[] }
-  | { readonly kind: 'failure'; readonly family: Family; readonly reason: string; readonly chain: readonly ChainLink[] };
+  | { readonly kind: 'failure'; readonly family: Family; readonly reason: string; readonly cause?: FailureKind; readonly chain: readonly ChainLink[] };
 
 /** EDNS Client Subnet option (RFC 7871) to send with every query. */
 export interface ClientSubnet {

@@ -4,7 +4,7 @@ import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/types.js';
 import { formatServerAddress } from '../resolve/transport.js';
 import { createResolver } from '../resolve/index.js';
-import { errorMessage } from '../sync/round.js';
+import { errorMessage } from '../lib/errors.js';
 import { systemClock, wallTimeOf, type Clock, type Random } from '../lib/clock.js';
 import { startCron } from './cron.js';
 import { readiness } from './health.js';

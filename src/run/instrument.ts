@@ -58,12 +58,9 @@ export class MeteredProviderPool extends ProviderPool {
   }
 }
 
-/** An apply that returned refusals is labelled with the first one's kind ("unconfirmed" for unknown outcomes). */
+/** An apply that returned refusals is labelled with the first one's kind. */
 function applyResult(outcomes: Map<string, ApplyOutcome>): string {
-  for (const outcome of outcomes.values()) {
-    if (outcome.status === 'not-applied') return outcome.kind;
-    if (outcome.status === 'unconfirmed') return 'unconfirmed';
-  }
+  for (const outcome of outcomes.values()) if (outcome.status !== 'applied') return outcome.kind;
   return 'ok';
 }
 
@@ -83,7 +80,7 @@ function meteredProvider(inner: Provider, id: string, metrics: RunMetrics): Prov
     capabilities: inner.capabilities,
     findZone: (name) => timed('findZone', () => inner.findZone(name)),
     read: (zone, names) => timed('read', () => inner.read(zone, names)),
-    apply: (zone, changes, context) => timed('apply', () => inner.apply(zone, changes, context), applyResult),
+    apply: (snapshot, changes, context) => timed('apply', () => inner.apply(snapshot, changes, context), applyResult),
   };
   const hintFor = inner.hintFor?.bind(inner);
   const close = inner.close?.bind(inner);

@@ -1,7 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type GaugeConfiguration } from 'prom-client';
 import { FAMILIES, type Family } from '../model.js';
 import type { RecordReport } from '../sync/report.js';
-import { classifyFailure } from './classify.js';
 
 export type RoundKind = 'full' | 'due';
 
@@ -149,8 +148,7 @@ export class RunMetrics {
 
   /** Counts one record's outcome of a round; returns what is published there now (undefined: unknown, the read failed). */
   observeRecord(report: RecordReport): PublishedCounts | undefined {
-    const failure = classifyFailure(report);
-    if (failure) this.errors.inc(failure);
+    if (report.status === 'failed' && report.error) this.errors.inc({ stage: report.error.stage, kind: report.error.kind });
     const applied = report.outcome?.status === 'applied';
     if (applied) for (const c of report.changes) this.changes.inc({ provider: report.provider, family: c.family, action: c.action });
     return publishedCounts(report, applied);

@@ -1,9 +1,9 @@
-import type { ApplyOutcome, Change, Family, RecordSets } from '../model.js';
+import type { ApplyOutcome, Change, Failure, Family, RecordSets, Stage } from '../model.js';
 import type { FamilyResolution } from '../resolve/types.js';
 import type { FamilyDecision } from '../plan/types.js';
 
 export type RecordStatus = 'in-sync' | 'updated' | 'would-update' | 'failed';
-export type Stage = 'config' | 'provider' | 'zone' | 'read' | 'resolve' | 'plan' | 'apply';
+export type { Stage };
 
 /** The outcome of one record in one round: what the renderers (text, JSON, logs, metrics) show. */
 export interface RecordReport {
@@ -17,7 +17,8 @@ export interface RecordReport {
   /** Per family, what the planner decided (empty when the record failed before planning). */
   readonly decisions: readonly FamilyDecision[];
   readonly outcome: ApplyOutcome | null;
-  readonly error: { readonly stage: Stage; readonly message: string } | null;
+  /** Why the record failed: where, what kind (as data, for metrics), in words. */
+  readonly error: Failure | null;
   /** Advice from the provider about this record's target (see Provider.hintFor). */
   readonly hints: readonly string[];
   /** What the target resolved to this round, before any damping (the daemon schedules by its TTL). */

@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { RecordConfig } from '../config/types.js';
-import type { ApplyOutcome, Change, Family, RecordSets } from '../model.js';
+import type { ZoneSnapshot } from '../../providers/types.js';
+import { ProviderError } from '../../providers/types.js';
+import { errorMessage } from '../lib/errors.js';
+import type { ApplyOutcome, Change, Failure, Family, RecordSets, Stage } from '../model.js';
 import { planRecord } from '../plan/index.js';
 import type { RecordPlan } from '../plan/types.js';
 import type { FamilyResolution, Resolver } from '../resolve/types.js';
@@ -8,7 +11,7 @@ import { mapLimit } from '../lib/concurrency.js';
 import { groupBy } from './group-by.js';
 import { resolveSampled } from './sampling.js';
 import type { ProviderPool } from './provider-pool.js';
-import type { RecordReport, RoundReport, Stage } from './report.js';
+import type { RecordReport, RoundReport } from './report.js';
 
 export interface RoundInput {
   readonly records: readonly RecordConfig[];
@@ -32,12 +35,22 @@ export type AdjustResolutions = (record: RecordConfig, resolved: Resolutions, cu
 /** Resolutions in flight at once; each is a handful of UDP queries. */
 const RESOLVE_CONCURRENCY = 256;
 
-type Failure = { readonly stage: Stage; readonly message: string };
-
-/** The provider's view of one record: its zone and what is published, or why that is unknown. */
-export type ReadState = ({ readonly ok: true; readonly zone: string; readonly current: RecordSets } | { readonly ok: false; readonly zone: string | null; readonly failure: Failure }) & {
+/**
+ * The provider's view of one record: its zone, what is published and the snapshot of the read that
+ * saw it (apply writes against that snapshot), or why that is unknown.
+ */
+export type ReadState = (
+  | { readonly ok: true; readonly zone: string; readonly current: RecordSets; readonly snapshot: ZoneSnapshot }
+  | { readonly ok: false; readonly zone: string | null; readonly failure: Failure }
+) & {
   readonly hint?: string;
 };
+
+/** A thrown error as a failure at `stage`: a ProviderError keeps its kind; anything else is a plain error. */
+export function failureOf(stage: Stage, error: unknown): Failure {
+  if (error instanceof ProviderError) return { stage, kind: error.kind, message: error.message, maybeApplied: error.maybeApplied };
+  return { stage, kind: 'error', message: errorMessage(error), maybeApplied: false };
+}
 
 /**
  * One round (docs/design/round.md): resolve every target, read every provider (one read per zone),
@@ -70,19 +83,19 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
       ...(state.ok ? { current: state.current } : {}),
     };
     if (!state.ok || plan === undefined) {
-      const failure = state.ok ? { stage: 'plan' as const, message: 'not planned' } : state.failure;
+      const failure: Failure = state.ok ? { stage: 'plan', kind: 'error', message: 'not planned', maybeApplied: false } : state.failure;
       return { ...base, status: 'failed', changes: [], decisions: [], outcome: null, error: failure };
     }
     const outcome = outcomes.get(i) ?? null;
     const planFailure = describePlanFailure(plan, resolutions[i]!);
     const applyFailure = outcome === null ? null : describeApplyFailure(outcome);
-    const error = applyFailure && planFailure ? { stage: applyFailure.stage, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure);
+    const error = applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure);
     const status = error !== null ? 'failed' : plan.changes.length === 0 ? 'in-sync' : input.dryRun ? 'would-update' : 'updated';
     return { ...base, status, changes: plan.changes, decisions: plan.decisions, outcome, error };
   });
 
   for (const r of reports) {
-    if (r.error) logger.warn({ record: r.name, provider: r.provider, stage: r.error.stage }, r.error.message);
+    if (r.error) logger.warn({ record: r.name, provider: r.provider, stage: r.error.stage, kind: r.error.kind }, r.error.message);
     else if (r.status === 'updated') logger.info({ record: r.name, provider: r.provider, changes: r.changes.length }, 'records updated');
   }
   return { dryRun: input.dryRun, records: reports };
@@ -99,7 +112,7 @@ async function resolveTargets(input: RoundInput): Promise<Array<Partial<Record<F
       return await resolveSampled(input.resolver, target, family, input.samples ?? 1);
     } catch (error) {
       // The resolver returns failures as values; a throw is a bug, reported as a failure all the same.
-      return { kind: 'failure', family, reason: `resolver error: ${errorMessage(error)}`, chain: [] } satisfies FamilyResolution;
+      return { kind: 'failure', family, reason: `resolver error: ${errorMessage(error)}`, cause: 'error', chain: [] } satisfies FamilyResolution;
     }
   });
   const byKey = new Map(keys.map((key, i) => [key, results[i]!]));
@@ -119,7 +132,7 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
       try {
         provider = await providers.get(providerId);
       } catch (error) {
-        for (const i of indexes) states[i] = { ok: false, zone: records[i]!.zone ?? null, failure: { stage: 'provider', message: errorMessage(error) } };
+        for (const i of indexes) states[i] = { ok: false, zone: records[i]!.zone ?? null, failure: failureOf('provider', error) };
         return;
       }
       const hints = new Map(indexes.map((i) => [i, provider.hintFor?.(records[i]!.target)]));
@@ -130,7 +143,7 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
           try {
             return await provider.findZone(record.name);
           } catch (error) {
-            states[i] = { ok: false, zone: null, failure: { stage: 'zone', message: errorMessage(error) } };
+            states[i] = { ok: false, zone: null, failure: failureOf('zone', error) };
             return undefined;
           }
         }),
@@ -140,13 +153,16 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
         [...byZone].map(async ([zone, zoneIndexes]) => {
           const names = [...new Set(zoneIndexes.map((i) => records[i]!.name))];
           try {
-            const current = await provider.read(zone, names);
+            const snapshot = await provider.read(zone, names);
             for (const i of zoneIndexes) {
-              const sets = current.get(records[i]!.name);
-              states[i] = sets ? { ok: true, zone, current: sets } : { ok: false, zone, failure: { stage: 'read', message: 'the provider returned nothing for this name' } };
+              const sets = snapshot.records.get(records[i]!.name);
+              states[i] = sets
+                ? { ok: true, zone, current: sets, snapshot }
+                : { ok: false, zone, failure: { stage: 'read', kind: 'error', message: 'the provider returned nothing for this name', maybeApplied: false } };
             }
           } catch (error) {
-            for (const i of zoneIndexes) states[i] = { ok: false, zone, failure: { stage: 'read', message: errorMessage(error) } };
+            const failure = failureOf('read', error);
+            for (const i of zoneIndexes) states[i] = { ok: false, zone, failure };
           }
         }),
       );
@@ -159,30 +175,30 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
 /** One `apply` per provider and zone, carrying the changes of every record in it. */
 async function applyPlans(input: RoundInput, reads: readonly ReadState[], plans: ReadonlyArray<RecordPlan | undefined>): Promise<Map<number, ApplyOutcome>> {
   const outcomes = new Map<number, ApplyOutcome>();
-  const groups = new Map<string, { providerId: string; zone: string; indexes: number[] }>();
+  const groups = new Map<string, { providerId: string; snapshot: ZoneSnapshot; indexes: number[] }>();
   input.records.forEach((record, i) => {
     const state = reads[i]!;
     const plan = plans[i];
     if (!state.ok || !plan || plan.changes.length === 0) return;
     const key = `${record.provider}\u0000${state.zone}`;
-    const group = groups.get(key) ?? { providerId: record.provider, zone: state.zone, indexes: [] };
+    const group = groups.get(key) ?? { providerId: record.provider, snapshot: state.snapshot, indexes: [] };
     group.indexes.push(i);
     groups.set(key, group);
   });
   await Promise.all(
-    [...groups.values()].map(async ({ providerId, zone, indexes }) => {
+    [...groups.values()].map(async ({ providerId, snapshot, indexes }) => {
       const changes: Change[] = indexes.flatMap((i) => plans[i]!.changes);
       let byName: Map<string, ApplyOutcome>;
       try {
         const provider = await input.providers.get(providerId);
         const targets = new Map(indexes.map((i) => [input.records[i]!.name, input.records[i]!.target]));
-        byName = await provider.apply(zone, changes, { targets });
+        byName = await provider.apply(snapshot, changes, { targets });
       } catch (error) {
-        const outcome: ApplyOutcome = { status: 'unconfirmed', message: errorMessage(error) };
+        const outcome: ApplyOutcome = { status: 'unconfirmed', kind: error instanceof ProviderError ? error.kind : 'unconfirmed', message: errorMessage(error) };
         byName = new Map(indexes.map((i) => [input.records[i]!.name, outcome]));
       }
       for (const i of indexes) {
-        outcomes.set(i, byName.get(input.records[i]!.name) ?? { status: 'unconfirmed', message: 'the provider reported nothing for this name' });
+        outcomes.set(i, byName.get(input.records[i]!.name) ?? { status: 'unconfirmed', kind: 'unconfirmed', message: 'the provider reported nothing for this name' });
       }
     }),
   );
@@ -190,11 +206,13 @@ async function applyPlans(input: RoundInput, reads: readonly ReadState[], plans:
 }
 
 function describePlanFailure(plan: RecordPlan, resolved: Partial<Record<Family, FamilyResolution>>): Failure | null {
-  if (plan.conflict !== undefined) return { stage: 'plan', message: `conflict: ${plan.conflict}; apexsync will not overwrite it` };
+  if (plan.conflict !== undefined) return { stage: 'plan', kind: 'conflict', message: `conflict: ${plan.conflict}; apexsync will not overwrite it`, maybeApplied: false };
   const failed = plan.decisions.flatMap((d) => (d.kind === 'failed' ? [d] : []));
   if (failed.length === 0) return null;
   const stage: Stage = failed.every((d) => resolved[d.family]?.kind === 'failure') ? 'resolve' : 'plan';
-  return { stage, message: failed.map((d) => `${d.family}: ${d.reason}`).join('; ') };
+  // A planner refusal (special address, empty) says more than a lookup failure beside it.
+  const first = failed.find((d) => resolved[d.family]?.kind !== 'failure') ?? failed[0]!;
+  return { stage, kind: first.cause, message: failed.map((d) => `${d.family}: ${d.reason}`).join('; '), maybeApplied: false };
 }
 
 function describeApplyFailure(outcome: ApplyOutcome): Failure | null {
@@ -202,13 +220,14 @@ function describeApplyFailure(outcome: ApplyOutcome): Failure | null {
     case 'applied':
       return null;
     case 'not-applied':
-      return { stage: 'apply', message: `not applied (${outcome.kind}): ${outcome.message}` };
+      return { stage: 'apply', kind: outcome.kind, message: `not applied (${outcome.kind}): ${outcome.message}`, maybeApplied: false };
     case 'unconfirmed':
-      return { stage: 'apply', message: `could not confirm: ${outcome.message}; the records may or may not have changed, the next run re-reads them` };
+      return {
+        stage: 'apply',
+        kind: outcome.kind,
+        message: `could not confirm: ${outcome.message}; the records may or may not have changed, the next run re-reads them`,
+        maybeApplied: true,
+      };
   }
 }
 
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

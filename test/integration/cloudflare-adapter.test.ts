@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { providerSession, type ProviderSession } from '../support/provider-session.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Change, RecordSet } from '../../src/model.js';
@@ -25,9 +26,9 @@ const logger = pino(
   }),
 );
 
-function provider(extra: Record<string, unknown> = {}): Provider {
+function provider(extra: Record<string, unknown> = {}): ProviderSession {
   const settings = cloudflareSettings.parse({ type: 'cloudflare', apiToken: TOKEN, baseUrl: fake.baseUrl, ...extra });
-  return createProvider(settings, { id: 'cf', logger });
+  return providerSession(createProvider(settings, { id: 'cf', logger }), 'read');
 }
 
 const set = (ttl: number, ...values: string[]): RecordSet => ({ ttl, values });
@@ -94,7 +95,7 @@ describe('zone discovery', () => {
 });
 
 describe('read', () => {
-  it('returns A/AAAA at exact names, normalised, with automatic TTL as 300, and a CNAME as a conflict', async () => {
+  it('returns A/AAAA at exact names, normalised, with an automatic TTL as stored (1), and a CNAME as a conflict', async () => {
     fake.addRecord('example.com', { name: 'example.com', type: 'A', content: '198.51.100.2', ttl: 600 });
     fake.addRecord('example.com', { name: 'example.com', type: 'A', content: '198.51.100.1', ttl: 600 });
     fake.addRecord('example.com', { name: 'example.com', type: 'AAAA', content: '2001:0db8::0001' });
@@ -104,7 +105,7 @@ describe('read', () => {
     const zone = await cf.findZone('example.com');
     fake.resetCounts();
     const read = await cf.read(zone, ['example.com', 'www.example.com', 'new.example.com']);
-    expect(read.get('example.com')).toEqual({ A: set(600, '198.51.100.1', '198.51.100.2'), AAAA: set(300, '2001:db8::1') });
+    expect(read.get('example.com')).toEqual({ A: set(600, '198.51.100.1', '198.51.100.2'), AAAA: set(1, '2001:db8::1') });
     expect(read.get('www.example.com')).toEqual({ conflict: 'a CNAME record (to lb.example.net)' });
     expect(read.get('new.example.com')).toEqual({});
     expect(fake.counts.GET).toBe(1);
@@ -127,7 +128,7 @@ describe('read', () => {
     fake.resetCounts();
     const read = await cf.read('example.com', names);
     expect(read.size).toBe(50);
-    expect(read.get('h1.example.com')).toEqual({ A: set(300, '198.51.0.1') });
+    expect(read.get('h1.example.com')).toEqual({ A: set(1, '198.51.0.1') });
     // one listing of the whole zone (5 000 per page): no per-name calls, and no extra empty page
     expect(fake.counts.GET).toBe(1);
     expect(fake.requests[0]!.query.get('per_page')).toBe('5000');
@@ -142,12 +143,12 @@ describe('read', () => {
     const many = Array.from({ length: 10 }, (_, k) => `h${k}.example.com`).concat(['a.example.com', 'b.example.com']);
     fake.resetCounts();
     const all = await cf.read('example.com', many);
-    expect(all.get('b.example.com')).toEqual({ A: set(300, '198.51.100.2') });
+    expect(all.get('b.example.com')).toEqual({ A: set(1, '198.51.100.2') });
     // 17 002 records at 5 000 a page: 4 pages (3 more after the first) cost less than 12 per-name listings
     expect(fake.requests.map((r) => r.query.get('page') ?? '1')).toEqual(['1', '2', '3', '4']);
     fake.resetCounts();
     const two = await cf.read('example.com', ['a.example.com', 'b.example.com']);
-    expect(two.get('a.example.com')).toEqual({ A: set(300, '198.51.100.1') });
+    expect(two.get('a.example.com')).toEqual({ A: set(1, '198.51.100.1') });
     // the first page shows 3 more pages to go: two per-name listings are cheaper
     const [first, ...perName] = fake.requests.map((r) => r.query.get('name.exact'));
     expect(first).toBeNull();
@@ -166,7 +167,7 @@ describe('read', () => {
 });
 
 describe('apply', () => {
-  async function readFresh(cf: Provider, names: string[]) {
+  async function readFresh(cf: ProviderSession, names: string[]) {
     const zone = await cf.findZone(names[0]!);
     const read = await cf.read(zone, names);
     fake.resetCounts();
@@ -218,8 +219,8 @@ describe('apply', () => {
     const a = fake.addRecord('example.com', { name: 'example.com', type: 'A', content: '198.51.100.1', proxied: true, comment: 'set by Alice', tags: ['team:web'] });
     const cf = provider();
     const read = await readFresh(cf, ['example.com']);
-    expect(read.get('example.com')).toEqual({ A: set(300, '198.51.100.1') });
-    await cf.apply('example.com', [update('example.com', 'A', set(300, '198.51.100.1'), set(120, '198.51.100.5', '198.51.100.6'))]);
+    expect(read.get('example.com')).toEqual({ A: set(1, '198.51.100.1') });
+    await cf.apply('example.com', [update('example.com', 'A', set(1, '198.51.100.1'), set(120, '198.51.100.5', '198.51.100.6'))]);
     const after = fake.records('example.com', { type: 'A' });
     expect(after.map((r) => ({ id: r.id, content: r.content, proxied: r.proxied, ttl: r.ttl, comment: r.comment, tags: r.tags }))).toEqual([
       { id: a.id, content: '198.51.100.5', proxied: true, ttl: 1, comment: 'set by Alice', tags: ['team:web'] },
@@ -311,6 +312,7 @@ describe('apply', () => {
     const outcomes = await cf.apply('example.com', [update('example.com', 'A', set(300, '198.51.100.1'), set(300, '198.51.100.2', '198.51.100.3'))]);
     expect(outcomes.get('example.com')).toEqual({
       status: 'unconfirmed',
+      kind: 'conflict',
       message: 'partly applied (1 of 2 record operations done), then: the records changed since they were read (HTTP 400: 81058 An identical record already exists.)',
     });
   });
@@ -368,7 +370,7 @@ describe('apply', () => {
     await readFresh(cf, ['example.com']);
     fake.delayNextWriteMs = 3_000;
     const outcomes = await cf.apply('example.com', [create('example.com', 'A', set(300, '198.51.100.1'))]);
-    expect(outcomes.get('example.com')).toEqual({ status: 'unconfirmed', message: 'Cloudflare did not answer in time (write of zone example.com)' });
+    expect(outcomes.get('example.com')).toEqual({ status: 'unconfirmed', kind: 'timeout', message: 'Cloudflare did not answer in time (write of zone example.com)' });
     expect(fake.batchCalls).toBe(1);
     // it did happen: the next round's read will see it
     expect(fake.contents('example.com', 'example.com', 'A')).toEqual(['198.51.100.1']);

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { providerSession, type ProviderSession } from '../support/provider-session.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Change, RecordSet } from '../../src/model.js';
 import { createProvider } from '../../providers/cloudflare/index.js';
@@ -20,9 +21,9 @@ const json = (value: unknown) => ({ kind: 'respond', status: 200, headers: { 'co
 let fake: CloudflareFake;
 let proxy: HttpFaultProxy;
 
-function provider(): Provider {
+function provider(): ProviderSession {
   const settings = cloudflareSettings.parse({ type: 'cloudflare', apiToken: TOKEN, baseUrl: `${proxy.origin}/client/v4`, zoneId: fake.zone('example.com').id, timeoutMs: 2000 });
-  return createProvider(settings, { id: 'cf', logger: pino({ level: 'silent' }) });
+  return providerSession(createProvider(settings, { id: 'cf', logger: pino({ level: 'silent' }) }), 'read');
 }
 
 const set = (ttl: number, ...values: string[]): RecordSet => ({ ttl, values });
@@ -66,9 +67,7 @@ describe('a listing that is not the v4 envelope fails the read', () => {
       expect(proxy.hits).toBe(2);
       // not retried: a 200 is not a failure the SDK retries
       expect(proxy.seen.read).toBe(2);
-      // apply reads the names it has not read (none could be), fails the same way, and writes nothing
-      const outcomes = await cf.apply('example.com', [update('example.com', set(300, '198.51.100.1'), set(300, '203.0.113.1'))]);
-      expect(outcomes.get('example.com')).toMatchObject({ status: 'not-applied', kind: 'unreachable' });
+      // No snapshot, so a round never applies: nothing is written.
       expect(proxy.seen.write).toBe(0);
       expect(contents('example.com')).toEqual(['198.51.100.1']);
     });
@@ -88,7 +87,7 @@ describe('a listing that is not the v4 envelope fails the read', () => {
   it('a zone listing that is an HTML page fails discovery (not "no zone holds the name")', async () => {
     proxy.inject({ on: 'read', path: /\/zones\?/, action: { kind: 'respond', status: 200, body: HTML } });
     const settings = cloudflareSettings.parse({ type: 'cloudflare', apiToken: TOKEN, baseUrl: `${proxy.origin}/client/v4` });
-    const cf = createProvider(settings, { id: 'cf', logger: pino({ level: 'silent' }) });
+    const cf = providerSession(createProvider(settings, { id: 'cf', logger: pino({ level: 'silent' }) }), 'read');
     await expect(cf.findZone('www.example.com')).rejects.toMatchObject({ name: 'ProviderError', kind: 'unreachable', message: expect.stringMatching(/not the API's JSON envelope/) });
   });
 });
@@ -104,6 +103,7 @@ describe('a write answered with something that does not confirm it is "could not
     for (const name of ['example.com', 'www.example.com']) {
       expect(outcomes.get(name)).toEqual({
         status: 'unconfirmed',
+        kind: 'unconfirmed',
         message: expect.stringMatching(/^Cloudflare's answer to the batch \(HTTP 200, text\/html\) does not confirm it: the answer holds no batch result \(nothing\) \(batch of 2 names, 3 record operations\)$/),
       });
     }
@@ -128,7 +128,7 @@ describe('a write answered with something that does not confirm it is "could not
     await cf.read('example.com', ['example.com', 'www.example.com']);
     proxy.inject({ on: 'write', action: json({ success: true, errors: [], messages: [], result: { patches: [], posts: [] } }) });
     const outcomes = await cf.apply('example.com', change);
-    expect(outcomes.get('example.com')).toEqual({ status: 'unconfirmed', message: expect.stringContaining('"patches" lists 0 records for 2 sent') });
+    expect(outcomes.get('example.com')).toEqual({ status: 'unconfirmed', kind: 'unconfirmed', message: expect.stringContaining('"patches" lists 0 records for 2 sent') });
   });
 
   it('the answer confirms a real batch: applied', async () => {
@@ -152,6 +152,7 @@ describe('a write answered with something that does not confirm it is "could not
     ]);
     expect(outcomes.get('example.com')).toEqual({
       status: 'unconfirmed',
+      kind: 'unconfirmed',
       message:
         "partly applied (1 of 3 record operations done), then: Cloudflare's answer to the creation (POST) of AAAA record 2001:db8::1 at example.com (HTTP 200, text/html) does not confirm it: the answer holds no record id (nothing)",
     });
@@ -167,7 +168,7 @@ describe('a write answered with something that does not confirm it is "could not
     await cf.read('example.com', ['example.com']);
     proxy.inject({ on: 'write', path: /\/dns_records\/[0-9a-f]{32}$/, action: json({ success: true, errors: [], messages: [], result: { id: 'f'.repeat(32) } }) });
     const outcomes = await cf.apply('example.com', [update('example.com', set(300, '198.51.100.1'), set(300, '203.0.113.1', '203.0.113.2'))]);
-    expect(outcomes.get('example.com')).toEqual({ status: 'unconfirmed', message: expect.stringMatching(/update \(PATCH\) of A record 203\.0\.113\.1 at example\.com .*the answer is about record f{32}, not [0-9a-f]{32}$/) });
+    expect(outcomes.get('example.com')).toEqual({ status: 'unconfirmed', kind: 'unconfirmed', message: expect.stringMatching(/update \(PATCH\) of A record 203\.0\.113\.1 at example\.com .*the answer is about record f{32}, not [0-9a-f]{32}$/) });
     // the POST after the PATCH is not sent
     expect(fake.requests.filter((r) => r.method !== 'GET').map((r) => r.method)).toEqual(['POST']);
     expect(proxy.seen.write).toBe(2);

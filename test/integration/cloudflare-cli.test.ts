@@ -254,3 +254,26 @@ describe('apexsync sync with Cloudflare', () => {
     }
   });
 });
+
+describe('TTLs Cloudflare can hold', () => {
+  it('ttl: 1 (automatic) is written once and then left alone, not rewritten every run', async () => {
+    writeConfig('  - { name: example.com, target: lb.target.test, ttl: 1 }');
+    const first = await sync();
+    expect(first.code).toBe(0);
+    expect(fake.records('example.com', { name: 'example.com', type: 'A' }).map((r) => r.ttl)).toEqual([1, 1]);
+    fake.resetCounts();
+    const second = await sync('--output', 'json');
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout).summary).toMatchObject({ inSync: 1, updated: 0 });
+    expect(fake.counts).toEqual({ GET: 2, POST: 0, PATCH: 0, PUT: 0, DELETE: 0 });
+  });
+
+  it('a TTL Cloudflare cannot hold is a config error naming the field (exit 2), before any call', async () => {
+    writeConfig('  - { name: example.com, target: lb.target.test, ttl: 10 }');
+    const result = await sync();
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('records[0].ttl: provider cf cannot hold TTL 10; it accepts 60–86400 (or 1 = automatic)');
+    expect(result.stdout).toBe('');
+    expect(fake.counts).toEqual({ GET: 0, POST: 0, PATCH: 0, PUT: 0, DELETE: 0 });
+  });
+});

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { providerSession, type ProviderSession } from '../support/provider-session.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProvider } from '../../providers/cloudflare/index.js';
 import { cloudflareSettings } from '../../providers/cloudflare/settings.js';
@@ -14,8 +15,8 @@ import { CloudflareFake } from '../support/cloudflare-fake.js';
 const TOKEN = 'cf-zones-test-token-7c3d1a';
 let fake: CloudflareFake;
 
-function provider(): Provider {
-  return createProvider(cloudflareSettings.parse({ type: 'cloudflare', apiToken: TOKEN, baseUrl: fake.baseUrl }), { id: 'cf', logger: pino({ level: 'silent' }) });
+function provider(): ProviderSession {
+  return providerSession(createProvider(cloudflareSettings.parse({ type: 'cloudflare', apiToken: TOKEN, baseUrl: fake.baseUrl }), { id: 'cf', logger: pino({ level: 'silent' }) }), 'read');
 }
 
 /** The zone calls made, as `path?name=…&page=…` (ignoring per_page, asserted separately). */

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { providerSession, type ProviderSession } from '../support/provider-session.js';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +66,7 @@ interface Overrides {
   readonly timeoutMs?: number;
 }
 
-function provider(overrides: Overrides = {}): Provider {
+function provider(overrides: Overrides = {}): ProviderSession {
   const key = overrides.key === undefined ? bind.apexsyncKey : overrides.key;
   const settings = rfc2136Settings.parse({
     type: 'rfc2136',
@@ -79,10 +80,10 @@ function provider(overrides: Overrides = {}): Provider {
       done();
     },
   });
-  return createProvider(settings, { id: 'bind', logger: pino({ level: 'debug' }, sink) });
+  return providerSession(createProvider(settings, { id: 'bind', logger: pino({ level: 'debug' }, sink) }), 'empty');
 }
 
-async function applyOne(p: Provider, zone: string, changes: Change[]): Promise<Map<string, ApplyOutcome>> {
+async function applyOne(p: ProviderSession, zone: string, changes: Change[]): Promise<Map<string, ApplyOutcome>> {
   const outcomes = await p.apply(zone, changes);
   for (const outcome of outcomes.values()) if (outcome.status !== 'applied') messages.push(outcome.message);
   return outcomes;

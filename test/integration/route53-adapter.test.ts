@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { providerSession, type ProviderSession } from '../support/provider-session.js';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
@@ -44,10 +45,10 @@ const FAST: Partial<Route53Tuning> = {
   pacer: new RateLimiter({ limit: 10_000, windowMs: 1_000 }),
 };
 
-function provider(settings: Record<string, unknown> = {}, tuning: Partial<Route53Tuning> = {}): Provider {
+function provider(settings: Record<string, unknown> = {}, tuning: Partial<Route53Tuning> = {}): ProviderSession {
   const created = createProvider(route53Settings.parse({ type: 'route53', endpoint: fake.endpoint, ...settings }), { id: 'aws', logger }, { ...FAST, ...tuning });
   providers.push(created);
-  return created;
+  return providerSession(created, 'empty');
 }
 
 async function expectProviderError(promise: Promise<unknown>, kind: string, text: RegExp): Promise<ProviderError> {
@@ -162,7 +163,7 @@ describe('findZone', () => {
     await expectProviderError(p.findZone('www.example.org'), 'error', new RegExp(`www\\.example\\.org is not in hosted zone ${id}`));
     expect(fake.calls.GetHostedZone).toBe(1);
     expect(fake.calls.ListHostedZonesByName).toBe(0);
-    await expectProviderError(provider({ hostedZoneId: 'ZNOSUCHZONE' }).findZone('example.com'), 'error', /does not exist/);
+    await expectProviderError(provider({ hostedZoneId: 'ZNOSUCHZONE' }).findZone('example.com'), 'not-found', /does not exist/);
   });
 
   it('reads a zone given by name in the config without a findZone call first', async () => {
@@ -274,7 +275,7 @@ describe('read', () => {
 
 describe('apply', () => {
   let zoneId: string;
-  let p: Provider;
+  let p: ProviderSession;
   beforeEach(async () => {
     zoneId = fake.createZone('example.com');
     p = provider();
@@ -472,7 +473,7 @@ describe('apply', () => {
 
 describe('answers that are not Route 53 answers', () => {
   let zoneId: string;
-  let p: Provider;
+  let p: ProviderSession;
   const create = (name: string): Change => ({ action: 'create', name, family: 'A', before: null, after: a(60, '52.4.7.1') });
   const batchesApplied = () => fake.batches.filter((b) => b.result === 'applied').length;
 
@@ -487,7 +488,7 @@ describe('answers that are not Route 53 answers', () => {
   it('cannot confirm a write whose 200 answer was cut mid-body (the change is in), and does not replay it', async () => {
     fake.inject({ error: 'cut-200', operation: 'ChangeResourceRecordSets', times: 1 });
     const outcome = recordOutcomes(await p.apply('example.com', [create('www.example.com')])).get('www.example.com');
-    expect(outcome).toEqual({ status: 'unconfirmed', message: expect.stringMatching(/^Route 53 answered ChangeResourceRecordSets with HTTP 200, but the answer could not be read \(/) });
+    expect(outcome).toEqual({ status: 'unconfirmed', kind: 'unconfirmed', message: expect.stringMatching(/^Route 53 answered ChangeResourceRecordSets with HTTP 200, but the answer could not be read \(/) });
     // One line only: the SDK's "Deserialization error: … $response" advice is dropped.
     expect(outcome?.status === 'unconfirmed' && outcome.message).not.toMatch(/\n|Deserialization/);
     expect(fake.calls.ChangeResourceRecordSets).toBe(1);
@@ -498,7 +499,7 @@ describe('answers that are not Route 53 answers', () => {
   it('cannot confirm a write answered by an HTML page with status 200, whether or not the change went in', async () => {
     fake.inject({ error: 'html-200', operation: 'ChangeResourceRecordSets', times: 1 });
     const notIn = recordOutcomes(await p.apply('example.com', [create('www.example.com'), create('api.example.com')]));
-    const noChangeId = { status: 'unconfirmed', message: expect.stringMatching(/^the response carried no change id/) };
+    const noChangeId = { status: 'unconfirmed', kind: 'unconfirmed', message: expect.stringMatching(/^the response carried no change id/) };
     expect(Object.fromEntries(notIn)).toEqual({ 'www.example.com': noChangeId, 'api.example.com': noChangeId });
     expect(fake.calls.ChangeResourceRecordSets).toBe(1);
     expect(batchesApplied()).toBe(0);

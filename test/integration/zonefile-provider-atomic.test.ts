@@ -32,10 +32,11 @@ async function applyAs(uid: number | undefined) {
     { id: 'files', logger: pino({ level: 'silent' }) },
     { now: () => new Date('2026-11-22T12:00:00Z') },
   );
-  if (uid === undefined) return provider.apply('example.com', [change]);
+  const snapshot = { zone: 'example.com', records: new Map(), state: undefined };
+  if (uid === undefined) return provider.apply(snapshot, [change], { targets: new Map() });
   process.seteuid!(uid);
   try {
-    return await provider.apply('example.com', [change]);
+    return await provider.apply(snapshot, [change], { targets: new Map() });
   } finally {
     process.seteuid!(0);
   }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { providerSession, type ProviderSession } from '../support/provider-session.js';
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProvider, type ZonefileDependencies } from '../../providers/zonefile/index.js';
 import type { ZonefileSettings } from '../../providers/zonefile/settings.js';
-import { ProviderError, type Provider } from '../../providers/types.js';
+import { ProviderError } from '../../providers/types.js';
 import type { Change } from '../../src/model.js';
 
 /**
@@ -43,9 +44,9 @@ let dir: string;
 let zoneFile: string;
 let logLines: string[];
 
-function provider(settings: Partial<ZonefileSettings> = {}, dependencies: ZonefileDependencies = { now: () => NOW }): Provider {
+function provider(settings: Partial<ZonefileSettings> = {}, dependencies: ZonefileDependencies = { now: () => NOW }): ProviderSession {
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-  return createProvider({ type: 'zonefile', file: zoneFile, ...settings }, { id: 'files', logger }, dependencies);
+  return providerSession(createProvider({ type: 'zonefile', file: zoneFile, ...settings }, { id: 'files', logger }, dependencies), 'empty');
 }
 
 const zone = (): string => readFileSync(zoneFile, 'utf8');
@@ -88,7 +89,7 @@ afterEach(() => {
 describe('zonefile provider: findZone and read', () => {
   it('finds the zone from the file and refuses names outside it', async () => {
     const p = provider();
-    expect(p.capabilities).toEqual({ atomicZoneBatch: true, compareAndSwap: true });
+    expect(p.provider.capabilities).toEqual({ atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] });
     expect(await p.findZone('example.com')).toBe('example.com');
     expect(await p.findZone('deep.shop.example.com')).toBe('example.com');
     await expect(p.findZone('example.org')).rejects.toThrow(ProviderError);
@@ -283,7 +284,7 @@ describe('zonefile provider: apply', () => {
     const link = path.join(dir, 'current.zone');
     symlinkSync(zoneFile, link);
     const before = readdirSync(dir).sort();
-    const p = createProvider({ type: 'zonefile', file: link }, { id: 'files', logger: pino({ level: 'silent' }) }, { now: () => NOW });
+    const p = providerSession(createProvider({ type: 'zonefile', file: link }, { id: 'files', logger: pino({ level: 'silent' }) }, { now: () => NOW }), 'empty');
     const outcomes = await p.apply('example.com', [create('new.example.com', 'A', { ttl: 60, values: ['93.184.216.35'] })]);
     expect(outcomes.get('new.example.com')).toMatchObject({ status: 'applied' });
     expect(lstatSync(link).isSymbolicLink()).toBe(true);

@@ -107,9 +107,9 @@ function withHookBeforeApply(provider: Provider, hook: () => void): Provider {
     capabilities: provider.capabilities,
     findZone: (name) => provider.findZone(name),
     read: (zone, names) => provider.read(zone, names),
-    apply: async (zone, changes) => {
+    apply: async (snapshot, changes, context) => {
       hook();
-      return provider.apply(zone, changes);
+      return provider.apply(snapshot, changes, context);
     },
   };
 }

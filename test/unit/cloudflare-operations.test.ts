@@ -135,7 +135,7 @@ describe('chunkOperations', () => {
 describe('reading records', () => {
   const listed = (name: string, type: string, content: string, extra: Partial<ListedRecord> = {}): ListedRecord => ({ id: `${type}-${content}`, name, type, content, ttl: 300, ...extra });
 
-  it('keeps A/AAAA at the wanted names, normalised, and reports the lowest TTL and automatic TTL as 300', () => {
+  it('keeps A/AAAA at the wanted names, normalised, and reports the lowest TTL, automatic (1) as stored', () => {
     const grouped = groupByName(
       [
         listed('Example.com', 'A', '198.51.100.2', { ttl: 1 }),
@@ -148,7 +148,7 @@ describe('reading records', () => {
       'example.com',
       () => undefined,
     );
-    expect(toRecordSets(grouped.get('example.com')!)).toEqual({ A: { ttl: 300, values: ['198.51.100.1', '198.51.100.2'] }, AAAA: { ttl: 300, values: ['2001:db8::1'] } });
+    expect(toRecordSets(grouped.get('example.com')!)).toEqual({ A: { ttl: 1, values: ['198.51.100.1', '198.51.100.2'] }, AAAA: { ttl: 300, values: ['2001:db8::1'] } });
     expect(toRecordSets(grouped.get('www.example.com')!)).toEqual({});
     expect([...grouped.keys()]).toEqual(['example.com', 'www.example.com']);
   });

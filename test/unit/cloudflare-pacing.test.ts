@@ -170,7 +170,7 @@ describe('classifyFailure', () => {
       message: 'Cloudflare refused the request (HTTP 400: 1004 DNS Validation Error)',
     });
     expect(classifyFailure(apiError(429, [{ code: 971, message: 'slow' }], { 'retry-after': '300' }), 'write', 'z').message).toMatch(/retry after 300 s/);
-    expect(classifyFailure(new APIConnectionTimeoutError(), 'write', 'z')).toMatchObject({ kind: 'unreachable', maybeApplied: true });
+    expect(classifyFailure(new APIConnectionTimeoutError(), 'write', 'z')).toMatchObject({ kind: 'timeout', maybeApplied: true });
     expect(classifyFailure(apiError(503, []), 'write', 'z').maybeApplied).toBe(true);
     const refused = new APIConnectionError({ cause: Object.assign(new Error('fetch failed'), { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }) });
     expect(classifyFailure(refused, 'write', 'z')).toMatchObject({ kind: 'unreachable', maybeApplied: false });
@@ -178,7 +178,7 @@ describe('classifyFailure', () => {
 
   it('turns a failure into not-applied, or could-not-confirm when the write may have happened', () => {
     expect(failedWriteOutcome({ kind: 'conflict', message: 'm', maybeApplied: false })).toEqual({ status: 'not-applied', kind: 'conflict', message: 'm' });
-    expect(failedWriteOutcome({ kind: 'unreachable', message: 'm', maybeApplied: true })).toEqual({ status: 'unconfirmed', message: 'm' });
+    expect(failedWriteOutcome({ kind: 'unreachable', message: 'm', maybeApplied: true })).toEqual({ status: 'unconfirmed', kind: 'unreachable', message: 'm' });
   });
 
   it('tells a missing batch route from a record error answered with 404', () => {

@@ -59,7 +59,7 @@ records:
 `);
       const config = loadConfig({ file, cwd: dir, env: { TARGET: 'env.example.net' } });
       expect(config.records[0]!.target).toBe('env.example.net');
-      expect(config.records[0]!.ttl).toEqual({ kind: 'fixed', ttl: 300 });
+      expect(config.records[0]!.ttl).toEqual({ kind: 'fixed', ttl: 300, automatic: 1 });
       expect(config.resolver.servers).toEqual([{ host: '127.0.0.1', port: 53 }]);
       const cf = config.providers.cf!;
       expect(cf.type === 'cloudflare' && cf.apiToken.reveal()).toBe('from-dotenv');
@@ -131,5 +131,44 @@ records:
 
   it('reports a missing file plainly', () => {
     expect(() => loadConfig({ file: path.join(dir, 'missing.yaml'), cwd: dir, env: {} })).toThrow(/missing\.yaml: cannot read config file \(no such file\)/);
+  });
+});
+
+describe('provider capabilities checked at load', () => {
+  const cloudflare = (records: string, defaults = ''): string => `
+resolver: { servers: ["127.0.0.1:5300"] }
+providers:
+  cf: { type: cloudflare, apiToken: t }
+${defaults}
+records:
+${records}
+`;
+
+  it('refuses a TTL the provider cannot hold, naming the field and what it accepts', () => {
+    expect(problemsOf(cloudflare('  - { name: a.example.com, target: t.example.net, ttl: 10 }'))).toEqual([
+      'records[0].ttl: provider cf cannot hold TTL 10; it accepts 60–86400 (or 1 = automatic)',
+    ]);
+    expect(problemsOf(cloudflare('  - { name: a.example.com, target: t.example.net, ttl: { min: 30, max: 100000 } }'))).toEqual([
+      'records[0].ttl: provider cf cannot hold TTL 30 or 100000; it accepts 60–86400 (or 1 = automatic)',
+    ]);
+    expect(problemsOf(cloudflare('  - { name: a.example.com, target: t.example.net }', 'defaults: { ttl: 5 }'))).toEqual([
+      'defaults.ttl: provider cf cannot hold TTL 5; it accepts 60–86400 (or 1 = automatic)',
+    ]);
+  });
+
+  it("accepts the provider's automatic TTL and narrows the built-in range to what the provider holds", () => {
+    const config = loadConfig({ file: write(cloudflare('  - { name: a.example.com, target: t.example.net, ttl: 1 }\n  - { name: b.example.com, target: t.example.net }')), cwd: dir, env: {} });
+    expect(config.records.map((r) => r.ttl)).toEqual([
+      { kind: 'fixed', ttl: 1, automatic: 1 },
+      { kind: 'range', min: 60, max: 3600, automatic: 1 },
+    ]);
+    const zonefile = loadConfig({ file: write(minimal.replace('target: LB.Example.NET.', 'target: LB.Example.NET.\n    ttl: 10')), cwd: dir, env: {} });
+    expect(zonefile.records[0]!.ttl).toEqual({ kind: 'fixed', ttl: 10 });
+  });
+
+  it('looks provider ids up among the configured ones only (never inherited names)', () => {
+    for (const id of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(problemsOf(cloudflare(`  - { name: a.example.com, target: t.example.net, provider: ${id} }`))).toEqual([`records[0].provider: no provider '${id}' under providers`]);
+    }
   });
 });

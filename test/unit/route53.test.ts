@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/model.js';
 import { aliasHint } from '../../providers/route53/alias-hint.js';
 import { batchCost, splitIntoBatches, toNameChanges, type NameChanges } from '../../providers/route53/batches.js';
-import { describeRoute53Error, firstLine } from '../../providers/route53/errors.js';
+import { describeRoute53Error } from '../../providers/route53/errors.js';
+import { firstLine } from '../../src/lib/errors.js';
 import { compareListingOrder, fromRoute53Name, listingKey, toRoute53Name } from '../../providers/route53/names.js';
 import { route53Pacer } from '../../providers/route53/pacer.js';
 import type { Clock } from '../../src/lib/clock.js';
@@ -146,10 +147,10 @@ describe('describeRoute53Error', () => {
     [sdkError('InternalFailure', 500), 'error', true, /HTTP 500/],
     [sdkError('Error', undefined, { code: 'ECONNREFUSED' }), 'unreachable', false, /cannot reach/],
     [sdkError('TimeoutError', undefined, { code: 'ETIMEDOUT' }), 'unreachable', true, /no answer/],
-  ])('classifies %s', (error, kind, maybeSent, message) => {
+  ])('classifies %s', (error, kind, maybeApplied, message) => {
     const failure = describeRoute53Error(error, 'ChangeResourceRecordSets');
     expect(failure.kind).toBe(kind);
-    expect(failure.maybeSent).toBe(maybeSent);
+    expect(failure.maybeApplied).toBe(maybeApplied);
     expect(failure.message).toMatch(message);
   });
 
@@ -163,8 +164,8 @@ describe('describeRoute53Error', () => {
   it.each([200, 204])('treats an error after HTTP %i as received (maybe applied), never as refused', (status) => {
     const failure = describeRoute53Error(cutAnswer(status), 'ChangeResourceRecordSets');
     expect(failure).toEqual({
-      kind: 'error',
-      maybeSent: true,
+      kind: 'unconfirmed',
+      maybeApplied: true,
       message: `Route 53 answered ChangeResourceRecordSets with HTTP ${status}, but the answer could not be read (Error: aborted)`,
     });
   });

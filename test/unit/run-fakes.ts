@@ -8,7 +8,7 @@ import type { ApplyOutcome, Change, Family, RecordSet, RecordSets } from '../../
 import type { FamilyResolution, Resolver } from '../../src/resolve/types.js';
 import type { Clock, Random } from '../../src/lib/clock.js';
 import { ProviderPool } from '../../src/sync/provider-pool.js';
-import type { Provider } from '../../providers/types.js';
+import type { Provider, ProviderCapabilities, ZoneSnapshot } from '../../providers/types.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -109,11 +109,11 @@ export class ScriptedResolver implements Resolver {
 }
 
 export const addresses = (family: Family, values: readonly string[], ttl: number): FamilyResolution => ({ kind: 'addresses', family, addresses: [...values], ttl, chain: [] });
-export const failure = (family: Family, reason = 'SERVFAIL from 127.0.0.1:53'): FamilyResolution => ({ kind: 'failure', family, reason, chain: [] });
+export const failure = (family: Family, reason = 'SERVFAIL from 127.0.0.1:53'): FamilyResolution => ({ kind: 'failure', family, reason, cause: 'servfail', chain: [] });
 
 /** One zone held in memory; counts reads and applies, records every applied change. */
 export class MemoryProvider implements Provider {
-  readonly capabilities = { atomicZoneBatch: true, compareAndSwap: true };
+  readonly capabilities: ProviderCapabilities = { atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] };
   readonly sets = new Map<string, RecordSets>();
   reads = 0;
   readonly applies: Array<{ at: number; zone: string; changes: readonly Change[] }> = [];
@@ -126,11 +126,12 @@ export class MemoryProvider implements Provider {
   findZone(): Promise<string> {
     return Promise.resolve(this.zone);
   }
-  read(_zone: string, names: readonly string[]): Promise<Map<string, RecordSets>> {
+  read(zone: string, names: readonly string[]): Promise<ZoneSnapshot> {
     this.reads++;
-    return Promise.resolve(new Map(names.map((n) => [n, this.sets.get(n) ?? {}])));
+    return Promise.resolve({ zone, records: new Map(names.map((n) => [n, this.sets.get(n) ?? {}])), state: undefined });
   }
-  async apply(zone: string, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
+  async apply(snapshot: ZoneSnapshot, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
+    const zone = snapshot.zone;
     if (this.applyGate) await this.applyGate;
     this.applies.push({ at: this.clock.now(), zone, changes });
     const outcomes = new Map<string, ApplyOutcome>();

@@ -1,3 +1,4 @@
+import type { Failure } from '../../src/model.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
 import { Secret } from '../../src/lib/secret.js';
-import { classifyFailure } from '../../src/run/classify.js';
 import { failUrlOf, sendHeartbeat, type Fetch } from '../../src/run/heartbeat.js';
 import { MAX_STALE_LISTED, readiness, type RecordHealth } from '../../src/run/health.js';
 import { Lane } from '../../src/run/lane.js';
@@ -111,18 +111,21 @@ describe('heartbeat', () => {
   });
 });
 
-describe('error classification for apexsync_errors_total', () => {
+describe('apexsync_errors_total counts the failure kind the report carries', () => {
   const base = { name: 'example.com', provider: 'p', zone: 'example.com', target: 't', changes: [], decisions: [], outcome: null, hints: [] };
-  const failed = (stage: RecordReport['error'] extends infer E ? (E extends { stage: infer S } ? S : never) : never, message: string, over: Partial<RecordReport> = {}): RecordReport =>
-    ({ ...base, status: 'failed', error: { stage, message }, ...over }) as RecordReport;
-  it('sorts failures by stage and kind', () => {
-    expect(classifyFailure({ ...base, status: 'in-sync', error: null })).toBeUndefined();
-    expect(classifyFailure(failed('resolve', 'A: no answer from 127.0.0.1:53 within 300 ms (1 try)'))).toEqual({ stage: 'resolve', kind: 'timeout' });
-    expect(classifyFailure(failed('resolve', 'A: SERVFAIL from 127.0.0.1:53'))).toEqual({ stage: 'resolve', kind: 'servfail' });
-    expect(classifyFailure(failed('plan', 'conflict: a CNAME; apexsync will not overwrite it'))).toEqual({ stage: 'plan', kind: 'conflict' });
-    expect(classifyFailure(failed('read', 'Cloudflare: 429 Too Many Requests'))).toEqual({ stage: 'read', kind: 'rate-limit' });
-    expect(classifyFailure(failed('apply', 'x', { outcome: { status: 'not-applied', kind: 'conflict', message: 'x' } }))).toEqual({ stage: 'apply', kind: 'conflict' });
-    expect(classifyFailure(failed('apply', 'x', { outcome: { status: 'unconfirmed', message: 'timeout' } }))).toEqual({ stage: 'apply', kind: 'unconfirmed' });
+  const failed = (error: Failure): RecordReport => ({ ...base, status: 'failed', error });
+  it('labels each failed record with its stage and kind, as produced, whatever the words say', async () => {
+    const metrics = new RunMetrics();
+    metrics.observeRecord({ ...base, status: 'in-sync', error: null });
+    // The words would have been read as a timeout and as auth; the kinds are what count.
+    metrics.observeRecord(failed({ stage: 'resolve', kind: 'unreachable', message: 'A: no answer, connection refused by 127.0.0.1:53 (timed out)', maybeApplied: false }));
+    metrics.observeRecord(failed({ stage: 'read', kind: 'rate-limit', message: 'denied: 403 forbidden', maybeApplied: false }));
+    metrics.observeRecord(failed({ stage: 'apply', kind: 'timeout', message: 'could not confirm', maybeApplied: true }));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('apexsync_errors_total{stage="resolve",kind="unreachable"} 1');
+    expect(text).toContain('apexsync_errors_total{stage="read",kind="rate-limit"} 1');
+    expect(text).toContain('apexsync_errors_total{stage="apply",kind="timeout"} 1');
+    expect(text.match(/^apexsync_errors_total\{/gm)).toHaveLength(3);
   });
 });
 
@@ -161,9 +164,9 @@ describe('per-record /metrics series, computed from the records when scraped', (
     const change = { action: 'update' as const, name: 'example.com', family: 'A' as const, before: set('52.4.7.1'), after: set('52.4.7.2', '52.4.7.3') };
     expect(metrics.observeRecord(report({ status: 'updated', current: { A: set('52.4.7.1') }, changes: [change], outcome: { status: 'applied' } }))).toEqual({ A: 2, AAAA: 0 });
     // Not applied: the provider still holds what was read.
-    expect(metrics.observeRecord(report({ status: 'failed', current: { A: set('52.4.7.1') }, changes: [change], outcome: { status: 'unconfirmed', message: 'timeout' }, error: { stage: 'apply', message: 'x' } }))).toEqual({ A: 1, AAAA: 0 });
+    expect(metrics.observeRecord(report({ status: 'failed', current: { A: set('52.4.7.1') }, changes: [change], outcome: { status: 'unconfirmed', kind: 'timeout', message: 'timeout' }, error: { stage: 'apply', kind: 'timeout', message: 'x', maybeApplied: true } }))).toEqual({ A: 1, AAAA: 0 });
     // The read failed: unknown.
-    expect(metrics.observeRecord(report({ status: 'failed', error: { stage: 'read', message: 'Cloudflare: 429' } }))).toBeUndefined();
+    expect(metrics.observeRecord(report({ status: 'failed', error: { stage: 'read', kind: 'rate-limit', message: 'Cloudflare: 429', maybeApplied: false } }))).toBeUndefined();
   });
 });
 

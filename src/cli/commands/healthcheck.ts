@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { formatServerAddress } from '../../resolve/transport.js';
-import { errorMessage } from '../../sync/round.js';
+import { errorMessage } from '../../lib/errors.js';
 import { print, printError, UsageError } from '../output.js';
 
 export interface HealthcheckOptions {

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { Daemon } from '../../run/daemon.js';
-import { errorMessage } from '../../sync/round.js';
+import { errorMessage } from '../../lib/errors.js';
 import { EXIT, printError } from '../output.js';
 
 export interface RunOptions {
