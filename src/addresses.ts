@@ -39,7 +39,7 @@ export function sortAddresses(values: readonly string[]): string[] {
   return [...values].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-/** The special-purpose ranges of docs/design/planning.md, refused unless `allowSpecialAddresses`. */
+/** The special-purpose ranges of DESIGN.md §3, refused unless `allowSpecialAddresses`. */
 const SPECIAL_RANGES: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [
   '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
   '192.0.0.0/24', '192.0.2.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24',
