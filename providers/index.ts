@@ -4,13 +4,22 @@ import * as zonefile from './zonefile/settings.js';
 import * as rfc2136 from './rfc2136/settings.js';
 import * as route53 from './route53/settings.js';
 import * as cloudflare from './cloudflare/settings.js';
+import * as googleclouddns from './googleclouddns/settings.js';
+import * as azuredns from './azuredns/settings.js';
 
 /**
  * The provider registry: per `type`, the settings schema and `capabilitiesOf` (small, loaded
  * eagerly for config validation) and the adapter module (imported only when a configured provider
- * of that type is used, so a zone-file setup never loads the AWS or Cloudflare SDK).
+ * of that type is used, so a zone-file setup never loads the AWS, Cloudflare, Google or Azure SDK).
  */
-export const providerSettings = z.discriminatedUnion('type', [zonefile.zonefileSettings, rfc2136.rfc2136Settings, route53.route53Settings, cloudflare.cloudflareSettings]);
+export const providerSettings = z.discriminatedUnion('type', [
+  zonefile.zonefileSettings,
+  rfc2136.rfc2136Settings,
+  route53.route53Settings,
+  cloudflare.cloudflareSettings,
+  googleclouddns.googleCloudDnsSettings,
+  azuredns.azureDnsSettings,
+]);
 export type ProviderSettings = z.infer<typeof providerSettings>;
 export type ProviderType = ProviderSettings['type'];
 type SettingsOf<T extends ProviderType> = Extract<ProviderSettings, { type: T }>;
@@ -25,6 +34,8 @@ const registry: { readonly [T in ProviderType]: Registration<T> } = {
   rfc2136: { capabilitiesOf: rfc2136.capabilitiesOf, load: () => import('./rfc2136/index.js') },
   route53: { capabilitiesOf: route53.capabilitiesOf, load: () => import('./route53/index.js') },
   cloudflare: { capabilitiesOf: cloudflare.capabilitiesOf, load: () => import('./cloudflare/index.js') },
+  googleclouddns: { capabilitiesOf: googleclouddns.capabilitiesOf, load: () => import('./googleclouddns/index.js') },
+  azuredns: { capabilitiesOf: azuredns.capabilitiesOf, load: () => import('./azuredns/index.js') },
 };
 
 export const PROVIDER_TYPES = Object.keys(registry) as readonly ProviderType[];

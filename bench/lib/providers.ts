@@ -1,7 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { AzureDnsFake } from '../../test/support/azure-dns-fake.js';
 import { CloudflareFake } from '../../test/support/cloudflare-fake.js';
+import { GoogleCloudDnsFake } from '../../test/support/google-cloud-dns-fake.js';
 import { Route53Fake } from '../../test/support/route53-fake.js';
+import { createTestTls, type TestTls } from '../../test/support/test-tls.js';
 import { relativeName, staleAddresses, targetAddresses, TARGET_TTL, type ManagedRecord } from './fixtures.js';
 import { APEX_ZONE, rfc2136Settings, type Lab } from './lab.js';
 
@@ -10,7 +13,8 @@ import { APEX_ZONE, rfc2136Settings, type Lab } from './lab.js';
  * starts from, gives the provider's settings and environment for the config, and counts the
  * calls apexsync makes to it (read calls and write calls, at the wire).
  */
-export type ProviderType = 'zonefile' | 'rfc2136' | 'route53' | 'cloudflare';
+export type ProviderType = 'zonefile' | 'rfc2136' | 'route53' | 'cloudflare' | 'googleclouddns' | 'azuredns';
+/** The providers the scale scenario runs (the two newest only take part in start-up). */
 export const PROVIDER_TYPES: readonly ProviderType[] = ['zonefile', 'rfc2136', 'route53', 'cloudflare'];
 
 export type StartState = 'stale' | 'in-sync';
@@ -43,6 +47,14 @@ export async function startProvider(type: ProviderType, lab: Lab, options: { via
       return route53Provider(await Route53Fake.start());
     case 'cloudflare':
       return cloudflareProvider(await CloudflareFake.start({ token: CLOUDFLARE_TOKEN }));
+    case 'googleclouddns': {
+      const tls = createTestTls();
+      return googleCloudDnsProvider(await GoogleCloudDnsFake.start(tls), tls, lab);
+    }
+    case 'azuredns': {
+      const tls = createTestTls();
+      return azureDnsProvider(await AzureDnsFake.start(tls), tls);
+    }
   }
 }
 
@@ -154,5 +166,72 @@ function cloudflareProvider(fake: CloudflareFake): BenchProvider {
     },
     resetCounts: () => fake.resetCounts(),
     close: () => fake.close(),
+  };
+}
+
+/** Cloud DNS over TLS: the token request reaches the fake through HTTPS_PROXY (see the fake). */
+function googleCloudDnsProvider(fake: GoogleCloudDnsFake, tls: TestTls, lab: Lab): BenchProvider {
+  const keyFile = path.join(lab.dir, 'gcp-bench-key.json');
+  const account = fake.createServiceAccount('bench');
+  return {
+    type: 'googleclouddns',
+    env: { NODE_EXTRA_CA_CERTS: tls.caFile, HTTPS_PROXY: fake.proxyUrl },
+    async prepare(zone, records, state) {
+      await writeFile(keyFile, account.keyJson);
+      const id = zone.replace(/\./g, '-');
+      if (!fake.zones.has(id)) fake.createZone(id, zone);
+      for (const r of records) {
+        const { A, AAAA } = addressesFor(r, state);
+        fake.setRrset(id, { name: r.name, type: 'A', ttl: TARGET_TTL, rrdatas: [A] });
+        fake.setRrset(id, { name: r.name, type: 'AAAA', ttl: TARGET_TTL, rrdatas: [AAAA] });
+      }
+      return `{ type: googleclouddns, project: ${fake.project}, credentialsFile: "${keyFile}", endpoint: "${fake.endpoint}" }`;
+    },
+    counts() {
+      const byOperation = Object.fromEntries(Object.entries(fake.calls).filter(([, n]) => n > 0));
+      const writes = fake.calls['changes.create'];
+      const all = Object.values(fake.calls).reduce((sum, n) => sum + n, 0);
+      return { byOperation, reads: all - writes, writes };
+    },
+    resetCounts: () => fake.resetCounters(),
+    close: async () => {
+      await fake.close();
+      tls.remove();
+    },
+  };
+}
+
+const AZURE_CLIENT_ID = 'bench-client';
+const AZURE_CLIENT_SECRET = 'bench-azure-secret';
+
+function azureDnsProvider(fake: AzureDnsFake, tls: TestTls): BenchProvider {
+  fake.clients.set(AZURE_CLIENT_ID, AZURE_CLIENT_SECRET);
+  return {
+    type: 'azuredns',
+    env: { NODE_EXTRA_CA_CERTS: tls.caFile, AZURE_CLIENT_SECRET },
+    async prepare(zone, records, state) {
+      if (!fake.zones.has(zone)) fake.createZone(zone);
+      for (const r of records) {
+        const { A, AAAA } = addressesFor(r, state);
+        const owner = relativeName(r.name, zone);
+        fake.setRecordSet(zone, owner, 'A', { TTL: TARGET_TTL, ARecords: [{ ipv4Address: A }] });
+        fake.setRecordSet(zone, owner, 'AAAA', { TTL: TARGET_TTL, AAAARecords: [{ ipv6Address: AAAA }] });
+      }
+      return (
+        `{ type: azuredns, subscriptionId: ${fake.subscriptionId}, resourceGroup: ${fake.resourceGroup}, endpoint: "${fake.endpoint}", ` +
+        `authorityHost: "${fake.endpoint}", tenantId: ${fake.tenantId}, clientId: ${AZURE_CLIENT_ID}, clientSecret: "\${AZURE_CLIENT_SECRET}" }`
+      );
+    },
+    counts() {
+      const byOperation = Object.fromEntries(Object.entries(fake.calls).filter(([, n]) => n > 0));
+      const writes = fake.calls['recordSets.put'] + fake.calls['recordSets.delete'];
+      const all = Object.values(fake.calls).reduce((sum, n) => sum + n, 0);
+      return { byOperation, reads: all - writes, writes };
+    },
+    resetCounts: () => fake.resetCounters(),
+    close: async () => {
+      await fake.close();
+      tls.remove();
+    },
   };
 }

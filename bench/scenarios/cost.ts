@@ -20,6 +20,10 @@ const CHANGED_EVERY = 10;
 const ROUTE53_PAGE = 300;
 /** Cloudflare: the adapter lists a zone 5 000 records per page. */
 const CLOUDFLARE_PAGE = 5_000;
+/** Cloud DNS: 1 000 record sets per resourceRecordSets.list page. */
+const CLOUD_DNS_PAGE = 1_000;
+/** Azure DNS: the API's 100 record sets per listing page. */
+const AZURE_PAGE = 100;
 
 interface CostCase {
   readonly type: Exclude<ProviderType, 'zonefile'>;
@@ -30,6 +34,8 @@ const CASES: readonly CostCase[] = [
   { type: 'route53', firstTarget: 1_000 },
   { type: 'cloudflare', firstTarget: 2_000 },
   { type: 'rfc2136', firstTarget: 3_000 },
+  { type: 'googleclouddns', firstTarget: 4_000 },
+  { type: 'azuredns', firstTarget: 5_000 },
 ];
 
 export function costRecords(type: CostCase['type'], firstTarget: number): ManagedRecord[] {
@@ -60,6 +66,17 @@ function floorFor(type: CostCase['type'], zonesWithChanges: number): Floor {
     case 'cloudflare': {
       const pages = ZONES * Math.ceil(setsPerZone / CLOUDFLARE_PAGE);
       return { reads: pages + ZONES, writes: zonesWithChanges, text: `${pages} list + ${ZONES} zone id, ${zonesWithChanges} batches` };
+    }
+    case 'googleclouddns': {
+      // One listing per zone, the zone list, one token; a change per changed zone, polled once until done.
+      const pages = ZONES * Math.ceil((setsPerZone + 2) / CLOUD_DNS_PAGE);
+      return { reads: pages + 2 + zonesWithChanges, writes: zonesWithChanges, text: `${pages} list + 1 zone list + 1 token${zonesWithChanges > 0 ? ` + ${zonesWithChanges} done polls` : ''}, ${zonesWithChanges} changes` };
+    }
+    case 'azuredns': {
+      // One listing per zone (100 per page), the zone list, discovery + token; one write per changed record set (no batch).
+      const pages = ZONES * Math.ceil((setsPerZone + 2) / AZURE_PAGE);
+      const sets = zonesWithChanges === 0 ? 0 : (NAMES / CHANGED_EVERY) * 2;
+      return { reads: pages + 3, writes: sets, text: `${pages} list pages + 1 zone list + 2 token, ${sets} record-set PUTs` };
     }
     case 'rfc2136':
       // No listing in the protocol short of a zone transfer (rarely granted): A and AAAA per name.

@@ -10,7 +10,8 @@ import { megabytes, milliseconds, type Table } from '../lib/table.js';
  * Scenario 6, start-up: `apexsync --help` and a one-record `sync --dry-run`, each a fresh Node
  * process (nothing warm but the OS page cache), RUNS times; the median is the figure, the first
  * run (the coldest) is shown beside it. The one-record dry-run uses the zone-file provider, so no
- * SDK should load; the Route 53 and Cloudflare ones show what loading their SDK costs.
+ * SDK should load; the Route 53, Cloudflare, Cloud DNS and Azure DNS ones show what loading their
+ * SDK costs.
  */
 const RUNS = 7;
 const HELP_TARGET_MS = 250;
@@ -21,7 +22,7 @@ export async function runStartup(lab: Lab, table: Table): Promise<void> {
   const help = await repeat(() => runCli(['--help'], { env }), (run) => run.code === 0 && run.stdout.includes('Usage'));
   addRow(table, '--help', help, HELP_TARGET_MS);
 
-  for (const type of ['zonefile', 'route53', 'cloudflare'] as const satisfies readonly ProviderType[]) {
+  for (const type of ['zonefile', 'route53', 'cloudflare', 'googleclouddns', 'azuredns'] as const satisfies readonly ProviderType[]) {
     const provider = await startProvider(type, lab);
     try {
       const records = managedRecords(`one-${type}.test`, 'www', 1);

@@ -84,7 +84,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 function buildConfig(file: string, raw: ConfigFile, env: Record<string, string | undefined>, resolvConf: string, problems: string[]): Config | undefined {
   const providers: Record<string, ProviderSettings> = {};
   for (const [id, settings] of Object.entries(raw.providers)) {
-    providers[id] = settings.type === 'zonefile' ? { ...settings, file: path.resolve(path.dirname(file), settings.file) } : settings;
+    // Relative paths in provider settings are taken from the config file's folder.
+    const fromConfig = (relative: string): string => path.resolve(path.dirname(file), relative);
+    if (settings.type === 'zonefile') providers[id] = { ...settings, file: fromConfig(settings.file) };
+    else if (settings.type === 'googleclouddns' && settings.credentialsFile !== undefined) providers[id] = { ...settings, credentialsFile: fromConfig(settings.credentialsFile) };
+    else providers[id] = settings;
   }
   const providerIds = Object.keys(providers);
   if (providerIds.length === 0) problems.push('providers: defines no provider');
