@@ -1,9 +1,9 @@
 import Cloudflare from 'cloudflare';
 import type { Logger } from 'pino';
 import type { RateLimiter } from '../../src/lib/rate-limit.js';
+import { retryAfterMs } from '../../src/lib/retry-after.js';
 import type { CloudflareSettings } from './settings.js';
 import { pacerForToken } from './pacer.js';
-import { retryAfterMs } from './retry-after.js';
 
 export const DEFAULT_BASE_URL = 'https://api.cloudflare.com/client/v4';
 

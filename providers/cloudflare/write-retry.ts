@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APIError } from 'cloudflare';
 import { backoffCeiling } from '../../src/lib/backoff.js';
+import { retryAfterMs } from '../../src/lib/retry-after.js';
 import { MAX_HONOURED_RETRY_AFTER_MS } from './client.js';
-import { retryAfterMs } from './retry-after.js';
 
 /** Times a write refused with 429 is sent again. */
 export const WRITE_RETRIES = 4;

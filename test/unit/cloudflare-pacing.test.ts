@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { MAX_HONOURED_RETRY_AFTER_MS, pacedFetch } from '../../providers/cloudflare/client.js';
 import { classifyFailure, failedWriteOutcome, isMissingEndpoint, withoutSecret } from '../../providers/cloudflare/errors.js';
 import { pacerForToken } from '../../providers/cloudflare/pacer.js';
-import { retryAfterMs } from '../../providers/cloudflare/retry-after.js';
 import { sendWrite, WRITE_RETRIES } from '../../providers/cloudflare/write-retry.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { RateLimiter } from '../../src/lib/rate-limit.js';
+import { retryAfterMs } from '../../src/lib/retry-after.js';
 
 /** A clock that only moves when someone sleeps on it (the wall clock reads the same time). */
 function manualClock(): Pick<Clock, 'now' | 'monotonic' | 'sleep'> & { sleeps: number[] } {
