@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # apexsync as a sidecar: `apexsync run` keeping apex A/AAAA records in step with their targets.
-#   docker build -t apexsync .
+#   docker build -t apexsync .                              (with lexicon: --build-arg WITH_LEXICON=1)
 #   docker run --read-only --cap-drop ALL --security-opt no-new-privileges \
 #     --env-file .env -v "$PWD/apexsync.yaml:/config/apexsync.yaml:ro" -p 127.0.0.1:9797:9797 apexsync
 # See docs/running.md.
@@ -27,6 +27,16 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY --from=build /src/dist ./dist
+# Optional: dns-lexicon for the `lexicon` provider (docker build --build-arg WITH_LEXICON=1 .).
+# Installed into the image's /usr/bin/python3, the provider's default command. LEXICON_SPEC picks
+# the version or extras some lexicon providers need, e.g. "dns-lexicon[route53]".
+ARG WITH_LEXICON=
+ARG LEXICON_SPEC=dns-lexicon
+RUN if [ -n "$WITH_LEXICON" ]; then \
+      apk add --no-cache python3 py3-pip && \
+      pip install --no-cache-dir --break-system-packages "$LEXICON_SPEC" && \
+      apk del py3-pip; \
+    fi
 # V8 heap bounds (docs/running.md, "Memory"). With the default limit (GBs) V8 lets the heap grow to
 # several times what survived its last full GC before collecting again: the first round over
 # 10 000 records peaked at 220-270 MB RSS. A 256 MB old generation makes V8 collect in smaller steps,

@@ -6,6 +6,8 @@ import * as route53 from './route53/settings.js';
 import * as cloudflare from './cloudflare/settings.js';
 import * as googleclouddns from './googleclouddns/settings.js';
 import * as azuredns from './azuredns/settings.js';
+import * as powerdns from './powerdns/settings.js';
+import * as lexicon from './lexicon/settings.js';
 
 /**
  * The provider registry: per `type`, the settings schema and `capabilitiesOf` (small, loaded
@@ -19,6 +21,8 @@ export const providerSettings = z.discriminatedUnion('type', [
   cloudflare.cloudflareSettings,
   googleclouddns.googleCloudDnsSettings,
   azuredns.azureDnsSettings,
+  powerdns.powerdnsSettings,
+  lexicon.lexiconSettings,
 ]);
 export type ProviderSettings = z.infer<typeof providerSettings>;
 export type ProviderType = ProviderSettings['type'];
@@ -36,6 +40,8 @@ const registry: { readonly [T in ProviderType]: Registration<T> } = {
   cloudflare: { capabilitiesOf: cloudflare.capabilitiesOf, load: () => import('./cloudflare/index.js') },
   googleclouddns: { capabilitiesOf: googleclouddns.capabilitiesOf, load: () => import('./googleclouddns/index.js') },
   azuredns: { capabilitiesOf: azuredns.capabilitiesOf, load: () => import('./azuredns/index.js') },
+  powerdns: { capabilitiesOf: powerdns.capabilitiesOf, load: () => import('./powerdns/index.js') },
+  lexicon: { capabilitiesOf: lexicon.capabilitiesOf, load: () => import('./lexicon/index.js') },
 };
 
 export const PROVIDER_TYPES = Object.keys(registry) as readonly ProviderType[];

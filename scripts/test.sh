@@ -1,31 +1,41 @@
 #!/bin/sh
-# The one test command (npm test): make sure BIND 9 is here, build, run every test.
+# The one test command (npm test): make sure the real DNS servers and dns-lexicon the tests start
+# are here, build, run every test.
 set -eu
 cd "$(dirname "$0")/.."
-if ! command -v named >/dev/null 2>&1 || ! command -v named-checkzone >/dev/null 2>&1 || ! command -v nsupdate >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test: installing bind9 and bind9-dnsutils (needed by the RFC 2136 and zone-file tests)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y bind9 bind9-dnsutils >/dev/null 2>&1 ||
-      { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y bind9 bind9-dnsutils >/dev/null; }
-  else
-    echo "test: BIND 9 is missing. Install it first: sudo apt-get install -y bind9 bind9-dnsutils" >&2
-    exit 1
-  fi
-fi
-# openssl makes the throw-away CA the Google and Azure fakes serve TLS with (test/support/test-tls.ts).
-if ! command -v openssl >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test: installing openssl (needed by the Google Cloud DNS and Azure DNS tests)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y openssl >/dev/null 2>&1 ||
-      { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y openssl >/dev/null; }
-  else
-    echo "test: openssl is missing. Install it first: sudo apt-get install -y openssl" >&2
-    exit 1
-  fi
-fi
-# named lives in /usr/sbin, which a non-login shell may not have on PATH.
+# Binaries in /usr/sbin, which a non-login shell may not have on PATH.
 PATH="$PATH:/usr/sbin:/sbin"
 export PATH
+
+# Debian packages the integration tests need: BIND 9 (RFC 2136, zone files, nsupdate for every
+# server), Knot DNS, PowerDNS Authoritative with its SQLite backend (and the sqlite3 shell to set
+# it up), dns-lexicon; openssl makes the throw-away CA the Google and Azure fakes serve TLS with
+# (test/support/test-tls.ts).
+PACKAGES="bind9 bind9-dnsutils knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3 lexicon openssl"
+missing=""
+for tool in named named-checkzone nsupdate knotd pdns_server pdnsutil sqlite3 lexicon openssl; do
+  command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing$missing ($PACKAGES)" >&2
+    # The packages would start their system services (named, knot, pdns on port 53): a
+    # policy-rc.d that refuses keeps them stopped; the tests start their own on free ports.
+    policy=/usr/sbin/policy-rc.d
+    own_policy=""
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+    fi
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y $PACKAGES >/dev/null 2>&1 ||
+      { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y $PACKAGES >/dev/null; }
+    [ -z "$own_policy" ] || rm -f "$policy"
+  else
+    echo "test: missing$missing. Install them first: sudo apt-get install -y $PACKAGES" >&2
+    exit 1
+  fi
+fi
+
 npm run --silent build
 # Tests are type-checked too (vitest only strips types).
 npm run --silent typecheck

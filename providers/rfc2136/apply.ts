@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { ApplyOutcome, Change, FailureKind } from '../../src/model.js';
 import { exchange, newMessageId, serverLabel, type Endpoint, type Exchange } from './client.js';
 import { RCODE, describeKey, rcodeName, tsigErrorWords } from './messages.js';
+import { queryPrimary } from './query.js';
+import { readRecordSets } from './read.js';
+import { TSIG_ERROR } from './tsig.js';
 import { buildUpdateMessages, type UpdateMessage } from './update-message.js';
 
 /** Sends the zone's changes as few UPDATE messages as the size limit allows; one outcome per name. */
@@ -9,11 +12,77 @@ export async function applyChanges(endpoint: Endpoint, zone: string, changes: re
   const outcomes = new Map<string, ApplyOutcome>();
   for (const message of buildUpdateMessages(zone, changes, newMessageId)) {
     logger.debug({ zone, names: message.names, bytes: message.wire.length, server: serverLabel(endpoint) }, 'rfc2136: sending UPDATE');
-    const outcome = outcomeOf(await exchange(endpoint, message.wire), endpoint, zone, message);
+    const ofMessage = changes.filter((change) => message.names.includes(change.name));
+    const result = await exchange(endpoint, message.wire);
+    const outcome = await explain(result, outcomeOf(result, endpoint, zone, message), endpoint, zone, ofMessage);
     logger.debug({ zone, names: message.names, outcome }, 'rfc2136: UPDATE outcome');
     for (const name of message.names) outcomes.set(name, outcome);
   }
   return outcomes;
+}
+
+/**
+ * Outcomes that two servers give for reasons other than the usual one, told apart with one more
+ * query (only on these failure paths):
+ * - Knot answers an update its ACL denies with NOTAUTH and an unsigned BADKEY, as if it did not
+ *   know the key. When the same key verifies on a query right now, the key is fine and the ACL
+ *   refused the names and types.
+ * - PowerDNS compares "RRset exists (value dependent)" prerequisites with the values as stored
+ *   text, so a record stored in non-canonical form (an AAAA written by SQL) fails them on every
+ *   run. When the names still hold exactly the values read, nobody else changed them.
+ */
+async function explain(result: Exchange, outcome: ApplyOutcome, endpoint: Endpoint, zone: string, changes: readonly Change[]): Promise<ApplyOutcome> {
+  if (outcome.status !== 'not-applied') return outcome;
+  const unsignedBadKey = result.kind === 'answer' && result.tsig?.status === 'unsigned-error' && result.tsig.error === TSIG_ERROR.BADKEY;
+  if (unsignedBadKey && endpoint.key !== undefined) {
+    if (!(await keyVerifies(endpoint, zone))) return outcome;
+    return notApplied(
+      'auth',
+      `${serverLabel(endpoint)} refused to let ${describeKey(endpoint.key)} change ${namesAndTypes(changes)}: its update ACL does not allow it (the server answered NOTAUTH/BADKEY, but the key verified on a query just now). Allow this key to update these types at these names (Knot: acl update-type and update-owner-name); nothing applied`,
+    );
+  }
+  if (outcome.kind === 'conflict' && (await unchangedSinceRead(endpoint, zone, changes))) {
+    return notApplied(
+      'rejected',
+      `${serverLabel(endpoint)} refused the update's prerequisites although it still holds exactly the values read for ${namesAndTypes(changes)}: it compares them as stored text, and a record stored in non-canonical form (for example an AAAA written to PowerDNS's database by SQL, 2600:1f18:0000::1 rather than 2600:1f18::1) never matches. Rewrite those records once through the server (pdnsutil edit-zone, its HTTP API, or nsupdate) or in canonical form in the database; nothing applied`,
+    );
+  }
+  return outcome;
+}
+
+/** True when a query signed with the configured key gets a verified answer now. */
+async function keyVerifies(endpoint: Endpoint, zone: string): Promise<boolean> {
+  try {
+    // queryPrimary throws unless the answer's signature verified with the configured key.
+    await queryPrimary(endpoint, zone, 'SOA');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when every changed record set still reads as it did before (values only: prerequisites carry no TTL). */
+async function unchangedSinceRead(endpoint: Endpoint, zone: string, changes: readonly Change[]): Promise<boolean> {
+  let now: Awaited<ReturnType<typeof readRecordSets>>;
+  try {
+    now = await readRecordSets(endpoint, zone, [...new Set(changes.map((change) => change.name))]);
+  } catch {
+    return false;
+  }
+  return changes.every((change) => {
+    const sets = now.get(change.name);
+    if (sets === undefined || sets.conflict !== undefined) return false;
+    const values = sets[change.family]?.values ?? [];
+    const before = change.before?.values ?? [];
+    return values.length === before.length && values.every((value, index) => value === before[index]);
+  });
+}
+
+/** "example.test A, AAAA; www.example.test A" */
+function namesAndTypes(changes: readonly Change[]): string {
+  const byName = new Map<string, string[]>();
+  for (const change of changes) byName.set(change.name, [...(byName.get(change.name) ?? []), change.family]);
+  return [...byName].map(([name, families]) => `${name} ${families.join(', ')}`).join('; ');
 }
 
 function outcomeOf(result: Exchange, endpoint: Endpoint, zone: string, message: UpdateMessage): ApplyOutcome {

@@ -1,7 +1,7 @@
 import dnsPacket, { type DecodedPacket } from 'dns-packet';
 import { ProviderError } from '../types.js';
 import { exchangeQuery, serverLabel, type Endpoint } from './client.js';
-import { describeKey, rcodeName, tsigErrorWords } from './messages.js';
+import { RCODE, describeKey, rcodeName, tsigErrorWords } from './messages.js';
 import type { Header } from './wire.js';
 
 export type QueryType = 'A' | 'AAAA' | 'SOA';
@@ -25,6 +25,13 @@ export async function queryPrimary(endpoint: Endpoint, name: string, type: Query
   if (tsig !== undefined && endpoint.key !== undefined) {
     if (tsig.status === 'unsigned-error' || (tsig.status === 'verified' && tsig.error !== 0)) {
       throw new ProviderError('auth', tsigErrorWords(tsig.error, endpoint.key, server));
+    }
+    if (tsig.status === 'unsigned' && header.rcode === RCODE.NOTAUTH) {
+      // PowerDNS answers so to a query signed with a key it does not know or a wrong secret alike.
+      throw new ProviderError(
+        'auth',
+        `${server} answered NOTAUTH without a signature to a query signed with ${describeKey(endpoint.key)}: it does not accept this key (unknown name or algorithm, or a secret that does not match its copy)`,
+      );
     }
     if (tsig.status === 'unsigned') {
       // Name the RCODE: an unsigned SERVFAIL or REFUSED says more about the server than the missing signature does.

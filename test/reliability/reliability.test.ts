@@ -3,6 +3,7 @@ import { ledger } from '../support/faults/ledger.js';
 import { badConfigSuite } from './bad-config.js';
 import { crashSafetySuite } from './crash-safety.js';
 import { cloudflareFaultSuite } from './faults-cloudflare.js';
+import { powerdnsFaultSuite } from './faults-powerdns.js';
 import { rfc2136FaultSuite } from './faults-rfc2136.js';
 import { zonefileFaultSuite } from './faults-zonefile.js';
 import { route53FaultSuite } from './faults-route53.js';
@@ -25,6 +26,7 @@ zonefileFaultSuite();
 rfc2136FaultSuite();
 route53FaultSuite();
 cloudflareFaultSuite();
+powerdnsFaultSuite();
 soakSuite();
 secretSweepSuite();
 

@@ -80,7 +80,7 @@ records:
     ['unset variable', minimal.replace('LB.Example.NET.', '${NOPE}'), {}, ['records[0].target: environment variable NOPE is not set']],
     ['bad target', minimal.replace('LB.Example.NET.', '"not a host"'), {}, ['records[0].target: not a hostname']],
     ['unknown field', minimal + '    colour: blue\n', {}, ["records[0]: unknown field 'colour'"]],
-    ['unknown provider type', minimal.replace('type: zonefile', 'type: godaddy'), {}, ['providers.files.type: unknown provider type; expected one of zonefile, rfc2136, route53, cloudflare, googleclouddns, azuredns']],
+    ['unknown provider type', minimal.replace('type: zonefile', 'type: godaddy'), {}, ['providers.files.type: unknown provider type; expected one of zonefile, rfc2136, route53, cloudflare, googleclouddns, azuredns, powerdns, lexicon']],
     ['unknown provider reference', minimal + '    provider: nope\n', {}, ["records[0].provider: no provider 'nope' under providers"]],
     ['bad family', minimal + '    families: [A, MX]\n', {}, ['records[0].families[1]: expected A or AAAA']],
     ['ttl range upside down', minimal + '    ttl: { min: 600, max: 60 }\n', {}, ['records[0].ttl: min is greater than max']],
