@@ -5,7 +5,9 @@
 #     --env-file .env -v "$PWD/apexsync.yaml:/config/apexsync.yaml:ro" -p 127.0.0.1:9797:9797 apexsync
 # See docs/running.md.
 
-ARG NODE_VERSION=22
+# The Active LTS line: Node 26 since October 2026 (Node 24 is in maintenance until April 2028 and
+# works too: --build-arg NODE_VERSION=24).
+ARG NODE_VERSION=26
 
 # ── build: compile TypeScript with the dev dependencies ─────────────────────────────────────────
 FROM node:${NODE_VERSION}-alpine AS build

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The one test command (npm test): make sure the real DNS servers and dns-lexicon the tests start
-# are here, build, run every test.
+# The one test command (npm test): make sure the real DNS servers, dns-lexicon, apprise and
+# Chromium the tests start are here, build, run every test.
 set -eu
 cd "$(dirname "$0")/.."
 # Binaries in /usr/sbin, which a non-login shell may not have on PATH.
@@ -10,10 +10,11 @@ export PATH
 # Debian packages the integration tests need: BIND 9 (RFC 2136, zone files, nsupdate for every
 # server), Knot DNS, PowerDNS Authoritative with its SQLite backend (and the sqlite3 shell to set
 # it up), dns-lexicon; openssl makes the throw-away CA the Google and Azure fakes serve TLS with
-# (test/support/test-tls.ts).
-PACKAGES="bind9 bind9-dnsutils knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3 lexicon openssl"
+# (test/support/test-tls.ts); the apprise CLI (notifications); Chromium (the status page, in a
+# real headless browser).
+PACKAGES="bind9 bind9-dnsutils knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3 lexicon openssl apprise chromium"
 missing=""
-for tool in named named-checkzone nsupdate knotd pdns_server pdnsutil sqlite3 lexicon openssl; do
+for tool in named named-checkzone nsupdate knotd pdns_server pdnsutil sqlite3 lexicon openssl apprise chromium; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then

@@ -1,7 +1,7 @@
 import { Resolver as NodeResolver } from 'node:dns/promises';
 import { mapLimit } from '../../src/lib/concurrency.js';
 import { createResolver } from '../../src/resolve/index.js';
-import { parseServerAddress } from '../../src/resolve/transport.js';
+import { parseServerAddress } from '../../src/dns/server-address.js';
 import { targetName, TARGET_COUNT } from '../lib/fixtures.js';
 import type { Lab } from '../lib/lab.js';
 import { perSecond, ratio, seconds, type Table } from '../lib/table.js';

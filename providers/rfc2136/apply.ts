@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { ApplyOutcome, Change, FailureKind } from '../../src/model.js';
 import { exchange, newMessageId, serverLabel, type Endpoint, type Exchange } from './client.js';
-import { RCODE, describeKey, rcodeName, tsigErrorWords } from './messages.js';
+import { RCODE, rcodeName } from '../../src/dns/rcode.js';
+import { TSIG_ERROR } from '../../src/dns/tsig.js';
+import { describeKey, tsigErrorWords } from './messages.js';
 import { queryPrimary } from './query.js';
 import { readRecordSets } from './read.js';
-import { TSIG_ERROR } from './tsig.js';
 import { buildUpdateMessages, type UpdateMessage } from './update-message.js';
 
 /** Sends the zone's changes as few UPDATE messages as the size limit allows; one outcome per name. */

@@ -1,8 +1,9 @@
-import { randomInt } from 'node:crypto';
-import { TransportError, exchangeTcp, formatServerAddress, type ServerAddress } from '../../src/resolve/transport.js';
+import { randomUint16 } from '../../src/dns/query.js';
+import { formatServerAddress, type ServerAddress } from '../../src/dns/server-address.js';
+import { exchangeTcp, TransportError } from '../../src/dns/tcp.js';
+import { signMessage, verifyResponse, type ResponseTsig, type TsigKey } from '../../src/dns/tsig.js';
+import { readHeader, type Header } from '../../src/dns/wire.js';
 import type { QueryPipeline } from './pipeline.js';
-import { signMessage, verifyResponse, type ResponseTsig, type TsigKey } from './tsig.js';
-import { readHeader, type Header } from './wire.js';
 
 /**
  * Where and how to talk to the primary: always TCP. Queries (reads, zone discovery) share the
@@ -36,7 +37,7 @@ interface SignedRequest {
 }
 
 export function newMessageId(): number {
-  return randomInt(0, 0x10000);
+  return randomUint16();
 }
 
 export function serverLabel(endpoint: Endpoint): string {

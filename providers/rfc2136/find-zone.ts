@@ -1,7 +1,7 @@
 import { isInZone } from '../../src/lib/names.js';
 import { ProviderError } from '../types.js';
 import { serverLabel, type Endpoint } from './client.js';
-import { RCODE } from './messages.js';
+import { RCODE } from '../../src/dns/rcode.js';
 import { queryPrimary } from './query.js';
 
 /**
@@ -13,12 +13,9 @@ import { queryPrimary } from './query.js';
 export async function findZoneBySoa(endpoint: Endpoint, name: string): Promise<string> {
   let candidate = name;
   for (;;) {
-    const { header, packet } = await queryPrimary(endpoint, candidate, 'SOA');
+    const { header, response } = await queryPrimary(endpoint, candidate, 'SOA');
     if (header.authoritative && (header.rcode === RCODE.NOERROR || header.rcode === RCODE.NXDOMAIN)) {
-      const owners = [...(packet.answers ?? []), ...(packet.authorities ?? [])]
-        .filter((record) => record.type === 'SOA')
-        .map((record) => record.name.toLowerCase());
-      const zone = owners.find((owner) => isInZone(name, owner));
+      const zone = response.soaOwners.find((owner) => isInZone(name, owner));
       if (zone !== undefined) return zone;
     }
     const dot = candidate.indexOf('.');

@@ -1,4 +1,5 @@
-import { parseServerAddress } from '../../src/resolve/transport.js';
+import { parseServerAddress } from '../../src/dns/server-address.js';
+import type { TsigKey } from '../../src/dns/tsig.js';
 import { normalizeName } from '../../src/lib/names.js';
 import type { Provider, ProviderContext, ZoneSnapshot } from '../types.js';
 import { ProviderError } from '../types.js';
@@ -8,7 +9,6 @@ import { findZoneBySoa } from './find-zone.js';
 import { QueryPipeline } from './pipeline.js';
 import { readRecordSets } from './read.js';
 import { capabilitiesOf, type Rfc2136Settings } from './settings.js';
-import type { TsigKey } from './tsig.js';
 
 /**
  * RFC 2136 dynamic updates to a primary (BIND, Knot, PowerDNS, Windows DNS), signed with our own

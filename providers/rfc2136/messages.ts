@@ -1,17 +1,6 @@
-import { TSIG_ERROR, type TsigKey } from './tsig.js';
+import { TSIG_ERROR, type TsigKey } from '../../src/dns/tsig.js';
 
 /** Plain words for what a server said, shared by reads and updates. Never mentions the secret. */
-
-const RCODE_NAMES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
-
-export const RCODE = {
-  NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5,
-  YXDOMAIN: 6, YXRRSET: 7, NXRRSET: 8, NOTAUTH: 9, NOTZONE: 10,
-} as const;
-
-export function rcodeName(rcode: number): string {
-  return RCODE_NAMES[rcode] ?? `RCODE ${rcode}`;
-}
 
 export function describeKey(key: TsigKey): string {
   return `TSIG key "${key.name}" (${key.algorithm})`;

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TransportError } from '../../src/resolve/transport.js';
+import { TransportError } from '../../src/dns/tcp.js';
 import { MAX_FRUITLESS_SENDS, QueryPipeline, type PipelineLimits } from './pipeline.js';
 
 /**

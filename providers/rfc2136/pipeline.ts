@@ -1,6 +1,7 @@
-import { randomInt } from 'node:crypto';
 import net from 'node:net';
-import { TransportError, formatServerAddress, type ServerAddress } from '../../src/resolve/transport.js';
+import { randomUint16 } from '../../src/dns/query.js';
+import { formatServerAddress, type ServerAddress } from '../../src/dns/server-address.js';
+import { completeFrames, frameTcp, TransportError } from '../../src/dns/tcp.js';
 
 /**
  * Queries to the primary over a few persistent TCP connections, many in flight on each (RFC 7766
@@ -106,7 +107,7 @@ export class QueryPipeline {
         timer: undefined,
         prepare: (id) => {
           request = prepare(id);
-          return frame(request.wire);
+          return frameTcp(request.wire);
         },
         answered: (response) => (request ? resolve({ request, response }) : reject(new Error('an answer came before the query was sent'))),
         failed: reject,
@@ -184,7 +185,7 @@ export class QueryPipeline {
   #freeId(): number {
     // At most connections × inFlightPerConnection IDs are taken, a small part of the 65 536.
     for (;;) {
-      const id = randomInt(0, 0x10000);
+      const id = randomUint16();
       if (!this.#ids.has(id)) return id;
     }
   }
@@ -207,16 +208,12 @@ export class QueryPipeline {
 
   #received(connection: Connection, chunk: Buffer): void {
     const buffered = connection.buffered.length === 0 ? chunk : Buffer.concat([connection.buffered, chunk]);
-    let at = 0;
-    while (buffered.length - at >= 2) {
-      const length = buffered.readUInt16BE(at);
-      if (buffered.length - at - 2 < length) break;
+    const { messages, rest } = completeFrames(buffered);
+    for (const message of messages) {
       // A copy: the answer outlives the chunk it came in, which may hold many others.
-      const message = Buffer.from(buffered.subarray(at + 2, at + 2 + length));
-      at += 2 + length;
-      if (!this.#answer(connection, message)) return;
+      if (!this.#answer(connection, Buffer.from(message))) return;
     }
-    connection.buffered = buffered.subarray(at);
+    connection.buffered = buffered.subarray(rest);
   }
 
   /** Hands an answer to its query; false when the connection had to be dropped. */
@@ -303,13 +300,4 @@ export class QueryPipeline {
     if (pending.sent !== undefined) this.#ids.delete(pending.sent.id);
     pending.failed(error);
   }
-}
-
-/** The two-byte length prefix of DNS over TCP (RFC 1035 §4.2.2). */
-function frame(message: Buffer): Buffer {
-  if (message.length > 0xffff) throw new Error(`a DNS message of ${message.length} bytes does not fit a TCP frame`);
-  const framed = Buffer.alloc(2 + message.length);
-  framed.writeUInt16BE(message.length, 0);
-  message.copy(framed, 2);
-  return framed;
 }

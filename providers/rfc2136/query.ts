@@ -1,15 +1,18 @@
-import dnsPacket, { type DecodedPacket } from 'dns-packet';
+import { QueryEncoder, type QueryType } from '../../src/dns/query.js';
+import { RCODE, rcodeName } from '../../src/dns/rcode.js';
+import { readResponseTo, type DnsResponse } from '../../src/dns/response.js';
+import type { Header } from '../../src/dns/wire.js';
 import { ProviderError } from '../types.js';
 import { exchangeQuery, serverLabel, type Endpoint } from './client.js';
-import { RCODE, describeKey, rcodeName, tsigErrorWords } from './messages.js';
-import type { Header } from './wire.js';
-
-export type QueryType = 'A' | 'AAAA' | 'SOA';
+import { describeKey, tsigErrorWords } from './messages.js';
 
 export interface QueryAnswer {
   readonly header: Header;
-  readonly packet: DecodedPacket;
+  readonly response: DnsResponse;
 }
+
+/** Queries for the primary's own data: RD=0, no EDNS (answers come over TCP, at any size). */
+const encoder = new QueryEncoder({ recursionDesired: false });
 
 /**
  * One authoritative query to the primary (TCP, pipelined, RD=0, signed when a key is configured).
@@ -18,8 +21,9 @@ export interface QueryAnswer {
 export async function queryPrimary(endpoint: Endpoint, name: string, type: QueryType): Promise<QueryAnswer> {
   const server = serverLabel(endpoint);
   // ID 0 here: the pipeline gives each query an ID unique among those in flight.
-  const message = dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions: [{ type, name, class: 'IN' }] });
-  const result = await exchangeQuery(endpoint, message);
+  const query = encoder.encode(name, type);
+  if (query === undefined) throw new ProviderError('error', `cannot ask ${server} for ${name} ${type}: not a valid DNS name`);
+  const result = await exchangeQuery(endpoint, Buffer.from(query.buffer, query.byteOffset, query.length));
   if (result.kind !== 'answer') throw new ProviderError('unreachable', `could not query ${server}: ${result.message}`);
   const { tsig, header, response } = result;
   if (tsig !== undefined && endpoint.key !== undefined) {
@@ -40,15 +44,11 @@ export async function queryPrimary(endpoint: Endpoint, name: string, type: Query
     }
     if (tsig.status === 'invalid') throw new ProviderError('error', `the answer from ${server} is not trusted: ${tsig.reason}`);
   }
-  let packet: DecodedPacket;
-  try {
-    packet = dnsPacket.decode(response);
-  } catch {
-    throw new ProviderError('error', `${server} sent a malformed answer to ${name} ${type}`);
-  }
-  const question = packet.questions?.[0];
-  if (packet.questions?.length !== 1 || question?.type !== type || question.name.toLowerCase() !== name) {
+  // The pipeline matched the ID; the question and the records are checked as the resolver checks them.
+  const verdict = readResponseTo(response, query, name, undefined);
+  if (verdict.kind === 'ignored' && verdict.why === 'wrong question') {
     throw new ProviderError('error', `${server} answered another question than ${name} ${type}`);
   }
-  return { header, packet };
+  if (verdict.kind !== 'response') throw new ProviderError('error', `${server} sent a malformed answer to ${name} ${type}`);
+  return { header, response: verdict.response };
 }

@@ -3,7 +3,8 @@ import { mapLimit } from '../../src/lib/concurrency.js';
 import { FAMILIES, type Family, type RecordSet, type RecordSets } from '../../src/model.js';
 import { ProviderError } from '../types.js';
 import { serverLabel, type Endpoint } from './client.js';
-import { RCODE, describeKey, rcodeName } from './messages.js';
+import { RCODE, rcodeName } from '../../src/dns/rcode.js';
+import { describeKey } from './messages.js';
 import { queryPrimary } from './query.js';
 
 /**
@@ -22,11 +23,11 @@ interface FamilyState {
 
 /** A and AAAA at each name, straight from the primary (authoritative data, no cache in between). */
 export async function readRecordSets(endpoint: Endpoint, zone: string, names: readonly string[]): Promise<Map<string, RecordSets>> {
-  const read = await mapLimit(names, CONCURRENT_NAMES, (name) => readName(endpoint, zone, name));
+  const read = await mapLimit(names, CONCURRENT_NAMES, (name) => readNameSets(endpoint, zone, name));
   return new Map(names.map((name, index) => [name, read[index]!]));
 }
 
-async function readName(endpoint: Endpoint, zone: string, name: string): Promise<RecordSets> {
+async function readNameSets(endpoint: Endpoint, zone: string, name: string): Promise<RecordSets> {
   const [a, aaaa] = await Promise.all(FAMILIES.map((family) => readFamily(endpoint, zone, name, family)));
   const cname = a?.cname ?? aaaa?.cname;
   if (cname !== undefined) return { conflict: `CNAME at the name (points to ${cname})` };
@@ -35,7 +36,7 @@ async function readName(endpoint: Endpoint, zone: string, name: string): Promise
 
 async function readFamily(endpoint: Endpoint, zone: string, name: string, family: Family): Promise<FamilyState> {
   const server = serverLabel(endpoint);
-  const { header, packet } = await queryPrimary(endpoint, name, family);
+  const { header, response } = await queryPrimary(endpoint, name, family);
   if (header.rcode === RCODE.REFUSED) {
     const who = endpoint.key ? `this client with ${describeKey(endpoint.key)}` : 'this client';
     throw new ProviderError('auth', `${server} refused the query for ${name} ${family} (REFUSED): is it authoritative for zone ${zone}, and does its allow-query admit ${who}?`);
@@ -50,12 +51,12 @@ async function readFamily(endpoint: Endpoint, zone: string, name: string, family
   let cname: string | undefined;
   let ttl: number | undefined;
   const values: string[] = [];
-  for (const record of packet.answers ?? []) {
-    if (record.name.toLowerCase() !== name) continue; // the rest of a CNAME chain, followed by the server
-    if (record.type === 'CNAME') cname = record.data.toLowerCase();
+  for (const record of response.answers) {
+    if (record.name !== name) continue; // the rest of a CNAME chain, followed by the server
+    if (record.type === 'CNAME') cname = record.data;
     if (record.type === family) {
       values.push(record.data);
-      ttl = Math.min(ttl ?? Number.POSITIVE_INFINITY, record.ttl ?? 0);
+      ttl = Math.min(ttl ?? Number.POSITIVE_INFINITY, record.ttl);
     }
   }
   if (cname !== undefined) return { cname };

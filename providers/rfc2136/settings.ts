@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isHostname } from '../../src/lib/names.js';
+import { parseServerAddress } from '../../src/dns/server-address.js';
 import type { ProviderCapabilities } from '../types.js';
-import { parseServerAddress } from '../../src/resolve/transport.js';
+import { isHostname } from '../../src/lib/names.js';
 import { Secret } from '../../src/lib/secret.js';
 
 /** Base64 as tsig-keygen, knotc and pdnsutil print it (whitespace tolerated). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeMac, signMessage, splitTsig, verifyResponse, type TsigAlgorithm, type TsigKey } from './tsig.js';
+import { computeMac, signMessage, splitTsig, verifyResponse, type TsigAlgorithm, type TsigKey } from '../../src/dns/tsig.js';
 
 /**
  * Requests signed by BIND's own `dig -y ALG:Test-Key.Example:SECRET Example.Test AAAA` (9.18),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/model.js';
 import { buildUpdateMessages } from './update-message.js';
-import { readHeader, readName } from './wire.js';
+import { readName as readWireName } from '../../src/dns/names.js';
+import { readHeader } from '../../src/dns/wire.js';
 
 interface Rr {
   readonly name: string;
@@ -9,6 +10,12 @@ interface Rr {
   readonly klass: number;
   readonly ttl: number;
   readonly rdata: string;
+}
+
+function readName(wire: Buffer, offset: number): { name: string; next: number } {
+  const read = readWireName(wire, offset);
+  if (typeof read === 'string') throw new Error(read);
+  return { name: read.name, next: read.end };
 }
 
 /** Zone, prerequisite and update sections of an UPDATE message, as plain values. */

@@ -1,5 +1,7 @@
+import { encodeName } from '../../src/dns/names.js';
+import { addressRdata, encodeRecord, familyType } from '../../src/dns/records.js';
+import { CLASS, HEADER_BYTES, OPCODE_UPDATE, TYPE } from '../../src/dns/wire.js';
 import type { Change } from '../../src/model.js';
-import { CLASS, HEADER_BYTES, OPCODE_UPDATE, TYPE, addressRdata, encodeName, encodeRecord, familyType } from './wire.js';
 
 /**
  * RFC 2136 UPDATE messages for one zone. Every name's changes (A and AAAA) travel in one message

@@ -36,8 +36,9 @@ function buildProgram(): Command {
     .command('check')
     .description('validate the config and read every provider; write nothing')
     .addOption(configOption())
+    .addOption(outputOption())
     .addOption(logLevelOption())
-    .action(async (opts: { config?: string; logLevel?: LogLevel }) => {
+    .action(async (opts: { config?: string; output: 'text' | 'json'; logLevel?: LogLevel }) => {
       const { checkCommand } = await import('./commands/check.js');
       process.exitCode = await checkCommand(opts);
     });

@@ -6,11 +6,12 @@ import type { z } from 'zod';
 import { describeFsError } from '../lib/errors.js';
 import { ConfigError, formatPath } from './errors.js';
 import { interpolate } from './interpolate.js';
+import { toNotifyTargets } from './notify.js';
 import { parseConfigYaml } from './parse-yaml.js';
 import { fileSchema, type ConfigFile } from './schema.js';
 import type { Config, ListenAddress, RecordConfig, TtlPolicy } from './types.js';
 import { normalizeName } from '../lib/names.js';
-import { parseServerAddress, type ServerAddress } from '../resolve/transport.js';
+import { parseServerAddress, type ServerAddress } from '../dns/server-address.js';
 import type { ClientSubnet } from '../resolve/types.js';
 import type { ProviderSettings } from '../../providers/index.js';
 import { capabilitiesOf, PROVIDER_TYPES } from '../../providers/index.js';
@@ -159,6 +160,7 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
     staleAfterMs: raw.staleAfter ?? 3 * raw.interval.max,
     damping: { holdDownMs: raw.damping.holdDown, samples: raw.damping.samples },
     heartbeat: raw.heartbeat === undefined ? undefined : { url: raw.heartbeat.url, failUrl: raw.heartbeat.failUrl },
+    notify: toNotifyTargets(raw.notify),
     logLevel,
   };
 }

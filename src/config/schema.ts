@@ -5,6 +5,7 @@ import { isHostname } from '../lib/names.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { Secret } from '../lib/secret.js';
 import { duration } from './duration.js';
+import { notifySchema } from './notify.js';
 
 /** The YAML file's shape (README.md, Configuration), after `${VAR}` interpolation. Defaults applied in load.ts. */
 
@@ -92,6 +93,7 @@ export const fileSchema = z.strictObject({
       failUrl: heartbeatUrl.optional(),
     })
     .optional(),
+  notify: notifySchema,
   logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional(),
 });
 

@@ -3,6 +3,7 @@ import type { ResolverSettings } from '../resolve/types.js';
 import type { ProviderSettings } from '../../providers/index.js';
 import type { LogLevel } from '../log.js';
 import type { Secret } from '../lib/secret.js';
+import type { NotifyTarget } from './notify.js';
 
 /**
  * TTL policy of a record: a clamp range for the observed TTL, or one fixed number. `automatic` is
@@ -48,6 +49,8 @@ export interface Config {
   readonly damping: DampingSettings;
   /** `run`: pinged after each full reconcile (healthchecks.io / Uptime Kuma style). */
   readonly heartbeat: HeartbeatSettings | undefined;
+  /** Where changes, failures and recoveries are announced (`sync` and `run`). */
+  readonly notify: readonly NotifyTarget[];
   /** From `logLevel` in the file or $APEXSYNC_LOG_LEVEL; unset leaves the choice to the command. */
   readonly logLevel: LogLevel | undefined;
 }

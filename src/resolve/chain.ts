@@ -1,7 +1,7 @@
 import { normalizeAddressSet } from '../addresses.js';
 import type { Family } from '../model.js';
 import type { QueryOutcome } from './exchange.js';
-import type { AnswerRecord } from './response.js';
+import type { AnswerRecord } from '../dns/response.js';
 import type { ChainLink, FamilyResolution } from './types.js';
 
 /**
@@ -27,7 +27,7 @@ export async function followChain(target: string, family: Family, ask: (name: st
     const outcome = await ask(queried);
     if (outcome.kind === 'failure') {
       const reason = queried === target ? outcome.reason : `${outcome.reason} (asking for ${queried}, end of the CNAME chain so far)`;
-      return { kind: 'failure', family, reason, chain };
+      return { kind: 'failure', family, reason, cause: outcome.cause, chain };
     }
     const { answers, rcode } = outcome.response;
 
@@ -43,19 +43,19 @@ export async function followChain(target: string, family: Family, ask: (name: st
         ttl = Math.min(ttl, record.ttl);
       }
       if (next === undefined) break;
-      if (conflicting) return { kind: 'failure', family, reason: `malformed answer: ${name} has more than one CNAME`, chain };
-      if (chain.length === MAX_CNAME_HOPS) return { kind: 'failure', family, reason: `CNAME chain longer than ${MAX_CNAME_HOPS} hops (stopped at ${name})`, chain };
+      if (conflicting) return { kind: 'failure', family, reason: `malformed answer: ${name} has more than one CNAME`, cause: 'malformed', chain };
+      if (chain.length === MAX_CNAME_HOPS) return { kind: 'failure', family, reason: `CNAME chain longer than ${MAX_CNAME_HOPS} hops (stopped at ${name})`, cause: 'chain', chain };
       chain.push({ name, cname: next, ttl });
       chainTtl = Math.min(chainTtl, ttl);
       seen ??= new Set([target]);
-      if (seen.has(next)) return { kind: 'failure', family, reason: `CNAME loop: ${[target, ...chain.map((link) => link.cname)].join(' → ')}`, chain };
+      if (seen.has(next)) return { kind: 'failure', family, reason: `CNAME loop: ${[target, ...chain.map((link) => link.cname)].join(' → ')}`, cause: 'chain', chain };
       seen.add(next);
       name = next;
     }
 
     const records = answers.filter((record) => record.type === family && record.name === name);
     if (records.length > 0) {
-      if (rcode === 'NXDOMAIN') return { kind: 'failure', family, reason: `malformed answer: NXDOMAIN with ${family} records for ${name}`, chain };
+      if (rcode === 'NXDOMAIN') return { kind: 'failure', family, reason: `malformed answer: NXDOMAIN with ${family} records for ${name}`, cause: 'malformed', chain };
       const ttl = Math.min(minTtl(records), chainTtl);
       // Addresses come off the wire already normalised (AnswerRecord.data), so one is a set as it
       // is; several still need de-duplicating and ordering.

@@ -1,14 +1,14 @@
+import { clientSubnetOption, QueryEncoder } from '../dns/query.js';
 import { FAMILIES, type Family } from '../model.js';
 import { isHostname, normalizeName } from '../lib/names.js';
 import { followChain } from './chain.js';
 import { QueryContext, queryServers } from './exchange.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import { clientSubnetOption, QueryEncoder } from './query.js';
 import type { FamilyResolution, Resolver, ResolverSettings } from './types.js';
 import { UdpSocketPool } from './udp-pool.js';
 import { toUpstream } from './upstream.js';
 
-export type { ChainLink, ClientSubnet, FamilyResolution, Resolver, ResolverSettings } from './types.js';
+export type { ChainLink, ClientSubnet, FamilyResolution, ResolutionFailureKind, Resolver, ResolverSettings } from './types.js';
 export { MAX_CNAME_HOPS } from './chain.js';
 
 export interface ResolverOptions {
@@ -48,11 +48,12 @@ const UDP_IDLE_CLOSE_MS = 500;
  */
 export function createResolver(settings: ResolverSettings, options: ResolverOptions = {}): Resolver {
   const servers = settings.servers.map(toUpstream);
+  const encoder = new QueryEncoder({ recursionDesired: true, ednsOptions: settings.ecs ? [clientSubnetOption(settings.ecs)] : [] });
   const context = new QueryContext(
     servers,
     settings.timeoutMs,
     settings.attempts,
-    new QueryEncoder(settings.ecs ? [clientSubnetOption(settings.ecs)] : []),
+    encoder,
     new UdpSocketPool(
       {
         socketsPerServer: options.udpSocketsPerServer ?? DEFAULT_UDP_SOCKETS_PER_SERVER,
@@ -60,6 +61,7 @@ export function createResolver(settings: ResolverSettings, options: ResolverOpti
         maxSocketAgeMs: options.udpSocketMaxAgeMs ?? DEFAULT_UDP_SOCKET_MAX_AGE_MS,
         timeoutMs: settings.timeoutMs,
         idleCloseMs: UDP_IDLE_CLOSE_MS,
+        clientSubnet: encoder.clientSubnet,
       },
       servers,
     ),
@@ -70,7 +72,7 @@ export function createResolver(settings: ResolverSettings, options: ResolverOpti
   return {
     resolve(target: string, family: Family): Promise<FamilyResolution> {
       const name = normalizeName(target);
-      if (!isHostname(name)) return Promise.resolve({ kind: 'failure', family, reason: `not a hostname: ${target}`, chain: [] });
+      if (!isHostname(name)) return Promise.resolve({ kind: 'failure', family, reason: `not a hostname: ${target}`, cause: 'error', chain: [] });
       const key = `${family} ${name}`;
       const pending = inFlight.get(key);
       if (pending) return pending;

@@ -1,5 +1,16 @@
+import type { ClientSubnet } from '../dns/query.js';
+import type { ServerAddress } from '../dns/server-address.js';
 import type { Family, FailureKind } from '../model.js';
-import type { ServerAddress } from './transport.js';
+
+export type { ClientSubnet } from '../dns/query.js';
+
+/**
+ * Why a resolution failed, as data (the metrics label it, nothing re-reads the reason's text):
+ * no answer in time; the server answered SERVFAIL or REFUSED; the answer could not be trusted;
+ * the CNAME chain was too long or looped; the server could not be reached (connection refused,
+ * network unreachable); anything else.
+ */
+export type ResolutionFailureKind = Extract<FailureKind, 'timeout' | 'servfail' | 'refused' | 'malformed' | 'chain' | 'unreachable' | 'error'>;
 
 /** One CNAME hop of a target's chain, as observed. */
 export interface ChainLink {
@@ -13,19 +24,16 @@ export interface ChainLink {
  * - `addresses`: ≥ 1 normalised, de-duplicated, sorted addresses; `ttl` is the minimum over the
  *   chain and the address set;
  * - `empty`: NXDOMAIN, or NOERROR without an address of the family at the end of the chain;
- * - `failure`: the answer could not be trusted or obtained; `reason` says why, for the operator.
+ * - `failure`: the answer could not be trusted or obtained; `reason` says why, for the operator,
+ *   and `cause` what kind of failure it was.
+ *
+ * Every name in it (chain links, reasons) is in presentation format: escaped as src/dns/names.ts
+ * decodes them, so nothing from the wire can put a control byte in a report, log or terminal.
  */
 export type FamilyResolution =
   | { readonly kind: 'addresses'; readonly family: Family; readonly addresses: readonly string[]; readonly ttl: number; readonly chain: readonly ChainLink[] }
   | { readonly kind: 'empty'; readonly family: Family; readonly reason: 'NXDOMAIN' | 'NODATA'; readonly chain: readonly ChainLink[] }
-  | { readonly kind: 'failure'; readonly family: Family; readonly reason: string; readonly cause?: FailureKind; readonly chain: readonly ChainLink[] };
-
-/** EDNS Client Subnet option (RFC 7871) to send with every query. */
-export interface ClientSubnet {
-  readonly family: 1 | 2;
-  readonly address: string;
-  readonly sourcePrefixLength: number;
-}
+  | { readonly kind: 'failure'; readonly family: Family; readonly reason: string; readonly cause: ResolutionFailureKind; readonly chain: readonly ChainLink[] };
 
 export interface ResolverSettings {
   readonly servers: readonly ServerAddress[];

@@ -1,7 +1,8 @@
 import dgram from 'node:dgram';
+import { randomUint16 } from '../dns/query.js';
+import { inspectResponse, sameQuestion, type AcceptedVerdict } from '../dns/response.js';
+import { uint16 } from '../dns/wire.js';
 import { DeadlineQueue, type Expiring } from './deadlines.js';
-import { randomUint16 } from './query.js';
-import { inspectResponse, sameQuestion, uint16, type AcceptedVerdict } from './response.js';
 import type { Upstream } from './upstream.js';
 
 /** How one UDP exchange ended. Never a rejection: timeouts are ordinary outcomes here. */
@@ -20,6 +21,8 @@ export interface UdpPoolSettings {
   readonly timeoutMs: number;
   /** A socket with nothing in flight for this long is closed. */
   readonly idleCloseMs: number;
+  /** The client subnet option data every query carries (answers must echo it); undefined without one. */
+  readonly clientSubnet: Uint8Array | undefined;
 }
 
 /** One socket of the pool, connected to one server, with the exchanges in flight on it (by query ID). */
@@ -122,7 +125,7 @@ export class UdpSocketPool {
     return new Promise<UdpOutcome>((settle) => {
       const deadline = performance.now() + this.settings.timeoutMs;
       const exchange: Exchange = { carrier, id, server, query, name, ignored, settle, deadline, settled: false, nextToExpire: undefined, nextToSend: undefined };
-      // Unconditionally: a branch first taken after the JIT compiled this would cost a recompile.
+      // Unconditionally, not only when idle: see "Steady code paths" in docs/design/wire-codec.md.
       this.idle.delete(carrier);
       carrier.pending.set(id, exchange);
       this.deadlines.add(exchange);
@@ -176,10 +179,8 @@ export class UdpSocketPool {
 
   /**
    * Puts a new socket in `slot`, retiring the one there (it closes now if nothing is in flight on
-   * it, else with its last answer). Every change of socket goes through here, on purpose: one
-   * out-of-line path that runs from the first query on, so the JIT-compiled fast path never meets
-   * an untried branch when the first socket retires (each such deoptimisation cost 20–30 ms of
-   * recompilation in the benchmark's short rounds).
+   * it, else with its last answer). Every change of socket goes through here, from the first
+   * query on: see "Steady code paths" in docs/design/wire-codec.md.
    */
   private replace(server: Upstream, slots: Array<Carrier | undefined>, slot: number): Carrier {
     const old = slots[slot];
@@ -211,9 +212,7 @@ export class UdpSocketPool {
       }
       this.close(carrier);
     };
-    // Both times start as performance.now() values, not 0: a field that first holds a small
-    // integer and later a fraction changes the object's hidden class, and every JIT-compiled
-    // function that touched carriers is thrown away and compiled again.
+    // Both start as performance.now() values, never 0: see "Steady object shapes" in docs/design/wire-codec.md.
     const now = performance.now();
     const carrier: Carrier = {
       socket,
@@ -248,7 +247,7 @@ export class UdpSocketPool {
     }
     // From anywhere but the server asked: not even noise of that server (and never trusted).
     if (!fromServer(remote, exchange.server)) return;
-    const verdict = inspectResponse(message, exchange.query, exchange.name);
+    const verdict = inspectResponse(message, exchange.query, exchange.name, this.settings.clientSubnet);
     if (verdict.kind === 'ignored') {
       exchange.ignored.set(verdict.why, (exchange.ignored.get(verdict.why) ?? 0) + 1);
       return;

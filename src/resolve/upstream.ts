@@ -1,9 +1,9 @@
 import net from 'node:net';
-import { formatServerAddress, type ServerAddress } from './transport.js';
+import { formatServerAddress, type ServerAddress } from '../dns/server-address.js';
 
 /**
- * A configured server with what every query to it needs worked out once, not per query. A class
- * for the same reason as QueryContext (src/resolve/exchange.ts).
+ * A configured server with what every query to it needs worked out once, not per query. A class,
+ * not an object literal: see "Steady object shapes" in docs/design/wire-codec.md.
  */
 export class Upstream {
   /** As messages and reasons show it: `127.0.0.1:53`, `[::1]:53`. */

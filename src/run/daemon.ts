@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { formatDuration } from '../config/duration.js';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/types.js';
-import { formatServerAddress } from '../resolve/transport.js';
+import { formatServerAddress } from '../dns/server-address.js';
 import { createResolver } from '../resolve/index.js';
 import { errorMessage } from '../lib/errors.js';
 import { systemClock, wallTimeOf, type Clock, type Random } from '../lib/clock.js';
@@ -13,9 +13,14 @@ import { startHttpServer, type HealthSource, type HttpServer } from './http.js';
 import { MeteredProviderPool, meteredResolver } from './instrument.js';
 import { RunMetrics } from './metrics.js';
 import { Scheduler, type Runtime } from './scheduler.js';
+import { Notifier } from '../notify/notifier.js';
+import { StatusStore } from '../status/store.js';
+import type { PostFetch } from '../notify/send.js';
 
 /** How long SIGTERM waits for a round in progress (a write) before giving up on it. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+/** How long a stop waits for notifications still being sent (retries are given up). */
+const NOTIFY_GRACE_MS = 3000;
 
 export interface DaemonOptions {
   readonly logger: Logger;
@@ -27,6 +32,7 @@ export interface DaemonOptions {
   readonly random?: Random;
   readonly fetch?: Fetch;
   readonly startCron?: (expression: string, task: () => void, logger: Logger) => () => void;
+  readonly notifyFetch?: PostFetch;
 }
 
 /**
@@ -37,6 +43,8 @@ export class Daemon {
   readonly metrics = new RunMetrics();
   readonly #scheduler: Scheduler;
   readonly #clock: Clock;
+  readonly #notifier: Notifier;
+  readonly #status: StatusStore;
   #http: HttpServer | undefined;
   #stopCron: (() => void) | undefined;
   #stopping: Promise<boolean> | undefined;
@@ -46,12 +54,22 @@ export class Daemon {
     private readonly options: DaemonOptions,
   ) {
     this.#clock = options.clock ?? systemClock;
+    this.#status = new StatusStore(this.#clock.now());
+    this.#notifier = new Notifier(config.notify, {
+      logger: options.logger,
+      onResult: (target, result) => this.metrics.notifications.inc({ target, result }),
+      ...(options.notifyFetch ? { fetch: options.notifyFetch } : {}),
+    });
     this.#scheduler = new Scheduler(this.#buildRuntime(config), {
       clock: this.#clock,
       random: options.random ?? Math.random,
       logger: options.logger,
       metrics: this.metrics,
       onFullReconcile: (ok) => this.#heartbeat(ok),
+      onRound: (report) => {
+        this.#status.observe(report, this.#clock.now());
+        void this.#notifier.notify(report);
+      },
     });
   }
 
@@ -101,6 +119,7 @@ export class Daemon {
     }
     if (!this.options.fixedLogLevel && config.logLevel !== undefined) this.options.logger.level = config.logLevel;
     this.#scheduler.replace(this.#buildRuntime(config));
+    this.#notifier.setTargets(config.notify);
     if (config.schedule !== previous.schedule) {
       this.#stopCron?.();
       this.#startCron(config.schedule);
@@ -117,6 +136,10 @@ export class Daemon {
       this.#stopCron?.();
       const finished = await this.#scheduler.stop(graceMs);
       if (!finished) this.options.logger.warn({ graceMs }, 'a round was still running at shutdown; its write may or may not have been applied, the next start re-reads the provider');
+      // The last round's messages (a change made just before the stop) get a moment to go out.
+      let cancel: (() => void) | undefined;
+      await Promise.race([this.#notifier.idle(), new Promise<void>((resolve) => (cancel = this.#clock.setTimer(resolve, NOTIFY_GRACE_MS)))]);
+      cancel?.();
       await this.#http?.close();
       return finished;
     })();
@@ -155,6 +178,7 @@ export class Daemon {
         return { ok: true, detail: since === undefined ? 'idle' : 'round in progress' };
       },
       readiness: () => readiness(this.#scheduler.health(), this.#clock.now(), this.#scheduler.runtime.config.staleAfterMs),
+      status: () => this.#status.document(this.#scheduler.health(), this.#clock.now()),
     };
   }
 }

@@ -6,6 +6,10 @@ export interface RecordHealth {
   readonly lastSuccessAt: number | undefined;
   /** Why the latest round failed (cleared by a success). */
   readonly lastError: { readonly stage: string; readonly message: string } | undefined;
+  /** When the scheduler looks at it next (the status page). */
+  readonly nextCheckAt?: number;
+  /** A round for it is queued or running. */
+  readonly checking?: boolean;
 }
 
 export interface StaleRecord {

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { ListenAddress } from '../config/types.js';
 import type { Readiness } from './health.js';
 import type { RunMetrics } from './metrics.js';
+import { renderStatusHtml } from '../status/render-html.js';
+import type { StatusDocument } from '../status/store.js';
 
 /** What the endpoints report; the daemon supplies it. */
 export interface HealthSource {
@@ -12,7 +14,12 @@ export interface HealthSource {
   /** /readyz. */
   readiness(): Readiness;
   readonly metrics: RunMetrics;
+  /** `/` (HTML) and `/status` (JSON). */
+  status(): StatusDocument;
 }
+
+/** The status page runs no script and loads nothing: the browser is told so. */
+const PAGE_HEADERS = { 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'", 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
 
 export interface HttpServer {
   /** `http://host:port`, as bound. */
@@ -58,8 +65,8 @@ export async function startHttpServer(listen: ListenAddress, source: HealthSourc
 
 async function handle(request: http.IncomingMessage, response: http.ServerResponse, source: HealthSource): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const known = path === '/healthz' || path === '/readyz' || path === '/metrics';
-  if (!known) return send(response, 404, 'application/json', json({ error: 'not found', endpoints: ['/healthz', '/readyz', '/metrics'] }));
+  const known = path === '/healthz' || path === '/readyz' || path === '/metrics' || path === '/' || path === '/status';
+  if (!known) return send(response, 404, 'application/json', json({ error: 'not found', endpoints: ['/', '/status', '/healthz', '/readyz', '/metrics'] }));
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('Allow', 'GET, HEAD');
     return send(response, 405, 'application/json', json({ error: 'method not allowed' }));
@@ -68,6 +75,8 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     const { ok, detail } = source.liveness();
     return send(response, ok ? 200 : 503, 'application/json', json({ status: ok ? 'ok' : 'unhealthy', detail }));
   }
+  if (path === '/') return send(response, 200, 'text/html; charset=utf-8', renderStatusHtml(source.status()), PAGE_HEADERS);
+  if (path === '/status') return send(response, 200, 'application/json', json(source.status()), PAGE_HEADERS);
   const readiness = source.readiness();
   source.metrics.ready.set(readiness.ready ? 1 : 0);
   if (path === '/readyz') return send(response, readiness.ready ? 200 : 503, 'application/json', json(readiness));
@@ -75,8 +84,8 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   return send(response, 200, source.metrics.registry.contentType, body);
 }
 
-function send(response: http.ServerResponse, status: number, contentType: string, body: string): void {
-  response.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+function send(response: http.ServerResponse, status: number, contentType: string, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  response.writeHead(status, { ...headers, 'Content-Type': contentType, 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
   response.end(response.req.method === 'HEAD' ? undefined : body);
 }
 

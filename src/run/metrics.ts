@@ -74,6 +74,13 @@ export class RunMetrics {
     registers: [this.registry],
   });
 
+  readonly notifications = new Counter({
+    name: 'apexsync_notifications_total',
+    help: 'Notification messages (notify:) by target and result: sent, error (given up after its retries) or dropped (the target was still retrying earlier ones)',
+    labelNames: ['target', 'result'] as const,
+    registers: [this.registry],
+  });
+
   readonly errors = new Counter({
     name: 'apexsync_errors_total',
     help: 'Failed records per round, by stage (resolve, read, zone, provider, plan, apply, round) and kind',

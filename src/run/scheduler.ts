@@ -31,6 +31,8 @@ export interface SchedulerOptions {
   readonly runRound?: (input: RoundInput) => Promise<RoundReport>;
   /** After each full reconcile: whether every record in it succeeded (the heartbeat). */
   readonly onFullReconcile?: (ok: boolean, trigger: FullTrigger) => Promise<void> | void;
+  /** After each round, with its report (notifications, the status page). Must not throw. */
+  readonly onRound?: (report: RoundReport) => void;
   /** Records falling due within this much of each other share a round (default 1 s). */
   readonly coalesceMs?: number;
 }
@@ -191,6 +193,8 @@ export class Scheduler {
       target: s.record.target,
       lastSuccessAt: this.#wallTime(s.lastSuccessAt),
       lastError: s.lastError,
+      nextCheckAt: this.#wallTime(s.nextDueAt),
+      checking: s.phase !== 'idle',
     }));
   }
 
@@ -261,10 +265,10 @@ export class Scheduler {
 
     const runtime = this.#runtime;
     this.#activeRounds.set(runtime, (this.#activeRounds.get(runtime) ?? 0) + 1);
-    let reports: readonly RecordReport[] | undefined;
+    let round: RoundReport | undefined;
     let thrown: string | undefined;
     try {
-      const round = await this.#runRound({
+      round = await this.#runRound({
         records: states.map((s) => s.record),
         resolver: runtime.resolver,
         providers: runtime.providers,
@@ -273,7 +277,6 @@ export class Scheduler {
         samples: runtime.config.damping.samples,
         adjustResolutions: this.#ledger.adjust,
       });
-      reports = round.records;
     } catch (error) {
       // runRound returns failures as values; a throw is a bug. Counted, logged, retried like any failure.
       thrown = errorMessage(error);
@@ -282,6 +285,7 @@ export class Scheduler {
       this.#release(runtime);
     }
 
+    const reports = round?.records;
     const now = this.options.clock.monotonic();
     let failed = 0;
     states.forEach((state, i) => {
@@ -296,6 +300,7 @@ export class Scheduler {
       this.#settle(state, ok, report, thrown, now);
     });
     this.options.metrics.rounds.inc({ kind, result: failed === 0 ? 'ok' : 'failed' });
+    if (round) this.options.onRound?.(round);
     this.#arm();
   }
 

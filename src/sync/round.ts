@@ -10,6 +10,7 @@ import type { FamilyResolution, Resolver } from '../resolve/types.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { groupBy } from './group-by.js';
 import { resolveSampled } from './sampling.js';
+import { confirmSameChange, SAME_CHANGE_HINT } from './same-change.js';
 import type { ProviderPool } from './provider-pool.js';
 import type { RecordReport, RoundReport } from './report.js';
 
@@ -69,6 +70,7 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
   });
 
   const outcomes = input.dryRun ? new Map<number, ApplyOutcome>() : await applyPlans(input, reads, plans);
+  const sameChange = await confirmSameChange(records, reads, plans, outcomes, input.providers);
 
   const reports = records.map((record, i): RecordReport => {
     const state = reads[i]!;
@@ -88,6 +90,10 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
     }
     const outcome = outcomes.get(i) ?? null;
     const planFailure = describePlanFailure(plan, resolutions[i]!);
+    const reread = sameChange.get(i);
+    if (reread && planFailure === null) {
+      return { ...base, current: reread, hints: [...base.hints, SAME_CHANGE_HINT], status: 'in-sync', changes: [], decisions: plan.decisions, outcome: null, error: null };
+    }
     const applyFailure = outcome === null ? null : describeApplyFailure(outcome);
     const error = applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure);
     const status = error !== null ? 'failed' : plan.changes.length === 0 ? 'in-sync' : input.dryRun ? 'would-update' : 'updated';

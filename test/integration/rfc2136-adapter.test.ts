@@ -4,11 +4,11 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
-import { exchangeTcp } from '../../src/resolve/transport.js';
+import { exchangeTcp } from '../../src/dns/tcp.js';
 import { ProviderError, type Provider } from '../../providers/types.js';
 import { createProvider } from '../../providers/rfc2136/index.js';
 import { rfc2136Settings } from '../../providers/rfc2136/settings.js';
-import { lastRecordOffset } from '../../providers/rfc2136/wire.js';
+import { lastRecordOffset } from '../../src/dns/records.js';
 import { randomKey, startBind, type BindServer, type TsigKeySpec } from '../support/bind.js';
 import { DnsFaultRelay } from '../support/faults/dns-fault-relay.js';
 

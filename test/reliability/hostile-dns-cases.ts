@@ -1,4 +1,5 @@
 import { normalizeAddress } from '../../src/addresses.js';
+import type { ResolutionFailureKind } from '../../src/resolve/types.js';
 import type { TestDnsServer } from '../support/dns-server.js';
 import type { PublishedSet } from '../support/faults/published.js';
 
@@ -15,6 +16,8 @@ export interface FamilyExpectation {
   readonly class: Class;
   /** Failure: the reason must say this. */
   readonly reason?: RegExp;
+  /** Failure: its kind, as metrics and the JSON report's error.kind carry it. */
+  readonly cause?: ResolutionFailureKind;
   /** Addresses: exactly these, normalised and sorted. */
   readonly addresses?: readonly string[];
   /** Addresses: this many (for the 1 000-address answer). */
@@ -62,7 +65,7 @@ const edgeAt = (observedTtl: number, publishedTtl: number): Pick<HostileCase, 'A
   AAAA: { class: 'addresses', addresses: EDGE_AAAA, ttl: observedTtl, publish: { ttl: publishedTtl, values: EDGE_AAAA } },
 });
 const both = (expectation: FamilyExpectation): Pick<HostileCase, 'A' | 'AAAA'> => ({ A: expectation, AAAA: expectation });
-const fails = (reason: RegExp): Pick<HostileCase, 'A' | 'AAAA'> => both({ class: 'failure', reason, publish: 'unchanged' });
+const fails = (reason: RegExp, cause: ResolutionFailureKind): Pick<HostileCase, 'A' | 'AAAA'> => both({ class: 'failure', reason, cause, publish: 'unchanged' });
 const ignoredThenTimeout = (why: RegExp): RegExp => new RegExp(`no answer from 127\\.0\\.0\\.1:\\d+ within ${TIMEOUT_MS} ms \\(1 attempt; ignored \\d+ responses?: ${why.source}`);
 
 const THOUSAND_A = Array.from({ length: 1000 }, (_, i) => `44.0.${Math.floor(i / 256)}.${i % 256}`);
@@ -82,18 +85,28 @@ function chain(dns: TestDnsServer, target: string, hops: number, follow: boolean
   edge(dns, name);
 }
 
+/**
+ * CNAME labels a hostile target uses to forge lines of the text report: CR and LF, backspace,
+ * ESC[8m (hidden text), a fake "✓ applied" and "Summary:" line, Cyrillic look-alikes of "exa".
+ * No label starts or ends with a line break: dns-packet, which the test server writes with,
+ * strips a dot next to one.
+ */
+export const FORGING_LABELS = ['x\r\u001b[8my', 'a\n  ✓ applied h0\b', 'b\nSummary: 0 updated, 1 in sync, 0 failed\u001b[0m', 'ехаmple'];
+/** How the first three of them read once escaped (RFC 1035 presentation format, lower-cased). */
+const FORGING_ESCAPED = /x\\013\\027\[8my\.a\\010\\032\\032\\226\\156\\147\\032applied\\032h0\\008\.b\\010summary:\\0320\\032updated,/;
+
 export const HOSTILE_CASES: readonly HostileCase[] = [
-  { id: 'wrong-id', what: 'answers with the wrong query ID', setup: misbehaving('wrong-id'), ...fails(ignoredThenTimeout(/wrong ID/)) },
-  { id: 'wrong-question', what: 'answers another question', setup: misbehaving('wrong-question'), ...fails(ignoredThenTimeout(/wrong question/)) },
-  { id: 'wrong-source', what: 'answers from another port', setup: misbehaving('wrong-source'), ...fails(/no answer from 127\.0\.0\.1:\d+ within/) },
+  { id: 'wrong-id', what: 'answers with the wrong query ID', setup: misbehaving('wrong-id'), ...fails(ignoredThenTimeout(/wrong ID/), 'timeout') },
+  { id: 'wrong-question', what: 'answers another question', setup: misbehaving('wrong-question'), ...fails(ignoredThenTimeout(/wrong question/), 'timeout') },
+  { id: 'wrong-source', what: 'answers from another port', setup: misbehaving('wrong-source'), ...fails(/no answer from 127\.0\.0\.1:\d+ within/, 'timeout') },
   { id: 'other-names', what: 'adds records for names outside the chain', setup: misbehaving('other-name-answers'), A: newA, AAAA: newAAAA },
-  { id: 'tc-tcp-fails', what: 'truncates over UDP, then TCP fails', setup: misbehaving('truncate-tcp-fail'), ...fails(/truncated over UDP, and over TCP/) },
+  { id: 'tc-tcp-fails', what: 'truncates over UDP, then TCP fails', setup: misbehaving('truncate-tcp-fail'), ...fails(/truncated over UDP, and over TCP/, 'unreachable') },
   { id: 'tc-tcp-ok', what: 'truncates over UDP, answers over TCP', setup: misbehaving('truncate'), A: newA, AAAA: newAAAA },
-  { id: 'tc-tcp-garbage', what: 'truncates over UDP, garbage over TCP', setup: misbehaving('truncate-tcp-garbage'), ...fails(/over TCP from 127\.0\.0\.1:\d+/) },
-  { id: 'tc-tcp-wrong-id', what: 'truncates over UDP, wrong ID over TCP', setup: misbehaving('truncate-tcp-wrong-id'), ...fails(/answer over TCP from 127\.0\.0\.1:\d+ ignored: wrong ID/) },
-  { id: 'garbage', what: 'records that run past the end of the message', setup: misbehaving('garbage'), ...fails(ignoredThenTimeout(/malformed/)) },
+  { id: 'tc-tcp-garbage', what: 'truncates over UDP, garbage over TCP', setup: misbehaving('truncate-tcp-garbage'), ...fails(/over TCP from 127\.0\.0\.1:\d+/, 'malformed') },
+  { id: 'tc-tcp-wrong-id', what: 'truncates over UDP, wrong ID over TCP', setup: misbehaving('truncate-tcp-wrong-id'), ...fails(/answer over TCP from 127\.0\.0\.1:\d+ ignored: wrong ID/, 'malformed') },
+  { id: 'garbage', what: 'records that run past the end of the message', setup: misbehaving('garbage'), ...fails(ignoredThenTimeout(/malformed/), 'timeout') },
   { id: 'bad-then-good', what: 'three bad datagrams, then the right answer', setup: misbehaving('bad-then-good'), A: newA, AAAA: newAAAA },
-  { id: 'bad-rdata', what: 'an address record with the wrong RDLENGTH', setup: misbehaving('bad-rdata'), ...fails(/malformed answer: A{1,4} record with \d+ bytes/) },
+  { id: 'bad-rdata', what: 'an address record with the wrong RDLENGTH', setup: misbehaving('bad-rdata'), ...fails(/malformed answer: A{1,4} record with \d+ bytes/, 'malformed') },
   {
     id: 'thousand',
     what: '1 000 addresses per family (TCP fallback, capped at maxAddresses)',
@@ -111,9 +124,9 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       dns.setCname(target, `b.${target}`, 300);
       dns.setCname(`b.${target}`, target, 300);
     },
-    ...fails(/CNAME loop/),
+    ...fails(/CNAME loop/, 'chain'),
   },
-  { id: 'self-loop', what: 'a CNAME to itself', setup: (dns, target) => dns.setCname(target, target, 300), ...fails(/CNAME loop/) },
+  { id: 'self-loop', what: 'a CNAME to itself', setup: (dns, target) => dns.setCname(target, target, 300), ...fails(/CNAME loop/, 'chain') },
   {
     id: 'loop-requery',
     what: 'a CNAME loop spread over separate answers',
@@ -122,10 +135,10 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       dns.setCname(`b.${target}`, `c.${target}`, 300, { follow: false });
       dns.setCname(`c.${target}`, target, 300, { follow: false });
     },
-    ...fails(/CNAME loop/),
+    ...fails(/CNAME loop/, 'chain'),
   },
-  { id: 'chain20', what: 'a 20-hop CNAME chain in one answer', setup: (dns, t) => chain(dns, t, 20, true), ...fails(/CNAME chain longer than 16 hops/) },
-  { id: 'chain20-requery', what: 'a 20-hop CNAME chain, one hop per answer', setup: (dns, t) => chain(dns, t, 20, false), ...fails(/CNAME chain longer than 16 hops/) },
+  { id: 'chain20', what: 'a 20-hop CNAME chain in one answer', setup: (dns, t) => chain(dns, t, 20, true), ...fails(/CNAME chain longer than 16 hops/, 'chain') },
+  { id: 'chain20-requery', what: 'a 20-hop CNAME chain, one hop per answer', setup: (dns, t) => chain(dns, t, 20, false), ...fails(/CNAME chain longer than 16 hops/, 'chain') },
   { id: 'chain16', what: 'a 16-hop CNAME chain (the limit) resolves', setup: (dns, t) => chain(dns, t, 16, true), A: newA, AAAA: newAAAA },
   {
     id: 'special',
@@ -189,18 +202,39 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     A: newA,
     AAAA: newAAAA,
   },
+  {
+    id: 'cname-forging-fails',
+    what: 'a CNAME whose labels carry control bytes and a forged report, to a name that fails',
+    setup: (dns, target) => {
+      const forged = `${FORGING_LABELS.join('.')}.${target}`;
+      dns.setCname(target, forged, 300, { follow: false });
+      dns.setBehaviour(forged, 'servfail');
+    },
+    ...fails(new RegExp(`SERVFAIL from 127\\.0\\.0\\.1:\\d+ \\(asking for ${FORGING_ESCAPED.source}`), 'servfail'),
+  },
+  {
+    id: 'cname-forging-resolves',
+    what: 'a CNAME whose labels carry control bytes, asked for as they are, answers',
+    setup: (dns, target) => {
+      const forged = `${FORGING_LABELS.join('.')}.${target}`;
+      dns.setCname(target, forged, 300, { follow: false });
+      edge(dns, forged);
+    },
+    A: newA,
+    AAAA: newAAAA,
+  },
   { id: 'ttl-zero', what: 'TTL 0 (published at ttl.min)', setup: (dns, t) => edge(dns, t, 0), ...edgeAt(0, 60) },
   { id: 'ttl-huge', what: 'TTL 2^31-1 (published at ttl.max)', setup: (dns, t) => edge(dns, t, 2_147_483_647), ...edgeAt(2_147_483_647, 3600) },
   { id: 'ttl-top-bit', what: 'TTL with the top bit set (RFC 2181 §8: zero)', setup: (dns, t) => edge(dns, t, 4_294_967_295), ...edgeAt(0, 60) },
   { id: 'delay-under', what: `answers after ${TIMEOUT_MS / 2} ms (timeout ${TIMEOUT_MS} ms)`, setup: misbehaving({ delayMs: TIMEOUT_MS / 2 }), A: newA, AAAA: newAAAA },
-  { id: 'delay-over', what: `answers after ${TIMEOUT_MS * 1.6} ms (timeout ${TIMEOUT_MS} ms)`, setup: misbehaving({ delayMs: TIMEOUT_MS * 1.6 }), ...fails(/no answer from 127\.0\.0\.1:\d+ within 1000 ms/) },
-  { id: 'drop', what: 'never answers', setup: misbehaving('drop'), ...fails(/no answer from 127\.0\.0\.1:\d+ within 1000 ms \(1 attempt\)/) },
-  { id: 'servfail', what: 'SERVFAIL', setup: misbehaving('servfail'), ...fails(/SERVFAIL from/) },
-  { id: 'refused', what: 'REFUSED', setup: misbehaving('refused'), ...fails(/REFUSED from/) },
-  { id: 'formerr', what: 'FORMERR', setup: misbehaving('formerr'), ...fails(/FORMERR from/) },
-  { id: 'notimp', what: 'NOTIMP', setup: misbehaving('notimp'), ...fails(/NOTIMP from/) },
-  { id: 'formerr-bare', what: 'FORMERR without a question section', setup: misbehaving('no-question-formerr'), ...fails(/FORMERR from/) },
-  { id: 'badvers', what: 'an extended rcode (BADVERS, split over header and OPT)', setup: misbehaving({ rcode: 16 }), ...fails(/BADVERS from/) },
+  { id: 'delay-over', what: `answers after ${TIMEOUT_MS * 1.6} ms (timeout ${TIMEOUT_MS} ms)`, setup: misbehaving({ delayMs: TIMEOUT_MS * 1.6 }), ...fails(/no answer from 127\.0\.0\.1:\d+ within 1000 ms/, 'timeout') },
+  { id: 'drop', what: 'never answers', setup: misbehaving('drop'), ...fails(/no answer from 127\.0\.0\.1:\d+ within 1000 ms \(1 attempt\)/, 'timeout') },
+  { id: 'servfail', what: 'SERVFAIL', setup: misbehaving('servfail'), ...fails(/SERVFAIL from/, 'servfail') },
+  { id: 'refused', what: 'REFUSED', setup: misbehaving('refused'), ...fails(/REFUSED from/, 'refused') },
+  { id: 'formerr', what: 'FORMERR', setup: misbehaving('formerr'), ...fails(/FORMERR from/, 'error') },
+  { id: 'notimp', what: 'NOTIMP', setup: misbehaving('notimp'), ...fails(/NOTIMP from/, 'error') },
+  { id: 'formerr-bare', what: 'FORMERR without a question section', setup: misbehaving('no-question-formerr'), ...fails(/FORMERR from/, 'error') },
+  { id: 'badvers', what: 'an extended rcode (BADVERS, split over header and OPT)', setup: misbehaving({ rcode: 16 }), ...fails(/BADVERS from/, 'error') },
   { id: 'nxdomain', what: 'NXDOMAIN', setup: () => undefined, ...both({ class: 'empty', publish: 'unchanged' }) },
   { id: 'cname-nxdomain', what: 'a CNAME to a name that does not exist', setup: (dns, t) => dns.setCname(t, `gone.${t}`, 300), ...both({ class: 'empty', publish: 'unchanged' }) },
   {

@@ -20,6 +20,8 @@ import { HOSTILE_CASES, TIMEOUT_MS, type FamilyExpectation, type HostileCase } f
  */
 
 const FAMILIES: readonly Family[] = ['A', 'AAAA'];
+/** C0 and C1 control bytes other than the line feed that ends each line, and DEL. */
+const CONTROL_BYTES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 const target = (c: HostileCase): string => `${c.id}.hostile.test`;
 const owner = (index: number): string => `h${index}.example.com`;
 const oldState = (index: number): Published =>
@@ -39,6 +41,7 @@ function checkClass(c: HostileCase, family: Family, result: FamilyResolution): v
   const where = `${c.id} ${family}`;
   expect(result.kind, `${where}: ${JSON.stringify(result)}`).toBe(want.class);
   if (result.kind === 'failure' && want.reason) expect(result.reason, where).toMatch(want.reason);
+  if (result.kind === 'failure') expect(result.cause, where).toBe(want.cause);
   if (result.kind === 'addresses') {
     if (want.addresses) expect(result.addresses, where).toEqual([...want.addresses].sort(compareAddresses(family)));
     if (want.addressCount !== undefined) expect(result.addresses.length, where).toBe(want.addressCount);
@@ -131,7 +134,7 @@ export function hostileDnsSuite(): void {
       ledger.record('cli sync (hostile DNS) json', result.stdout);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe('');
-      const report = JSON.parse(result.stdout) as { records: Array<{ name: string; status: string; error: { message: string } | null }> };
+      const report = JSON.parse(result.stdout) as { records: Array<{ name: string; status: string; error: { kind: string; message: string } | null }> };
       const after = await loadZoneWithBind('example.com', zoneFile);
       expect(after.ok, after.output).toBe(true);
 
@@ -150,6 +153,8 @@ export function hostileDnsSuite(): void {
               const reason = c[family].reason;
               if (reason) expect(entry?.error?.message, `${c.id} ${family}`).toMatch(reason);
             }
+            // Both families of a failing case fail the same way: the record's error carries that kind.
+            if (c.A.cause !== undefined) expect(entry?.error?.kind, c.id).toBe(c.A.cause);
           })
           .catch((error: unknown) => problems.push(`${c.id} (${c.what}): ${error instanceof Error ? error.message : String(error)}`));
       }
@@ -166,6 +171,23 @@ export function hostileDnsSuite(): void {
       const updated = HOSTILE_CASES.filter((c) => FAMILIES.every((f) => c[f].publish !== 'unchanged')).length;
       expect(result.stdout).toContain(`Summary: 0 updated, ${updated} in sync, ${HOSTILE_CASES.length - updated} failed`);
       expect(readFileSync(zoneFile, 'utf8')).toBe(first);
+      // The forged CNAME labels reach the report escaped: no control byte, no second summary line.
+      expect(result.stdout).toContain('asking for x\\013\\027[8my.a\\010');
+      expect(result.stdout).not.toMatch(CONTROL_BYTES);
+      expect(result.stdout.split('\n').filter((line) => /^\s*Summary:/.test(line))).toHaveLength(1);
+    });
+
+    it('`apexsync resolve` shows the forged CNAME labels escaped, and exits 1 for the failing one', async () => {
+      const failing = await recordedCli('cli resolve (forged labels, failing)', ['resolve', 'cname-forging-fails.hostile.test', '--server', dns.address], { cwd: dir });
+      expect(failing.code).toBe(1);
+      expect(failing.stdout).toContain('cname-forging-fails.hostile.test → CNAME x\\013\\027[8my.a\\010');
+      expect(failing.stdout).not.toMatch(CONTROL_BYTES);
+      const resolving = await recordedCli('cli resolve (forged labels, resolving)', ['resolve', 'cname-forging-resolves.hostile.test', '--server', dns.address, '--output', 'json'], { cwd: dir });
+      expect(resolving.code).toBe(0);
+      expect(resolving.stdout).not.toMatch(CONTROL_BYTES);
+      const trace = JSON.parse(resolving.stdout) as { families: FamilyResolution[] };
+      expect(trace.families.map((family) => family.kind)).toEqual(['addresses', 'addresses']);
+      expect(trace.families[0]!.chain[0]!.cname).toMatch(/^x\\013\\027\[8my\.a\\010.*\.\\208\\181\\209\\133\\208\\176mple\.cname-forging-resolves\.hostile\.test$/);
     });
   });
 }

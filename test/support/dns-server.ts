@@ -29,6 +29,9 @@ type AddressFamily = 'A' | 'AAAA';
  * - 'upper-case-answers': every name in the answer (question, owners, CNAME targets) in upper case.
  * - 'no-question-formerr': FORMERR without a question section (as some old servers send).
  * - { delayMs }: the right answer, that much later.
+ * - { ecs }: the right answer, its OPT record carrying this client subnet option instead of the
+ *   query's (echoed with scope = source by default, as a resolver that uses it does); null: an
+ *   OPT record without one, as from a server that does not use client subnets.
  */
 export type Behaviour =
   | 'servfail'
@@ -50,7 +53,17 @@ export type Behaviour =
   | 'upper-case-answers'
   | 'no-question-formerr'
   | { readonly rcode: number }
-  | { readonly delayMs: number };
+  | { readonly delayMs: number }
+  | { readonly ecs: EcsOption | null };
+
+/** An EDNS Client Subnet option as a test writes it (RFC 7871 §6). */
+export interface EcsOption {
+  readonly family: number;
+  readonly sourcePrefixLength: number;
+  readonly scopePrefixLength: number;
+  /** Written as dns-packet writes it: the address cut to ceil(source / 8) bytes. */
+  readonly address: string;
+}
 
 export interface ReceivedQuery {
   readonly name: string;
@@ -193,7 +206,7 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
     const responseOpt: Answer[] = opt
       ? [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: ecs ? [echoEcs(ecs)] : [] }]
       : [];
-    const encode = (fields: { id?: number; rcode?: string | number; answers?: Answer[]; truncated?: boolean; questionName?: string }): Buffer =>
+    const encode = (fields: { id?: number; rcode?: string | number; answers?: Answer[]; truncated?: boolean; questionName?: string; opt?: Answer[] }): Buffer =>
       dnsPacket.encode({
         type: 'response',
         id: fields.id ?? id,
@@ -201,7 +214,7 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
         questions: [{ ...question, name: fields.questionName ?? question.name }],
         answers: fields.answers ?? [],
         // rcodes above 15 keep their upper bits in the OPT record (RFC 6891 §6.1.3).
-        additionals: responseOpt.map((record) => (typeof fields.rcode === 'number' && fields.rcode > 15 ? { ...record, extendedRcode: fields.rcode >> 4 } : record)) as Answer[],
+        additionals: (fields.opt ?? responseOpt).map((record) => (typeof fields.rcode === 'number' && fields.rcode > 15 ? { ...record, extendedRcode: fields.rcode >> 4 } : record)) as Answer[],
       } satisfies Packet);
     const normal = (): Buffer => {
       const { rcode, answers } = resolveLocally(question.name, question.type);
@@ -221,6 +234,14 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
     if (behaviour === undefined) return reply(normal());
     if (typeof behaviour === 'object') {
       if ('delayMs' in behaviour) return later(behaviour.delayMs, () => reply(normal()));
+      if ('ecs' in behaviour) {
+        const ecsAnswer = behaviour.ecs;
+        const options: PacketOpt[] = ecsAnswer
+          ? [{ code: 8, family: ecsAnswer.family, sourcePrefixLength: ecsAnswer.sourcePrefixLength, scopePrefixLength: ecsAnswer.scopePrefixLength, ip: ecsAnswer.address }]
+          : [];
+        const opt: Answer[] = [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options }];
+        return reply(encode({ ...resolveLocally(question.name, question.type), opt }));
+      }
       return reply(encode({ rcode: behaviour.rcode }));
     }
     switch (behaviour) {

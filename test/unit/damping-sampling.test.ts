@@ -4,7 +4,7 @@ import type { FamilyResolution, Resolver } from '../../src/resolve/types.js';
 import { resolveSampled, unionOfSamples } from '../../src/sync/sampling.js';
 
 const addresses = (values: string[], ttl = 60): FamilyResolution => ({ kind: 'addresses', family: 'A', addresses: values, ttl, chain: [] });
-const failure = (reason = 'SERVFAIL from 127.0.0.1:53'): FamilyResolution => ({ kind: 'failure', family: 'A', reason, chain: [] });
+const failure = (reason = 'SERVFAIL from 127.0.0.1:53'): FamilyResolution => ({ kind: 'failure', family: 'A', reason, cause: 'servfail', chain: [] });
 const empty: FamilyResolution = { kind: 'empty', family: 'A', reason: 'NODATA', chain: [] };
 
 /** A resolver that answers from a script, counting its calls. */

@@ -6,7 +6,7 @@ import type { FamilyResolution } from '../../src/resolve/types.js';
 
 const addresses = (family: Family, values: string[], ttl = 300): FamilyResolution => ({ kind: 'addresses', family, addresses: values, ttl, chain: [] });
 const empty = (family: Family, reason: 'NXDOMAIN' | 'NODATA' = 'NODATA'): FamilyResolution => ({ kind: 'empty', family, reason, chain: [] });
-const failure = (family: Family, reason = 'SERVFAIL from 127.0.0.1:53'): FamilyResolution => ({ kind: 'failure', family, reason, chain: [] });
+const failure = (family: Family, reason = 'SERVFAIL from 127.0.0.1:53'): FamilyResolution => ({ kind: 'failure', family, reason, cause: 'servfail', chain: [] });
 
 const record = (over: Partial<PlanInput['record']> = {}): PlanInput['record'] => ({
   name: 'example.com',

@@ -8,7 +8,7 @@ import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createResolver, type ResolverSettings } from '../../src/resolve/index.js';
 import { ConcurrencyLimiter } from '../../src/resolve/limiter.js';
-import { parseServerAddress } from '../../src/resolve/transport.js';
+import { parseServerAddress } from '../../src/dns/server-address.js';
 import { startTestDnsServer, type Behaviour, type TestDnsServer } from '../support/dns-server.js';
 
 const createSocket = dgram.createSocket;
@@ -89,6 +89,7 @@ describe('retries and fallback', () => {
       reason:
         `no answer from ${first.address} within ${SHORT_TIMEOUT_MS} ms (3 attempts); ` +
         `no answer from ${second.address} within ${SHORT_TIMEOUT_MS} ms (3 attempts)`,
+      cause: 'timeout',
       chain: [],
     });
     expect(first.queries).toHaveLength(3);
@@ -123,7 +124,7 @@ describe('retries and fallback', () => {
     const nobody = { host: '127.0.0.1', port };
     const settings = { servers: [nobody], timeoutMs: 5_000, attempts: 2 };
     const alone = await createResolver(settings).resolve('after-refused.test', 'A');
-    expect(alone).toEqual({ kind: 'failure', family: 'A', reason: `127.0.0.1:${port}: recvmsg ECONNREFUSED (2 attempts)`, chain: [] });
+    expect(alone).toEqual({ kind: 'failure', family: 'A', reason: `127.0.0.1:${port}: recvmsg ECONNREFUSED (2 attempts)`, cause: 'unreachable', chain: [] });
     const withFallback = await createResolver({ ...settings, servers: [nobody, parseServerAddress(second.address)!] }).resolve('after-refused.test', 'A');
     expect(withFallback).toMatchObject({ kind: 'addresses', addresses: ['192.0.2.3'] });
     expect(second.queries).toHaveLength(1);
@@ -142,7 +143,7 @@ describe('retries and fallback', () => {
     first.setBehaviour('mixed-failure.test', 'servfail');
     second.setBehaviour('mixed-failure.test', 'refused');
     const result = await createResolver(settingsFor([first, second])).resolve('mixed-failure.test', 'AAAA');
-    expect(result).toMatchObject({ kind: 'failure', reason: `SERVFAIL from ${first.address}; REFUSED from ${second.address}` });
+    expect(result).toMatchObject({ kind: 'failure', reason: `SERVFAIL from ${first.address}; REFUSED from ${second.address}`, cause: 'servfail' });
   });
 
   it('waits out a slow answer within the timeout', async () => {
@@ -183,6 +184,7 @@ describe('truncation', () => {
       kind: 'failure',
       family: 'A',
       reason: `answer from ${first.address} truncated over UDP, and over TCP: ${first.address} closed the TCP connection before answering (2 attempts)`,
+      cause: 'unreachable',
       chain: [],
     });
     expect(transports(first, 'tc-fail.test')).toEqual(['udp', 'tcp', 'udp', 'tcp']);
@@ -197,7 +199,7 @@ describe('truncation', () => {
     first.setBehaviour(name, behaviour);
     reset(first);
     const result = await createResolver(settingsFor([first])).resolve(name, 'A');
-    expect(result).toMatchObject({ kind: 'failure', reason: `answer over TCP from ${first.address} ignored: ${why}` });
+    expect(result).toMatchObject({ kind: 'failure', reason: `answer over TCP from ${first.address} ignored: ${why}`, cause: 'malformed' });
     expect(transports(first, name)).toEqual(['udp', 'tcp']);
   });
 });
@@ -217,6 +219,7 @@ describe('answers that are not trusted', () => {
       kind: 'failure',
       family: 'A',
       reason: `no answer from ${first.address} within ${SHORT_TIMEOUT_MS} ms (2 attempts; ignored 2 responses: ${why})`,
+      cause: 'timeout',
       chain: [],
     });
     expect(first.queries).toHaveLength(2);
@@ -231,6 +234,7 @@ describe('answers that are not trusted', () => {
       kind: 'failure',
       family: 'A',
       reason: `no answer from ${first.address} within ${SHORT_TIMEOUT_MS} ms (2 attempts)`,
+      cause: 'timeout',
       chain: [],
     });
     expect(first.queries).toHaveLength(2);
@@ -255,7 +259,7 @@ describe('answers that are not trusted', () => {
       answers: [{ type: 'A', name, ttl: 60, data: '192.0.2.99' }],
     });
     await first.sendUdp(lateAnswer, firstTry!.sourcePort);
-    expect(await result).toEqual({ kind: 'failure', family: 'A', reason: `no answer from ${first.address} within 1000 ms (2 attempts)`, chain: [] });
+    expect(await result).toEqual({ kind: 'failure', family: 'A', reason: `no answer from ${first.address} within 1000 ms (2 attempts)`, cause: 'timeout', chain: [] });
   });
 
   it('takes the right answer that follows wrong-ID, wrong-question and garbage messages', async () => {
@@ -293,6 +297,57 @@ describe('what goes on the wire', () => {
     for (const query of first.queries) {
       expect(query.ecs).toEqual({ family: ecs.family, sourcePrefixLength: ecs.sourcePrefixLength, address: sent });
     }
+  });
+
+  describe('the client subnet of an answer must be the one sent (RFC 7871 §7.3)', () => {
+    const ecs = { family: 1 as const, address: '198.51.100.77', sourcePrefixLength: 24 };
+    it.each([
+      { what: 'another scope (the server narrowed or widened it)', answer: { family: 1, sourcePrefixLength: 24, scopePrefixLength: 16, address: '198.51.100.0' } },
+      { what: 'scope 0', answer: { family: 1, sourcePrefixLength: 24, scopePrefixLength: 0, address: '198.51.100.0' } },
+    ])('an answer with the same subnet and $what is taken', async ({ answer }) => {
+      const name = `ecs-ok-${answer.scopePrefixLength}.test`;
+      first.setAddresses(name, 'A', ['192.0.2.44']);
+      first.setBehaviour(name, { ecs: answer });
+      reset(first);
+      const result = await createResolver(settingsFor([first], { ecs })).resolve(name, 'A');
+      expect(result).toMatchObject({ kind: 'addresses', addresses: ['192.0.2.44'] });
+      expect(first.queries).toHaveLength(1);
+    });
+
+    it('an answer without the option is taken (the server does not use client subnets)', async () => {
+      first.setAddresses('ecs-none.test', 'A', ['192.0.2.45']);
+      first.setBehaviour('ecs-none.test', { ecs: null });
+      reset(first);
+      const result = await createResolver(settingsFor([first], { ecs })).resolve('ecs-none.test', 'A');
+      expect(result).toMatchObject({ kind: 'addresses', addresses: ['192.0.2.45'] });
+      expect(first.queries).toHaveLength(1);
+      expect(first.queries[0]!.ecs).toEqual({ family: 1, sourcePrefixLength: 24, address: '198.51.100.0' });
+    });
+
+    it.each([
+      { what: 'another family', answer: { family: 2, sourcePrefixLength: 24, scopePrefixLength: 24, address: '::' } },
+      { what: 'another source prefix length', answer: { family: 1, sourcePrefixLength: 16, scopePrefixLength: 16, address: '198.51.0.0' } },
+      { what: 'another address', answer: { family: 1, sourcePrefixLength: 24, scopePrefixLength: 24, address: '203.0.113.0' } },
+    ])('an answer whose client subnet has $what is ignored like a wrong ID: the attempt fails', async ({ what, answer }) => {
+      const name = `ecs-${what.replaceAll(' ', '-')}.test`;
+      first.setAddresses(name, 'A', ['192.0.2.46']);
+      first.setBehaviour(name, { ecs: answer });
+      second.setAddresses(name, 'A', ['192.0.2.47']);
+      reset(first, second);
+      const alone = await createResolver(settingsFor([first], { ecs, timeoutMs: SHORT_TIMEOUT_MS })).resolve(name, 'A');
+      expect(alone).toEqual({
+        kind: 'failure',
+        family: 'A',
+        reason: `no answer from ${first.address} within ${SHORT_TIMEOUT_MS} ms (2 attempts; ignored 2 responses: client subnet differs from the query ×2)`,
+        cause: 'timeout',
+        chain: [],
+      });
+      expect(first.queries).toHaveLength(2);
+      // The next server, which echoes the subnet as sent, is then asked and believed.
+      const withFallback = await createResolver(settingsFor([first, second], { ecs, timeoutMs: SHORT_TIMEOUT_MS })).resolve(name, 'A');
+      expect(withFallback).toMatchObject({ kind: 'addresses', addresses: ['192.0.2.47'] });
+      expect(second.queries).toHaveLength(1);
+    });
   });
 
   it('gives every query a random ID, and sends few queries per source port before moving to a new one', async () => {

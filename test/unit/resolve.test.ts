@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResolver, MAX_CNAME_HOPS, traceResolve, type FamilyResolution, type ResolverSettings } from '../../src/resolve/index.js';
-import { parseServerAddress } from '../../src/resolve/transport.js';
+import { parseServerAddress } from '../../src/dns/server-address.js';
 import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
 
 let server: TestDnsServer;
@@ -197,7 +197,7 @@ describe('CNAME chains', () => {
     const target = buildChain(prefix, MAX_CNAME_HOPS + 1, follow);
     server.resetQueries();
     const result = await createResolver(settingsFor([server])).resolve(target, 'A');
-    expect(result).toMatchObject({ kind: 'failure', reason: `CNAME chain longer than 16 hops (stopped at ${prefix}-16.test)` });
+    expect(result).toMatchObject({ kind: 'failure', reason: `CNAME chain longer than 16 hops (stopped at ${prefix}-16.test)`, cause: 'chain' });
     expect(result.chain).toHaveLength(MAX_CNAME_HOPS);
     expect(server.queries).toHaveLength(expectedQueries);
   });
@@ -216,6 +216,7 @@ describe('CNAME chains', () => {
       kind: 'failure',
       family: 'AAAA',
       reason: `CNAME loop: ${a} → ${b} → ${a}`,
+      cause: 'chain',
       chain: [
         { name: a, cname: b, ttl: 60 },
         { name: b, cname: a, ttl: 60 },
@@ -243,6 +244,7 @@ describe('CNAME chains', () => {
       kind: 'failure',
       family: 'A',
       reason: `SERVFAIL from ${server.address} (asking for broken.test, end of the CNAME chain so far)`,
+      cause: 'servfail',
       chain: [{ name: 'to-broken.test', cname: 'broken.test', ttl: 300 }],
     });
   });
@@ -250,20 +252,20 @@ describe('CNAME chains', () => {
 
 describe('failure', () => {
   it.each([
-    { behaviour: 'servfail' as const, rcode: 'SERVFAIL' },
-    { behaviour: 'refused' as const, rcode: 'REFUSED' },
-    { behaviour: 'formerr' as const, rcode: 'FORMERR' },
-    { behaviour: 'notimp' as const, rcode: 'NOTIMP' },
-    { behaviour: 'no-question-formerr' as const, rcode: 'FORMERR' },
-    { behaviour: { rcode: 9 }, rcode: 'NOTAUTH' },
-    { behaviour: { rcode: 16 }, rcode: 'BADVERS' },
-  ])('$rcode ($behaviour) is a failure, asked once', async ({ behaviour, rcode }) => {
+    { behaviour: 'servfail' as const, rcode: 'SERVFAIL', cause: 'servfail' },
+    { behaviour: 'refused' as const, rcode: 'REFUSED', cause: 'refused' },
+    { behaviour: 'formerr' as const, rcode: 'FORMERR', cause: 'error' },
+    { behaviour: 'notimp' as const, rcode: 'NOTIMP', cause: 'error' },
+    { behaviour: 'no-question-formerr' as const, rcode: 'FORMERR', cause: 'error' },
+    { behaviour: { rcode: 9 }, rcode: 'NOTAUTH', cause: 'error' },
+    { behaviour: { rcode: 16 }, rcode: 'BADVERS', cause: 'error' },
+  ])('$rcode ($behaviour) is a failure ($cause), asked once', async ({ behaviour, rcode, cause }) => {
     const name = `rcode-${JSON.stringify(behaviour).replace(/[^a-z0-9]/g, '')}.test`;
     server.setAddresses(name, 'A', ['192.0.2.1']);
     server.setBehaviour(name, behaviour);
     server.resetQueries();
     const result = await createResolver(settingsFor([server])).resolve(name, 'A');
-    expect(result).toEqual({ kind: 'failure', family: 'A', reason: `${rcode} from ${server.address}`, chain: [] });
+    expect(result).toEqual({ kind: 'failure', family: 'A', reason: `${rcode} from ${server.address}`, cause, chain: [] });
     expect(server.queries).toHaveLength(1);
   });
 
@@ -275,14 +277,14 @@ describe('failure', () => {
     server.setBehaviour(name, 'bad-rdata');
     server.resetQueries();
     const result = await createResolver(settingsFor([server])).resolve(name, family);
-    expect(result).toEqual({ kind: 'failure', family, reason: `malformed answer: ${detail} from ${server.address}`, chain: [] });
+    expect(result).toEqual({ kind: 'failure', family, reason: `malformed answer: ${detail} from ${server.address}`, cause: 'malformed', chain: [] });
     expect(server.queries).toHaveLength(1);
   });
 
   it('a target that is not a hostname fails without a query', async () => {
     server.resetQueries();
     const result = await createResolver(settingsFor([server])).resolve('not a host!', 'A');
-    expect(result).toEqual({ kind: 'failure', family: 'A', reason: 'not a hostname: not a host!', chain: [] });
+    expect(result).toEqual({ kind: 'failure', family: 'A', reason: 'not a hostname: not a host!', cause: 'error', chain: [] });
     expect(server.queries).toHaveLength(0);
   });
 });

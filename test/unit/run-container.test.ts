@@ -38,7 +38,7 @@ describe('Dockerfile', () => {
   it('is multi-stage, on a current Node LTS, and runs as a non-root user', () => {
     const froms = instructions.filter((i) => i.startsWith('FROM '));
     expect(froms).toHaveLength(2);
-    expect(dockerfile).toMatch(/^ARG NODE_VERSION=(22|24)$/m);
+    expect(dockerfile).toMatch(/^ARG NODE_VERSION=(24|26)$/m);
     expect(froms.every((f) => f.startsWith('FROM node:${NODE_VERSION}-alpine'))).toBe(true);
     expect(instructions).toContain('USER node');
     expect(instructions.some((i) => /npm ci --omit=dev/.test(i))).toBe(true);

@@ -191,6 +191,7 @@ export function config(records: readonly RecordConfig[], over: Partial<Config> =
     staleAfterMs: 2_700_000,
     damping: { holdDownMs: undefined, samples: 1 },
     heartbeat: undefined,
+    notify: [],
     ...over,
   };
 }

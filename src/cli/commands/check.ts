@@ -1,43 +1,77 @@
 import { loadConfig } from '../../config/index.js';
 import { createLogger, type LogLevel } from '../../log.js';
-import type { RecordSet } from '../../model.js';
+import type { Failure, RecordSet } from '../../model.js';
 import { FAMILIES } from '../../model.js';
 import { ProviderPool } from '../../sync/provider-pool.js';
 import { readRecords } from '../../sync/round.js';
 import { EXIT, print } from '../output.js';
 
+export interface CheckOptions {
+  readonly config?: string;
+  readonly logLevel?: LogLevel;
+  readonly output?: 'text' | 'json';
+}
+
+/** One record as `check` saw it; `--output json` prints these (schema in README.md). */
+interface CheckedRecord {
+  readonly name: string;
+  readonly provider: string;
+  readonly zone: string | null;
+  readonly target: string;
+  readonly status: 'readable' | 'failed';
+  readonly published: { readonly A: RecordSet | null; readonly AAAA: RecordSet | null } | null;
+  readonly conflict: string | null;
+  readonly error: Pick<Failure, 'stage' | 'kind' | 'message'> | null;
+}
+
 /** `apexsync check`: validate the config and read every provider; writes nothing, resolves nothing. */
-export async function checkCommand(options: { readonly config?: string; readonly logLevel?: LogLevel }): Promise<number> {
+export async function checkCommand(options: CheckOptions): Promise<number> {
   const config = loadConfig(options.config !== undefined ? { file: options.config } : {});
   const logger = createLogger(options.logLevel ?? config.logLevel ?? 'error');
   const providers = new ProviderPool(config.providers, logger);
   try {
     const states = await readRecords(config.records, providers);
-    const lines = [`config ${config.file}: ${config.records.length} record(s), ${Object.keys(config.providers).length} provider(s)`];
-    let failed = 0;
-    config.records.forEach((record, i) => {
+    const records = config.records.map((record, i): CheckedRecord => {
       const state = states[i]!;
-      const where = state.zone ? `${record.provider} · zone ${state.zone}` : record.provider;
-      lines.push(`${record.name}  (${where})  ← ${record.target}`);
+      const base = { name: record.name, provider: record.provider, zone: state.zone, target: record.target };
       if (!state.ok) {
-        failed++;
-        lines.push(`  ! ${state.failure.stage}: ${state.failure.message}`);
-        return;
+        const { stage, kind, message } = state.failure;
+        return { ...base, status: 'failed', published: null, conflict: null, error: { stage, kind, message } };
       }
-      if (state.current.conflict) {
-        failed++;
-        lines.push(`  ! conflict: ${state.current.conflict}`);
-      }
-      for (const family of FAMILIES) lines.push(`  ${family.padEnd(5)} ${describe(state.current[family])}`);
+      const conflict = state.current.conflict ?? null;
+      return {
+        ...base,
+        status: conflict === null ? 'readable' : 'failed',
+        published: { A: state.current.A ?? null, AAAA: state.current.AAAA ?? null },
+        conflict,
+        error: null,
+      };
     });
-    lines.push(`Check: ${config.records.length - failed} readable, ${failed} failed`);
-    print(`${lines.join('\n')}\n`);
+    const failed = records.filter((record) => record.status === 'failed').length;
+    const summary = { records: records.length, providers: Object.keys(config.providers).length, readable: records.length - failed, failed };
+    print(options.output === 'json' ? `${JSON.stringify({ config: config.file, records, summary }, null, 2)}\n` : renderText(config.file, records, summary));
     return failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     await providers.closeAll();
   }
 }
 
-function describe(set: RecordSet | undefined): string {
+function renderText(file: string, records: readonly CheckedRecord[], summary: { records: number; providers: number; readable: number; failed: number }): string {
+  const lines = [`config ${file}: ${summary.records} record(s), ${summary.providers} provider(s)`];
+  for (const record of records) {
+    const where = record.zone ? `${record.provider} · zone ${record.zone}` : record.provider;
+    lines.push(`${record.name}  (${where})  ← ${record.target}`);
+    if (record.error) {
+      lines.push(`  ! ${record.error.stage}: ${record.error.message}`);
+      continue;
+    }
+    if (record.conflict) lines.push(`  ! conflict: ${record.conflict}`);
+    for (const family of FAMILIES) lines.push(`  ${family.padEnd(5)} ${describe(record.published?.[family] ?? null)}`);
+  }
+  lines.push(`Check: ${summary.readable} readable, ${summary.failed} failed`);
+  return `${lines.join('\n')}\n`;
+}
+
+function describe(set: RecordSet | null): string {
   return set ? `${String(set.ttl).padEnd(5)}  ${set.values.join(', ')}` : '(none)';
 }

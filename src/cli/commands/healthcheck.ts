@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../../config/index.js';
-import { formatServerAddress } from '../../resolve/transport.js';
+import { formatServerAddress } from '../../dns/server-address.js';
 import { errorMessage } from '../../lib/errors.js';
 import { print, printError, UsageError } from '../output.js';
 

@@ -3,6 +3,8 @@ import { createLogger, type LogLevel } from '../../log.js';
 import { normalizeName } from '../../lib/names.js';
 import { createResolver } from '../../resolve/index.js';
 import { ProviderPool } from '../../sync/provider-pool.js';
+import { SyncProgress } from '../progress.js';
+import { Notifier } from '../../notify/notifier.js';
 import { summarize } from '../../sync/report.js';
 import { runRound } from '../../sync/round.js';
 import { renderRoundJson } from '../render-json.js';
@@ -26,10 +28,15 @@ export async function syncCommand(options: SyncOptions): Promise<number> {
     if (!config.records.some((r) => r.name === name)) throw new UsageError(`--record ${name}: no such record in ${config.file}`);
   }
   const records = wanted.size === 0 ? config.records : config.records.filter((r) => wanted.has(r.name));
-  const providers = new ProviderPool(config.providers, logger);
+  // Progress only for a person watching: nothing when stderr is a pipe, a file or a log.
+  const progress = process.stderr.isTTY ? new SyncProgress(process.stderr, records, config.damping.samples) : undefined;
+  const providers = progress ? progress.providers(config.providers, logger) : new ProviderPool(config.providers, logger);
+  const resolver = progress ? progress.resolver(createResolver(config.resolver)) : createResolver(config.resolver);
   try {
-    const report = await runRound({ records, resolver: createResolver(config.resolver), providers, logger, dryRun: options.dryRun, samples: config.damping.samples });
+    const report = await runRound({ records, resolver, providers, logger, dryRun: options.dryRun, samples: config.damping.samples }).finally(() => progress?.finish());
     print(options.output === 'json' ? renderRoundJson(report) : renderRoundText(report));
+    // A cron job that changed something says so; a failed notification is logged, never the exit code.
+    if (config.notify.length > 0) await new Notifier(config.notify, { logger }).notify(report);
     return summarize(report).failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     await providers.closeAll();

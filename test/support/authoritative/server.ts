@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import dnsPacket, { type Answer, type RecordType } from 'dns-packet';
-import { exchangeTcp } from '../../../src/resolve/transport.js';
+import { exchangeTcp } from '../../../src/dns/tcp.js';
 import { startRelay, type CountingRelay } from './relay.js';
 
 /**

@@ -1,5 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { CLASS, TYPE, encodeName, encodeRecord, lastRecordOffset, readHeader, readName } from './wire.js';
+import { encodeName, readName } from './names.js';
+import { encodeRecord, lastRecordOffset } from './records.js';
+import { CLASS, readHeader, TYPE } from './wire.js';
 
 /**
  * TSIG (RFC 8945): an HMAC over the DNS message and the TSIG variables, appended as the last
@@ -110,10 +112,12 @@ export function splitTsig(message: Buffer): { record: TsigRecord; unsigned: Buff
   const header = readHeader(message);
   if (offset === undefined || header.counts[3] === 0) return undefined;
   const owner = readName(message, offset);
-  if (message.readUInt16BE(owner.next) !== TYPE.TSIG) return undefined;
-  let at = owner.next + 10;
+  if (typeof owner === 'string') throw new Error(`TSIG owner: ${owner}`);
+  if (message.readUInt16BE(owner.end) !== TYPE.TSIG) return undefined;
+  let at = owner.end + 10;
   const algorithm = readName(message, at);
-  at = algorithm.next;
+  if (typeof algorithm === 'string') throw new Error(`TSIG algorithm: ${algorithm}`);
+  at = algorithm.end;
   const timeSigned = readTime(message, at);
   const fudge = message.readUInt16BE(at + 6);
   const macSize = message.readUInt16BE(at + 8);
