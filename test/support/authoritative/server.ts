@@ -208,6 +208,8 @@ export function runTool(command: string, args: readonly string[], input?: string
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${output}`))));
+    // A tool that exits without reading its input (nsupdate failing early) must not crash the run with EPIPE: its exit code says what happened.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }
