@@ -34,7 +34,7 @@ export class DeadlineQueue<T extends Expiring<T>> {
   /** Call after an entry settled: drops settled entries from the head, and the timer with the last. */
   trim(): void {
     let head = this.head;
-    while (head !== undefined && head.settled) head = head.nextToExpire;
+    while (head?.settled) head = head.nextToExpire;
     this.head = head;
     if (head === undefined) {
       this.tail = undefined;

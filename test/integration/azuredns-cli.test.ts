@@ -312,7 +312,7 @@ describe('apexsync sync with Azure DNS', () => {
       JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as { parameters: Record<string, unknown>; responses: Record<string, { body?: Record<string, unknown> }> };
     fake.createZone('zone1');
     for (const file of ['ListARecordset.json', 'ListAAAARecordset.json']) {
-      const listed = (example(file).responses['200']?.body?.value as Array<{ name: string; etag: string; type: string; properties: FakeRecordSetProperties }>)[0];
+      const listed = (example(file).responses['200']?.body?.value as Array<{ name: string; etag: string; type: string; properties: FakeRecordSetProperties }> | undefined)?.[0];
       if (listed === undefined) throw new Error(`${file} lists nothing`);
       const { fqdn: _fqdn, ...properties } = listed.properties;
       fake.setRecordSet('zone1', listed.name, listed.type.split('/').pop() ?? '', properties, listed.etag);

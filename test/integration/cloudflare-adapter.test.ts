@@ -5,7 +5,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Change, RecordSet } from '../../src/model.js';
 import { createProvider } from '../../providers/cloudflare/index.js';
 import { cloudflareSettings } from '../../providers/cloudflare/settings.js';
-import type { Provider } from '../../providers/types.js';
 import { CloudflareFake } from '../support/cloudflare-fake.js';
 
 /**

@@ -3,7 +3,6 @@ import { providerSession, type ProviderSession } from '../support/provider-sessi
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProvider } from '../../providers/cloudflare/index.js';
 import { cloudflareSettings } from '../../providers/cloudflare/settings.js';
-import type { Provider } from '../../providers/types.js';
 import { CloudflareFake } from '../support/cloudflare-fake.js';
 
 /**

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
 import { exchangeTcp } from '../../src/dns/tcp.js';
-import { ProviderError, type Provider } from '../../providers/types.js';
+import { ProviderError } from '../../providers/types.js';
 import { createProvider } from '../../providers/rfc2136/index.js';
 import { rfc2136Settings } from '../../providers/rfc2136/settings.js';
 import { lastRecordOffset } from '../../src/dns/records.js';

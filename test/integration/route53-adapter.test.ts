@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { providerSession, type ProviderSession } from '../support/provider-session.js';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
 import { ProviderError, type Provider } from '../../providers/types.js';
 import { createProvider, type Route53Tuning } from '../../providers/route53/index.js';

@@ -56,12 +56,12 @@ function whereOf(line: string): string {
  * line may name exactly or by one of its members (`providers.bad id` names `providers`).
  */
 function namesField(where: string, field: string): boolean {
-  if (field.endsWith(':')) return new RegExp(`(^|/)${escape(field)}\\d+:\\d+$`).test(where);
+  if (field.endsWith(':')) return new RegExp(`(^|/)${escapeRegExp(field)}\\d+:\\d+$`).test(where);
   if (where === field || where.startsWith(`${field}.`) || where.startsWith(`${field}[`)) return true;
-  return new RegExp(`(^|/)${escape(field)}(:\\d+:\\d+)?$`).test(where);
+  return new RegExp(`(^|/)${escapeRegExp(field)}(:\\d+:\\d+)?$`).test(where);
 }
 
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Why a result is not a clean rejection, or undefined when it is. */
 function uncleanBecause(c: BadConfig, result: CliResult, secrets: readonly string[]): string | undefined {

@@ -96,7 +96,7 @@ async function killLoop(options: {
       const next = await options.sync(`${options.area} converge after kill #${k}`);
       expect(next.code, next.stdout).toBe(0);
       await checkAll(`${options.area} after kill #${k}`, newState);
-    });
+    }, { label: `${options.area} kill #${k} at +${delayMs} ms` });
   }
   return figures;
 }
@@ -166,7 +166,7 @@ export function crashSafetySuite(): void {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    }, 180_000);
+    }, 420_000);
 
     it.concurrent(`RFC 2136 on a real BIND: ${RFC2136_KILLS} kills; always all old or all new, the next sync converges`, async () => {
       const names = ['example.test', 'n1.example.test', 'n2.example.test', 'n3.example.test'];
@@ -216,6 +216,6 @@ ${names.map((n) => `  - { name: ${n}, target: lb.rfc2136.crash.test, zone: examp
         await bind.stop();
         rmSync(dir, { recursive: true, force: true });
       }
-    }, 180_000);
+    }, 420_000);
   });
 }

@@ -296,6 +296,6 @@ export function cloudflareFaultSuite(): void {
 
     it(`apexsync run lives through ${DAEMON_FAULTS.length} faults and converges after each`, async () => {
       await daemonThroughFaults(world, DAEMON_FAULTS);
-    }, 180_000);
+    }, 300_000);
   });
 }

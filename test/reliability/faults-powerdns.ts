@@ -229,6 +229,6 @@ export function powerdnsFaultSuite(): void {
 
     it(`apexsync run lives through ${DAEMON_FAULTS.length} faults and converges after each`, async () => {
       await daemonThroughFaults(world, DAEMON_FAULTS);
-    }, 180_000);
+    }, 300_000);
   });
 }

@@ -237,7 +237,7 @@ export function rfc2136FaultSuite(): void {
 
     it(`${CASES.length} faults: old or new state, the right words, the right exit code, then convergence`, async () => {
       await runFaultCases(world, CASES);
-    }, 180_000);
+    }, 300_000);
 
     it('trace-level CLI output (JSON and text, and an auth failure) for the secret sweep', async () => {
       await traceLevelRuns(world, (w) => {
@@ -247,6 +247,6 @@ export function rfc2136FaultSuite(): void {
 
     it(`apexsync run lives through ${DAEMON_FAULTS.length} faults and converges after each`, async () => {
       await daemonThroughFaults(world, DAEMON_FAULTS);
-    }, 180_000);
+    }, 300_000);
   });
 }

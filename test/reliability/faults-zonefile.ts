@@ -206,7 +206,7 @@ export function zonefileFaultSuite(): void {
         const next = await world.sync('faults zonefile unparsable (cli) recovery', 'cli');
         expect(next.code, next.stdout).toBe(0);
         for (const [name, state] of await world.read()) expectExactly(name, state, NEW_STATE);
-      });
+      }, { label: 'faults zonefile unparsable (cli)' });
     });
 
     it('the file deleted between the read and the write: nothing is written, the file is not recreated', async () => {
@@ -223,7 +223,7 @@ export function zonefileFaultSuite(): void {
         const next = await world.sync('faults zonefile deleted (in-process) recovery', 'in-process');
         expect(next.code, next.stdout).toBe(0);
         for (const [name, state] of await world.read()) expectExactly(name, state, NEW_STATE);
-      });
+      }, { label: 'faults zonefile deleted (in-process)' });
     });
   });
 }

@@ -116,7 +116,9 @@ export function hostileDnsSuite(): void {
         HOSTILE_CASES.map(async (c) => {
           try {
             const results = await Promise.all(FAMILIES.map((family) => resolver.resolve(target(c), family)));
-            FAMILIES.forEach((family, i) => checkClass(c, family, results[i]!));
+            FAMILIES.forEach((family, i) => {
+              checkClass(c, family, results[i]!);
+            });
             classified.set(c.id, null);
           } catch (error) {
             classified.set(c.id, error);
@@ -155,7 +157,7 @@ export function hostileDnsSuite(): void {
             }
             // Both families of a failing case fail the same way: the record's error carries that kind.
             if (c.A.cause !== undefined) expect(entry?.error?.kind, c.id).toBe(c.A.cause);
-          })
+          }, { label: `hostile DNS ${c.id} (${c.what})` })
           .catch((error: unknown) => problems.push(`${c.id} (${c.what}): ${error instanceof Error ? error.message : String(error)}`));
       }
       expect(problems).toEqual([]);

@@ -74,6 +74,8 @@ export interface LoggedBatch {
 
 export interface LoggedRequest {
   readonly operation: Route53Operation | 'Unknown';
+  /** The request path, e.g. /2013-04-01/change/C2682N5HXP0BZ4. */
+  readonly path: string;
   /** From the SDK's `amz-sdk-request: attempt=N; max=M` header (1 when absent). */
   readonly attempt: number;
   readonly status: number;
@@ -161,6 +163,8 @@ export class Route53Fake {
   readonly batches: LoggedBatch[] = [];
   /** GetChange answers PENDING this many times per change before INSYNC. */
   syncAfterPolls = 0;
+  /** When set, the next applied change batch gets this id and time (e.g. a documented example's). */
+  nextChangeInfo: { readonly id: string; readonly submittedAt: string } | undefined;
   /** When set, a request signed for another access key id is refused (InvalidClientTokenId). */
   expectedAccessKeyId: string | undefined;
 
@@ -258,7 +262,7 @@ export class Route53Fake {
     const attempt = Number(/attempt=(\d+)/.exec(String(request.headers['amz-sdk-request'] ?? ''))?.[1] ?? '1');
     const accessKeyId = /Credential=([^/]+)\//.exec(String(request.headers.authorization ?? ''))?.[1];
     const log = (status: number, errorCode?: string): void => {
-      this.requests.push({ operation: route?.operation ?? 'Unknown', attempt, status, ...(errorCode ? { errorCode } : {}), ...(accessKeyId ? { accessKeyId } : {}) });
+      this.requests.push({ operation: route?.operation ?? 'Unknown', path: url.pathname, attempt, status, ...(errorCode ? { errorCode } : {}), ...(accessKeyId ? { accessKeyId } : {}) });
     };
     try {
       if (route === undefined) throw new ApiError(404, 'UnknownOperationException', `no operation at ${request.method} ${url.pathname}`);
@@ -462,8 +466,9 @@ export class Route53Fake {
     if (problems.length > 0) refuse(`[${problems.join(', ')}]`);
     zone.records = working;
 
-    const changeId = `C${String(this.#nextChange++).padStart(6, '0')}FAKE`;
-    const submittedAt = new Date().toISOString();
+    const changeId = this.nextChangeInfo?.id ?? `C${String(this.#nextChange++).padStart(6, '0')}FAKE`;
+    const submittedAt = this.nextChangeInfo?.submittedAt ?? new Date().toISOString();
+    this.nextChangeInfo = undefined;
     this.#changes.set(changeId, { polls: 0, submittedAt, comment });
     this.batches.push({ zoneId: zone.id, ...(comment ? { comment } : {}), changes: logged, result: 'applied', changeId, records, valueChars });
     return xmlDocument('ChangeResourceRecordSetsResponse', [

@@ -21,10 +21,6 @@ function settingsFor(servers: readonly TestDnsServer[], overrides: Partial<Resol
   return { servers: servers.map((s) => parseServerAddress(s.address)!), timeoutMs: 1000, attempts: 2, ...overrides };
 }
 
-function queriesFor(name: string, dns: TestDnsServer = server): number {
-  return dns.queries.filter((query) => query.name.toLowerCase() === name).length;
-}
-
 /** A linear chain prefix-0 → prefix-1 → … → prefix-hops, with an A record at the end. */
 function buildChain(prefix: string, hops: number, follow: boolean): string {
   for (let i = 0; i < hops; i++) server.setCname(`${prefix}-${i}.test`, `${prefix}-${i + 1}.test`, 600 - i, { follow });

@@ -54,7 +54,7 @@ export async function daemonThroughFaults<W extends DaemonWorld>(world: W, fault
         const converged = await eventually(() => sameEverywhere(next), 30_000);
         expect(converged, `${world.area} daemon did not converge after ${fault.id}\n${daemon.stderr.slice(-2000)}`).toBe(true);
         current = next;
-      });
+      }, { label: `daemon ${world.area} ${fault.id}` });
     }
   } finally {
     const exit = await daemon.stop();

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { CLI } from '../cli.js';
 import { ledger } from './ledger.js';
 import { cliEnvironment } from './recorded-cli.js';
@@ -25,8 +26,10 @@ export class DaemonProcess {
     this.#exit = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   }
 
-  static start(label: string, args: readonly string[], options: { env?: Record<string, string>; cwd?: string; port: number }): DaemonProcess {
-    const child = spawn(process.execPath, [CLI, 'run', ...args], { cwd: options.cwd ?? process.cwd(), env: cliEnvironment(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `heapProbe`: load heap-probe.cjs, so that heapUsedAfterGc() can ask the process. */
+  static start(label: string, args: readonly string[], options: { env?: Record<string, string>; cwd?: string; port: number; heapProbe?: boolean }): DaemonProcess {
+    const probe = options.heapProbe ? ['--expose-gc', '--require', HEAP_PROBE] : [];
+    const child = spawn(process.execPath, [...probe, CLI, 'run', ...args], { cwd: options.cwd ?? process.cwd(), env: cliEnvironment(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     return new DaemonProcess(label, child, `http://127.0.0.1:${options.port}`);
   }
 
@@ -57,6 +60,22 @@ export class DaemonProcess {
     return kb === undefined ? 0 : Number(kb) * 1024;
   }
 
+  /**
+   * The V8 heap in use right after a forced full collection, in bytes (needs `heapProbe`): what
+   * the process holds on to, independent of when V8 would have collected.
+   */
+  async heapUsedAfterGc(timeoutMs = 10_000): Promise<number> {
+    const seen = this.stderr.length;
+    this.child.kill('SIGUSR2');
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const line = /^apexsync-test-heap-used (\d+)$/m.exec(this.stderr.slice(seen));
+      if (line) return Number(line[1]);
+      if (!this.alive || performance.now() > deadline) throw new Error(`${this.label}: no heap figure after SIGUSR2 (alive: ${this.alive})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** SIGTERM, then the exit code (SIGKILL after `graceMs`). Files the output in the ledger. */
   async stop(graceMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.alive) this.child.kill('SIGTERM');
@@ -68,6 +87,8 @@ export class DaemonProcess {
     return exit;
   }
 }
+
+const HEAP_PROBE = fileURLToPath(new URL('./heap-probe.cjs', import.meta.url));
 
 /** A free loopback TCP port (for `server.listen`). */
 export function freePort(): Promise<number> {

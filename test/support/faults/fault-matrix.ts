@@ -66,10 +66,10 @@ const OUTCOME_TEXT: Record<Outcome, RegExp> = {
 };
 
 export async function runFaultCase<W extends FaultWorld>(world: W, c: FaultCase<W>): Promise<void> {
+  const label = `${world.area} ${c.id} (${c.via})`;
   await ledger.fault(world.area, async () => {
     await world.prepare();
     await c.inject(world);
-    const label = `${world.area} ${c.id} (${c.via})`;
     const result = await world.sync(label, c.via);
     const context = `${label}\n${result.stdout}`;
 
@@ -99,7 +99,7 @@ export async function runFaultCase<W extends FaultWorld>(world: W, c: FaultCase<
     expect(next.code, `${label} recovery\n${next.stdout}`).toBe(0);
     const converged = await world.read();
     for (const name of world.names) expectExactly(`${label} recovery ${name}`, converged.get(name) ?? {}, world.newState);
-  });
+  }, { label });
 }
 
 /** Runs every case, then fails with the list of those that did not hold (each is counted either way). */

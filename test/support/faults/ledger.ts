@@ -2,16 +2,20 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { inject } from 'vitest';
+import type { FaultFailure, PartFigures } from './reliability-figures.js';
 
 /**
- * The reliability suite's books: how many faults it injected and how many the product survived,
- * how many records it found lost (published set empty or neither the old nor the new one), how
- * many broken configs were rejected cleanly, and every piece of output the product produced
- * (CLI stdout/stderr, JSON documents, in-process log lines, outcome messages), so that the
- * planted credentials can be searched for in all of it at the end.
+ * The reliability suite's books: how many faults it injected and how many the product survived
+ * (and which checks failed), how many records it found lost (published set empty or neither the
+ * old nor the new one), how many broken configs were rejected cleanly, and every piece of output
+ * the product produced (CLI stdout/stderr, JSON documents, in-process log lines, outcome
+ * messages), so that the planted credentials can be searched for in all of it.
  *
- * One ledger per process: the suite runs as one vitest file (see test/reliability/README in
- * docs/reliability.md), so the counters need no cross-process file.
+ * One ledger per test file (each part of the suite is a file of its own, run in its own process):
+ * a credential is planted and can only leak within its process, so each part sweeps its own
+ * output; each part writes its figures to the run's directory, and the global teardown
+ * (reliability-summary.ts) adds them up into the summary line.
  */
 
 export interface OutputEntry {
@@ -26,6 +30,17 @@ export interface SecretLeak {
   readonly source: string;
 }
 
+/** The run's directory, shared by every part (provided by the global setup), or one of our own. */
+function runDirectory(): string {
+  let dir: string | undefined;
+  try {
+    dir = inject('reliabilityRunDir');
+  } catch {
+    dir = undefined;
+  }
+  return dir ?? path.join(os.tmpdir(), `apexsync-reliability-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+}
+
 export class ReliabilityLedger {
   faultsInjected = 0;
   faultsSurvived = 0;
@@ -37,33 +52,46 @@ export class ReliabilityLedger {
   readonly #secrets = new Map<string, string>();
   /** Per area ("hostile-dns", "crash zonefile", …): faults injected there. */
   readonly byArea = new Map<string, number>();
-  readonly runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  readonly dir = path.join(os.tmpdir(), `apexsync-reliability-${this.runId}`);
+  /** Every fault whose check failed, in order. */
+  readonly failures: FaultFailure[] = [];
+  #dir: string | undefined;
 
-  constructor() {
-    mkdirSync(this.dir, { recursive: true });
+  /** Where the figures and outputs go: the run's directory, made on first use. */
+  get dir(): string {
+    if (this.#dir === undefined) {
+      this.#dir = runDirectory();
+      mkdirSync(this.#dir, { recursive: true });
+    }
+    return this.#dir;
   }
 
   /**
-   * Runs one fault case: counts it as injected, and as survived only if `body` completes (every
-   * assertion in it held). The error, if any, is rethrown so the test fails.
+   * Runs the check of one fault (or of several met together, e.g. the soak's failing calls of one
+   * wave, whose number `count` tells once the check has settled): counts them as injected, and as
+   * survived only if `check` completes (every assertion in it held); otherwise files the failure
+   * under `label` and rethrows it, so the test fails and the summary lists it.
    */
-  async fault<T>(area: string, body: () => Promise<T>): Promise<T> {
-    this.faultsInjected += 1;
-    this.byArea.set(area, (this.byArea.get(area) ?? 0) + 1);
-    const result = await body();
-    this.faultsSurvived += 1;
+  async fault<T>(area: string, check: () => Promise<T>, options: { readonly label?: string; readonly count?: () => number } = {}): Promise<T> {
+    const countInjected = (count: number): number => {
+      this.faultsInjected += count;
+      this.byArea.set(area, (this.byArea.get(area) ?? 0) + count);
+      return count;
+    };
+    // A single fault counts as injected before its check runs, so one cut off by a test timeout
+    // still shows (as injected, not survived); a counted batch is known only at the end.
+    const settledCount = options.count ?? (() => 0);
+    if (options.count === undefined) countInjected(1);
+    let result: T;
+    try {
+      result = await check();
+    } catch (error) {
+      const count = options.count === undefined ? 1 : countInjected(settledCount());
+      const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+      this.failures.push({ area, label: options.label ?? area, count, message });
+      throw error;
+    }
+    this.faultsSurvived += options.count === undefined ? 1 : countInjected(settledCount());
     return result;
-  }
-
-  /**
-   * Counts `count` faults injected in bulk (e.g. the soak's failing calls) as survived; call it
-   * only after every assertion about them held.
-   */
-  survivedBatch(area: string, count: number): void {
-    this.faultsInjected += count;
-    this.faultsSurvived += count;
-    this.byArea.set(area, (this.byArea.get(area) ?? 0) + count);
   }
 
   /** Counts one record found in a state it must never be in; the caller then fails the test. */
@@ -115,19 +143,24 @@ export class ReliabilityLedger {
     return findLeaks(this.#secrets, this.outputs);
   }
 
-  /** Writes every recorded output to the run's directory (for a human after a failure). */
-  persist(): string {
-    const file = path.join(this.dir, 'outputs.jsonl');
+  /**
+   * Writes this part's figures (`<part>.figures.json`, read by the summary) and every recorded
+   * output (`<part>.outputs.jsonl`, for a human after a failure) to the run's directory.
+   */
+  persist(part: string): string {
+    const slug = part.replace(/[^a-z0-9]+/gi, '-');
+    const file = path.join(this.dir, `${slug}.outputs.jsonl`);
     writeFileSync(file, this.outputs.map((entry) => JSON.stringify(entry)).join('\n'));
-    writeFileSync(path.join(this.dir, 'summary.json'), JSON.stringify(this.figures(), null, 2));
+    writeFileSync(path.join(this.dir, `${slug}.figures.json`), JSON.stringify(this.figures(part), null, 2));
     return file;
   }
 
-  figures(): Record<string, unknown> {
+  figures(part: string): PartFigures {
     return {
-      runId: this.runId,
+      part,
       faultsInjected: this.faultsInjected,
       faultsSurvived: this.faultsSurvived,
+      failures: this.failures,
       recordsLost: this.recordsLost,
       secretsPlanted: this.plantedCount,
       secretsLeaked: this.leaks().length,
@@ -136,10 +169,6 @@ export class ReliabilityLedger {
       outputsScanned: this.outputs.length,
       faultsByArea: Object.fromEntries(this.byArea),
     };
-  }
-
-  summaryLine(): string {
-    return `reliability: ${this.faultsInjected} faults injected, ${this.faultsSurvived} survived, ${this.recordsLost} records lost, ${this.leaks().length} secrets leaked, ${this.badConfigsRejectedCleanly} bad configs rejected cleanly`;
   }
 }
 
