@@ -9,7 +9,11 @@ export function errorMessage(error: unknown): string {
  * message is one line.
  */
 export function firstLine(text: string, maxLength = Number.POSITIVE_INFINITY): string {
-  const line = text.split(/\r?\n/).find((l) => l.trim() !== '')?.trim() ?? '';
+  const line =
+    text
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
   return line.length > maxLength ? `${line.slice(0, maxLength)}…` : line;
 }
 
