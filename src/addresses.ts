@@ -39,17 +39,5 @@ export function sortAddresses(values: readonly string[]): string[] {
   return [...values].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-/** The special-purpose ranges of DESIGN.md §3, refused unless `allowSpecialAddresses`. */
-const SPECIAL_RANGES: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
-  '192.0.0.0/24', '192.0.2.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24',
-  '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
-  '::/128', '::1/128', '::ffff:0:0/96', '64:ff9b::/96', '100::/64', '2001:db8::/32', 'fc00::/7',
-  'fe80::/10', 'ff00::/8',
-].map((cidr) => ipaddr.parseCIDR(cidr));
-
-/** True when a (normalised) address lies in a special-purpose range. */
-export function isSpecialAddress(address: string): boolean {
-  const parsed = ipaddr.parse(address);
-  return SPECIAL_RANGES.some(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits));
-}
+/** Special-purpose addresses (refused unless `allowSpecialAddresses`): src/special-purpose.ts. */
+export { isSpecialAddress, specialPurposeOf } from './special-purpose.js';

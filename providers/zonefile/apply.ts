@@ -1,9 +1,9 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { describeFsError } from '../../src/lib/errors.js';
 import type { ApplyOutcome, Change, FailureKind } from '../../src/model.js';
 import { ProviderError } from '../types.js';
-import { writeFileAtomically } from './atomic-write.js';
+import { ChangedMeanwhileError, ReplacedMeanwhileError, writeFileAtomically } from './atomic-write.js';
 import { checkNameChanges } from './compare-and-swap.js';
 import { EditError, editZone, type RRsetEdit } from './edit.js';
 import { loadZoneFile, parseZoneText, ZONE_ENCODING } from './load.js';
@@ -34,8 +34,6 @@ export interface ApplyEnvironment {
   readonly logger: Logger;
 }
 
-class ConcurrentEditError extends Error {}
-
 export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, changes: readonly Change[], env: ApplyEnvironment): Promise<Map<string, ApplyOutcome>> {
   const outcomes = new Map<string, ApplyOutcome>();
   if (changes.length === 0) return outcomes;
@@ -57,7 +55,7 @@ export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, 
   } catch (error) {
     return refuse(names, error instanceof ProviderError ? error.kind : 'error', errorText(error));
   }
-  const { zone, bytes } = loaded;
+  const { zone, bytes, identity } = loaded;
   if (zone.origin !== zoneName) return refuse(names, 'rejected', `zone ${zoneName} is not the zone of ${target.file} (its SOA is at ${zone.origin})`);
 
   const edits: RRsetEdit[] = [];
@@ -94,14 +92,19 @@ export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, 
       mode: info.mode & 0o7777,
       uid: info.uid,
       gid: info.gid,
-      beforeRename: async () => {
-        if (!(await readFile(real)).equals(bytes)) throw new ConcurrentEditError();
-      },
+      expected: { bytes, identity },
     });
     if (!written.directorySynced) env.logger.warn({ file: real }, 'zone file replaced, but its directory could not be fsynced');
   } catch (error) {
-    if (error instanceof ConcurrentEditError) {
+    if (error instanceof ChangedMeanwhileError) {
       return refuse(accepted, 'conflict', `${target.file} was changed by someone else while apexsync was writing it; nothing was written`);
+    }
+    if (error instanceof ReplacedMeanwhileError) {
+      // apexsync's version is in place, but another writer's change of that instant was overwritten.
+      const message = `${target.file} was replaced by another writer in the instant apexsync replaced it: apexsync's version is in place and that writer's change was overwritten; check the file`;
+      env.logger.error({ file: target.file, names: accepted }, message);
+      for (const name of accepted) outcomes.set(name, { status: 'unconfirmed', kind: 'conflict', message });
+      return outcomes;
     }
     return refuse(accepted, 'error', `could not write ${target.file}: ${describeFsError(error)}; the file is unchanged`);
   }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { identityOf, sameIdentity, type FileIdentity } from './file-identity.js';
 
 /**
  * Replaces `target` so that a reader (named, a crash, a second apexsync) sees either the old or
@@ -15,9 +17,21 @@ export interface AtomicWriteOptions {
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
-  /** Last check before the rename (e.g. "nobody changed the file meanwhile"); a throw aborts the write. */
-  readonly beforeRename?: () => Promise<void>;
+  /**
+   * Compare-and-swap: the version the new content was made from. Re-checked (content, then
+   * identity) immediately before the rename; a difference aborts the write (ChangedMeanwhileError).
+   */
+  readonly expected?: { readonly bytes: Buffer; readonly identity: FileIdentity };
 }
+
+/** The target no longer holds the expected version: nothing was written. */
+export class ChangedMeanwhileError extends Error {}
+
+/**
+ * Another writer touched the target between the last check and the rename: the new content IS in
+ * place, and what that writer put there in that instant was replaced by it.
+ */
+export class ReplacedMeanwhileError extends Error {}
 
 export interface AtomicWriteResult {
   /** False when the directory could not be fsynced (the file is replaced; durability is up to the OS). */
@@ -39,22 +53,77 @@ export async function writeFileAtomically(target: string, data: Buffer, options:
   const temp = path.join(directory, `${tempPrefix(target)}${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', 0o600);
   let renamed = false;
+  let replacedMeanwhile = false;
   try {
     await handle.writeFile(data);
     await handle.chmod(options.mode);
     await keepOwner(handle, options);
     await handle.sync();
     await handle.close();
-    await options.beforeRename?.();
-    await rename(temp, target);
-    renamed = true;
+    const watcher = options.expected === undefined ? undefined : watchDirectory(directory);
+    try {
+      if (options.expected !== undefined) await checkUnchanged(target, options.expected);
+      await rename(temp, target);
+      renamed = true;
+      replacedMeanwhile = watcher !== undefined && (await watcher.otherWriterSeen(path.basename(temp), path.basename(target)));
+    } finally {
+      watcher?.close();
+    }
   } finally {
     if (!renamed) {
       await handle.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
     }
   }
-  return { directorySynced: await syncDirectory(directory) };
+  const directorySynced = await syncDirectory(directory);
+  if (replacedMeanwhile) throw new ReplacedMeanwhileError(`${target} was replaced by another writer while apexsync was replacing it`);
+  return { directorySynced };
+}
+
+/** Content first (the slow part), identity last: the rename follows the identity check at once. */
+async function checkUnchanged(target: string, expected: { readonly bytes: Buffer; readonly identity: FileIdentity }): Promise<void> {
+  if (!(await readFile(target)).equals(expected.bytes)) throw new ChangedMeanwhileError(`${target} changed since it was read`);
+  if (!sameIdentity(identityOf(await stat(target, { bigint: true })), expected.identity)) throw new ChangedMeanwhileError(`${target} was replaced since it was read`);
+}
+
+/** How long to wait for the directory event of our own rename before giving up on the check. */
+const OWN_EVENT_WAIT_MS = 1000;
+
+/**
+ * Watches the directory (inotify on Linux) from before the last check until our own rename shows
+ * up: an event for the target's name queued before ours means another writer renamed or wrote
+ * the target in between. Where the directory cannot be watched, only the checks before the
+ * rename remain.
+ */
+function watchDirectory(directory: string): { otherWriterSeen(tempName: string, targetName: string): Promise<boolean>; close(): void } | undefined {
+  let watcher: FSWatcher;
+  const events: string[] = [];
+  let notify: (() => void) | undefined;
+  try {
+    watcher = watch(directory, { persistent: false }, (_event, name) => {
+      events.push(String(name ?? ''));
+      notify?.();
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    return undefined;
+  }
+  return {
+    async otherWriterSeen(tempName, targetName) {
+      const deadline = Date.now() + OWN_EVENT_WAIT_MS;
+      while (!events.includes(tempName) && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+          setTimeout(resolve, 20);
+        });
+      }
+      const ours = events.indexOf(tempName);
+      // Our own event never came: no verdict (the checks before the rename still held).
+      if (ours < 0) return false;
+      return events.slice(0, ours).includes(targetName);
+    },
+    close: () => watcher.close(),
+  };
 }
 
 /**

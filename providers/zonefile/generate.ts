@@ -5,7 +5,15 @@
  * is a literal dollar (kept escaped, as BIND does, for the name parser).
  */
 
+/**
+ * BIND's bounds, so that a file BIND loads is read and a hostile one cannot exhaust memory: at
+ * most 65 536 iterations, range values that fit BIND's unsigned 32 bits, and each expanded side
+ * within BIND's 2 048-character buffer (checked before a `${offset,width}` is padded, so a width
+ * of 300 000 000 is refused without being built).
+ */
 const MAX_ITERATIONS = 65536;
+const MAX_RANGE_VALUE = 4_294_967_295;
+export const MAX_EXPANDED_LENGTH = 2048;
 
 export class GenerateSyntaxError extends Error {}
 
@@ -15,7 +23,7 @@ export function expandGenerateOwners(range: string, lhs: string): string[] {
   const start = Number(match[1]);
   const stop = Number(match[2]);
   const step = match[3] === undefined ? 1 : Number(match[3]);
-  if (stop < start || step < 1) throw new GenerateSyntaxError(`bad $GENERATE range '${range}'`);
+  if (stop < start || step < 1 || stop > MAX_RANGE_VALUE || step > MAX_RANGE_VALUE) throw new GenerateSyntaxError(`bad $GENERATE range '${range}'`);
   if ((stop - start) / step >= MAX_ITERATIONS) throw new GenerateSyntaxError(`$GENERATE range '${range}' is too large`);
   const owners: string[] = [];
   for (let value = start; value <= stop; value += step) owners.push(substitute(lhs, value));
@@ -39,6 +47,7 @@ function substitute(template: string, value: number): string {
     } else {
       out += c;
     }
+    if (out.length > MAX_EXPANDED_LENGTH) throw new GenerateSyntaxError(`$GENERATE expands '${template.slice(0, 64)}' past ${MAX_EXPANDED_LENGTH} characters`);
   }
   return out;
 }
@@ -47,9 +56,10 @@ function formatModifier(spec: string, value: number): string {
   const [offsetText = '0', widthText = '0', base = 'd'] = spec.split(',');
   const offset = Number(offsetText);
   const width = Number(widthText);
-  if (!Number.isInteger(offset) || !Number.isInteger(width) || width < 0) {
+  if (!Number.isInteger(offset) || !Number.isInteger(width) || width < 0 || Math.abs(offset) > MAX_RANGE_VALUE) {
     throw new GenerateSyntaxError(`bad $GENERATE modifier '\${${spec}}'`);
   }
+  if (width > MAX_EXPANDED_LENGTH) throw new GenerateSyntaxError(`$GENERATE width ${width} in '\${${spec}}' is larger than ${MAX_EXPANDED_LENGTH}`);
   const n = value + offset;
   switch (base) {
     case 'd':

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { identityOf, type FileIdentity } from './file-identity.js';
 import path from 'node:path';
 import { describeFsError } from '../../src/lib/errors.js';
 import { ProviderError } from '../types.js';
@@ -15,18 +16,28 @@ export interface LoadedZoneFile {
   readonly zone: ParsedZone;
   /** The exact bytes that were parsed (to detect a concurrent edit before the rename). */
   readonly bytes: Buffer;
+  /** Which file those bytes came from, as of the read (to detect a file replaced by another). */
+  readonly identity: FileIdentity;
 }
 
 export const ZONE_ENCODING = 'latin1';
 
 export async function loadZoneFile(file: string, origin: string | undefined): Promise<LoadedZoneFile> {
   let bytes: Buffer;
+  let identity: FileIdentity;
   try {
-    bytes = await readFile(file);
+    // One open file for both, so the identity is that of the bytes read.
+    const handle = await open(file, 'r');
+    try {
+      bytes = await handle.readFile();
+      identity = identityOf(await handle.stat({ bigint: true }));
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new ProviderError('error', `cannot read zone file ${file}: ${describeFsError(error)}`);
   }
-  return { zone: parseZoneText(file, bytes.toString(ZONE_ENCODING), origin), bytes };
+  return { zone: parseZoneText(file, bytes.toString(ZONE_ENCODING), origin), bytes, identity };
 }
 
 /** Parses `text` as the content of `file`; a file apexsync cannot read with certainty is a ProviderError. */

@@ -63,6 +63,8 @@ export interface ParsedZone {
   /** The zone's apex: the SOA owner (canonical). */
   readonly origin: string;
   readonly records: readonly ZoneRecord[];
+  /** Main-file records whose TTL is inherited from the record before them (a file without `$TTL`). */
+  readonly inheritedTtls: readonly InheritedTtl[];
   readonly soa: SoaInfo;
 }
 
@@ -83,7 +85,22 @@ const MAX_INCLUDE_DEPTH = 16;
 /** TTL state shared across included files, as in BIND. */
 interface TtlState {
   last: number | undefined;
+  /** 0-based line of the main-file record that stated `last`; undefined when it came from an included file. */
+  lastFrom: number | undefined;
   fallback: number | undefined;
+}
+
+/**
+ * A main-file record that took its TTL from the last one stated before it (RFC 1035 §5.1: the
+ * file has no `$TTL`). Rewriting a record between `from` and `line` would change its TTL.
+ */
+export interface InheritedTtl {
+  /** 0-based first line of the inheriting record. */
+  readonly line: number;
+  /** 0-based line of the record whose TTL it took; undefined when that one is in an included file. */
+  readonly from: number | undefined;
+  readonly owner: string;
+  readonly type: string;
 }
 
 interface Context {
@@ -97,6 +114,7 @@ interface Context {
 
 interface Collected {
   readonly records: ZoneRecord[];
+  readonly inheritedTtls: InheritedTtl[];
   soa: SoaInfo | undefined;
 }
 
@@ -104,8 +122,8 @@ export function parseZone(options: ParseOptions): ParsedZone {
   const lines = splitLines(options.text);
   const entries = lexEntries(lines, options.file);
   const initialOrigin = options.origin ?? originFromFile(entries, options.file);
-  const collected: Collected = { records: [], soa: undefined };
-  const ttl: TtlState = { last: undefined, fallback: undefined };
+  const collected: Collected = { records: [], inheritedTtls: [], soa: undefined };
+  const ttl: TtlState = { last: undefined, lastFrom: undefined, fallback: undefined };
   const context: Context = { file: options.file, lines, main: true, depth: 0, origin: initialOrigin, owner: undefined };
   interpret(entries, context, ttl, collected, options.readInclude);
   const soa = collected.soa;
@@ -113,7 +131,7 @@ export function parseZone(options: ParseOptions): ParsedZone {
   if (options.origin !== undefined && soa.record.owner !== options.origin) {
     throw new ZoneSyntaxError(soa.record.source.file, soa.record.source.line, `the SOA is at '${soa.record.owner}', not at the configured origin '${options.origin}'`);
   }
-  return { file: options.file, lines, origin: soa.record.owner, records: collected.records, soa };
+  return { file: options.file, lines, origin: soa.record.owner, records: collected.records, inheritedTtls: collected.inheritedTtls, soa };
 }
 
 /** The first $ORIGIN before the SOA, else the SOA owner when it is written absolute. */
@@ -242,8 +260,12 @@ function record(entry: Entry, context: Context, ttl: TtlState, out: Collected): 
     if ('error' in soaFields) return fail(soaFields.error);
     if (out.soa !== undefined) fail(`a second SOA record (the first is at ${out.soa.record.source.file}:${out.soa.record.source.line})`);
   }
+  if (context.main && fields.ttl === undefined && ttl.fallback === undefined && ttl.last !== undefined) {
+    out.inheritedTtls.push({ line: entry.firstLine, from: ttl.lastFrom, owner, type: fields.type });
+  }
   const recordTtl = effectiveTtl(fields.ttl, fields.type, soaFields, ttl);
   if (recordTtl === undefined) fail('no TTL specified; zone rejected (add a $TTL line)');
+  if (fields.ttl !== undefined) ttl.lastFrom = context.main ? entry.firstLine : undefined;
 
   let address: string | undefined;
   if (fields.type === 'A' || fields.type === 'AAAA') {

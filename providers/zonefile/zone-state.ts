@@ -1,6 +1,6 @@
 import { normalizeAddressSet } from '../../src/addresses.js';
 import { FAMILIES, type RecordSet, type RecordSets } from '../../src/model.js';
-import type { ParsedZone, SourceRef, ZoneRecord } from './parse.js';
+import type { InheritedTtl, ParsedZone, SourceRef, ZoneRecord } from './parse.js';
 import { recordsAt, zoneIndex } from './zone-index.js';
 
 /**
@@ -39,7 +39,29 @@ function conflictsAt(zone: ParsedZone, name: string, atName: readonly ZoneRecord
   if (cut) conflicts.push(`${name} is at or below the delegation to another zone at ${cut.owner} (NS at ${where(cut.source)})`);
   const dname = dnames.find((r) => r.owner !== name && isAtOrBelow(name, r.owner));
   if (dname) conflicts.push(`${name} is below a DNAME at ${dname.owner} (${where(dname.source)})`);
+  const inherits = ttlInheritedAcross(zone, atName);
+  if (inherits) {
+    conflicts.push(
+      `${zone.file} has no $TTL line and ${inherits.owner} ${inherits.type} (line ${inherits.line + 1}) takes its TTL from the record before it (RFC 1035), so rewriting ${name} could change it; add a $TTL line at the top of the file`,
+    );
+  }
   return conflicts;
+}
+
+/**
+ * A record whose inherited TTL a rewrite of this name could change: one after the place the
+ * name's A/AAAA lines are written (where they are, or after the owner's last line for a new set;
+ * a name with no line at all is written at the end of the file) that takes its TTL from a record
+ * at or before that place. Found at read time, so a dry run refuses exactly what a write would.
+ */
+function ttlInheritedAcross(zone: ParsedZone, atName: readonly ZoneRecord[]): InheritedTtl | undefined {
+  if (zone.inheritedTtls.length === 0) return undefined;
+  const placed = atName.flatMap((r) => (r.placement === undefined ? [] : [r]));
+  const addresses = placed.filter((r) => r.type === 'A' || r.type === 'AAAA');
+  const at = addresses.length > 0 ? Math.min(...addresses.map((r) => r.placement!.firstLine)) : placed.length > 0 ? Math.max(...placed.map((r) => r.placement!.lastLine)) : undefined;
+  if (at === undefined) return undefined;
+  const ownLine = new Set(addresses.map((r) => r.placement!.firstLine));
+  return zone.inheritedTtls.find((r) => r.line > at && !ownLine.has(r.line) && (r.from === undefined || r.from <= at));
 }
 
 function isAtOrBelow(name: string, ancestor: string): boolean {

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: `run` catches SIGHUP/SIGTERM from the very start (see early-signals.ts).
+import './early-signals.js';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, printError, UsageError } from './output.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import ipaddr from 'ipaddr.js';
@@ -32,8 +32,9 @@ export interface LoadOptions {
 export function environment(cwd: string, env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
   let fromFile: Record<string, string> = {};
   try {
-    fromFile = dotenv.parse(readFileSync(path.join(cwd, '.env')));
+    fromFile = dotenv.parse(readBounded(path.join(cwd, '.env'), MAX_CONFIG_BYTES));
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     if (!isMissingFile(error)) throw new ConfigError([`.env: cannot read (${describeFsError(error)})`]);
   }
   return { ...fromFile, ...env };
@@ -47,8 +48,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBounded(file, MAX_CONFIG_BYTES);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError([`${file}: cannot read config file (${describeFsError(error)})`]);
   }
 
@@ -63,6 +65,31 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const config = buildConfig(file, parsed.data, env, options.resolvConf ?? '/etc/resolv.conf', problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config!;
+}
+
+/**
+ * The largest config file read. The YAML parser's syntax tree is ~50 times the text, so an
+ * unbounded file ran the process out of memory instead of failing cleanly; 10 000 records take
+ * about 1 MB.
+ */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/** The file as UTF-8, refused (ConfigError) past `limit` bytes; reads at most limit + 1 (a device or FIFO never ends). */
+function readBounded(file: string, limit: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(limit + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > limit) throw new ConfigError([`${file}: the config file is larger than ${limit / (1024 * 1024)} MiB; apexsync reads at most that much`]);
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -83,7 +110,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 function buildConfig(file: string, raw: ConfigFile, env: Record<string, string | undefined>, resolvConf: string, problems: string[]): Config | undefined {
-  const providers: Record<string, ProviderSettings> = {};
+  // No prototype: a provider id or reference such as `constructor` or `__proto__` is only ever an own key.
+  const providers: Record<string, ProviderSettings> = Object.create(null) as Record<string, ProviderSettings>;
   for (const [id, settings] of Object.entries(raw.providers)) {
     // Relative paths in provider settings are taken from the config file's folder.
     const fromConfig = (relative: string): string => path.resolve(path.dirname(file), relative);

@@ -57,7 +57,7 @@ export interface Config {
 
 /** Churn damping (see docs/running.md): how long an address outlives its last sighting, and lookups per round. */
 export interface DampingSettings {
-  /** Fixed hold-down; undefined: max(2 × the target's TTL, 5 minutes); 0 turns damping off. */
+  /** Fixed hold-down; undefined: max(2 × the target's clamped TTL, 5 minutes); either is capped by the record's largest TTL; 0 turns damping off. */
   readonly holdDownMs: number | undefined;
   /** Lookups of each target per round, whose answers are united (`sync`'s damping). */
   readonly samples: number;

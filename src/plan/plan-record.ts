@@ -1,4 +1,4 @@
-import { isSpecialAddress, sortAddresses } from '../addresses.js';
+import { isSpecialAddress, sortAddresses, specialPurposeOf } from '../addresses.js';
 import type { Change, Family, RecordSet } from '../model.js';
 import type { FamilyResolution } from '../resolve/types.js';
 import { ttlForChange, ttlNeedsRewrite } from './ttl.js';
@@ -41,7 +41,7 @@ export function planRecord(input: PlanInput): RecordPlan {
           family,
           kind: 'failed',
           cause: 'special-address',
-          reason: `refused special-purpose address${special.length > 1 ? 'es' : ''} ${special.join(', ')} (set allowSpecialAddresses: true to publish ${special.length > 1 ? 'them' : 'it'})`,
+          reason: `refused special-purpose address${special.length > 1 ? 'es' : ''} ${special.map((a) => `${a} (${specialPurposeOf(a)})`).join(', ')}; set allowSpecialAddresses: true to publish ${special.length > 1 ? 'them' : 'it'}`,
         });
       } else {
         const values = chooseAddresses(resolution.addresses, current[family]?.values ?? [], record.maxAddresses);

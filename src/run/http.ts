@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenAddress } from '../config/types.js';
 import type { Readiness } from './health.js';
@@ -39,9 +39,7 @@ export async function startHttpServer(listen: ListenAddress, source: HealthSourc
       else response.destroy();
     });
   });
-  server.keepAliveTimeout = 5000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 10_000;
+  applyLimits(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -61,6 +59,57 @@ export async function startHttpServer(listen: ListenAddress, source: HealthSourc
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Limits that keep the endpoints answering when clients misbehave (a probe that never sends, a
+ * scanner holding connections open): at most MAX_CONNECTIONS sockets, the oldest idle one (no
+ * request in progress) closed to make room for a new one, so a silent crowd cannot lock a health
+ * check out or use up the process's file descriptors; and every connection bounded in time.
+ */
+export const HTTP_LIMITS = {
+  maxConnections: 64,
+  /** A connection must have sent a whole request head within this, or it is closed. */
+  headersTimeoutMs: 5000,
+  requestTimeoutMs: 10_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5000,
+} as const;
+
+function applyLimits(server: http.Server): void {
+  server.headersTimeout = HTTP_LIMITS.headersTimeoutMs;
+  server.requestTimeout = HTTP_LIMITS.requestTimeoutMs;
+  server.keepAliveTimeout = HTTP_LIMITS.keepAliveTimeoutMs;
+  // Oldest first (a Set keeps insertion order); `busy` while a request is being answered.
+  const open = new Set<Socket>();
+  const busy = new WeakSet<Socket>();
+  const firstRequestDeadline = new WeakMap<Socket, NodeJS.Timeout>();
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    // Node's own headersTimeout is checked only for connections that started a request; one that
+    // never sends a byte would stay open, so the first request has a deadline of its own.
+    const deadline = setTimeout(() => socket.destroy(), HTTP_LIMITS.headersTimeoutMs).unref();
+    firstRequestDeadline.set(socket, deadline);
+    socket.once('close', () => {
+      clearTimeout(deadline);
+      open.delete(socket);
+    });
+    if (open.size <= HTTP_LIMITS.maxConnections) return;
+    for (const candidate of open) {
+      if (candidate === socket || busy.has(candidate)) continue;
+      candidate.destroy();
+      open.delete(candidate);
+      return;
+    }
+    // Every other connection is answering a request: the newcomer waits for none of them.
+    socket.destroy();
+  });
+  server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+    const socket = request.socket;
+    clearTimeout(firstRequestDeadline.get(socket));
+    busy.add(socket);
+    response.once('close', () => busy.delete(socket));
+  });
 }
 
 async function handle(request: http.IncomingMessage, response: http.ServerResponse, source: HealthSource): Promise<void> {

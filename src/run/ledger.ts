@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { RecordConfig } from '../config/types.js';
+import { isSpecialAddress } from '../addresses.js';
 import { FAMILIES, type Family } from '../model.js';
-import type { FamilyResolution } from '../resolve/types.js';
+import type { FamilyResolution, Resolver } from '../resolve/types.js';
 import type { AdjustResolutions } from '../sync/round.js';
 import type { Clock } from '../lib/clock.js';
-import { dampFamily, EMPTY_LEDGER, type Sighting } from './damping.js';
+import { dampFamily, EMPTY_LEDGER, type FamilyLedger, type Sighting } from './damping.js';
+import { SampleWatch } from './sample-watch.js';
 
 /**
  * The daemon's churn-damping memory: one ledger per record, target and family, fed to the
@@ -20,6 +22,7 @@ import { dampFamily, EMPTY_LEDGER, type Sighting } from './damping.js';
 export class DampingLedger {
   /** provider → name → that record's ledgers. */
   readonly #byProvider = new Map<string, Map<string, RecordLedgers>>();
+  readonly #samples = new SampleWatch();
 
   constructor(
     private holdDownMs: number | undefined,
@@ -32,8 +35,14 @@ export class DampingLedger {
     this.holdDownMs = holdDownMs;
   }
 
+  /** The resolver a round must use for `adjust` to know whether its samples disagreed. */
+  watching(resolver: Resolver): Resolver {
+    return this.#samples.wrap(resolver);
+  }
+
   /** Forgets records that are no longer configured, and families they no longer have (a new target starts afresh in adjust). */
   retain(records: readonly RecordConfig[]): void {
+    this.#samples.retain(new Set(records.map((r) => r.target)));
     const wanted = new Map(records.map((r) => [`${r.provider}\u0000${r.name}`, r]));
     for (const [provider, byName] of this.#byProvider) {
       for (const [name, ledgers] of byName) {
@@ -55,14 +64,15 @@ export class DampingLedger {
       if (resolution === undefined) continue;
       const stored = ledgers[family];
       const out = dampFamily({
-        ledger: stored === undefined ? EMPTY_LEDGER : new Map(stored),
+        ledger: stored === undefined ? EMPTY_LEDGER : { ...stored, sightings: new Map(stored.sightings) },
         resolution,
+        samplesDisagreed: this.#samples.disagreed(record.target, family),
         published: current[family]?.values ?? [],
         now,
         holdDownMs: this.holdDownMs,
-        maxAddresses: record.maxAddresses,
+        record: { ttl: record.ttl, maxAddresses: record.maxAddresses, isRefused: (a) => !record.allowSpecialAddresses && isSpecialAddress(a) },
       });
-      ledgers[family] = [...out.ledger];
+      ledgers[family] = { ...out.ledger, sightings: [...out.ledger.sightings] };
       adjusted[family] = out.resolution;
       if (out.resolution !== resolution && out.resolution.kind === 'addresses') {
         const answered = resolution.kind === 'addresses' ? resolution.addresses : [];
@@ -89,9 +99,12 @@ export class DampingLedger {
   }
 }
 
-/** One record's sightings per family, as dampFamily's ledger entries. */
+/** One family's ledger, its sightings as a plain list. */
+type StoredLedger = Omit<FamilyLedger, 'sightings'> & { readonly sightings: ReadonlyArray<readonly [string, Sighting]> };
+
+/** One record's ledgers per family. */
 interface RecordLedgers {
   readonly target: string;
-  A?: ReadonlyArray<readonly [string, Sighting]>;
-  AAAA?: ReadonlyArray<readonly [string, Sighting]>;
+  A?: StoredLedger;
+  AAAA?: StoredLedger;
 }

@@ -270,7 +270,7 @@ export class Scheduler {
     try {
       round = await this.#runRound({
         records: states.map((s) => s.record),
-        resolver: runtime.resolver,
+        resolver: this.#ledger.watching(runtime.resolver),
         providers: runtime.providers,
         logger: this.options.logger,
         dryRun: false,

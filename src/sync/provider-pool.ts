@@ -23,7 +23,7 @@ export class ProviderPool {
   }
 
   async #create(id: string): Promise<Provider> {
-    const settings = this.settings[id];
+    const settings = Object.hasOwn(this.settings, id) ? this.settings[id] : undefined;
     if (!settings) throw new Error(`no provider '${id}' in the config`);
     const module = await loadProviderModule(settings.type);
     // The settings union is narrowed by `type`; the registry pairs each type with its module.

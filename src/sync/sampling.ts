@@ -6,7 +6,9 @@ import type { FamilyResolution, Resolver } from '../resolve/types.js';
  * Churn damping within one run (`sync`): a target behind a rotating pool (Route 53 multivalue,
  * CloudFront, ELB) answers a different subset each time, so one lookup would rewrite the record
  * on almost every cron run. Asking `samples` times back to back and publishing the union makes
- * the published set stable.
+ * the published set stable. A target whose samples agree is published exactly as it answers.
+ * The daemon also watches whether the samples disagreed: that is how it tells a rotating pool
+ * from a target that moved (src/run/sample-watch.ts, docs/design/damping.md).
  *
  * The lookups run one after another, not in parallel: the resolver shares one in-flight lookup
  * between concurrent callers, so parallel samples would all see the same answer. A failed lookup

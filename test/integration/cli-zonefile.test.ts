@@ -158,7 +158,7 @@ describe('apexsync sync with a zone file', () => {
     dns.setAddresses('edge.target.test', 'A', ['10.1.2.3'], 120);
     const result = await sync();
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('refused special-purpose address 10.1.2.3 (set allowSpecialAddresses: true to publish it)');
+    expect(result.stdout).toContain('refused special-purpose address 10.1.2.3 (Private-Use, RFC 1918); set allowSpecialAddresses: true to publish it');
     // The AAAA family alone is not published either: the A family failed, so nothing of the name changes wrongly.
     expect(zone()).not.toContain('10.1.2.3');
     expect(zone()).toContain('198.18.0.1');

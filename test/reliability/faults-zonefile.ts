@@ -138,6 +138,26 @@ const CASES: Case[] = [
     expect: { code: 0, outcome: 'applied', state: 'new', message: /sleep did not finish within 300 ms/ },
   },
   {
+    id: 'reload-chatty',
+    what: 'the reload command prints 300 KB on stdout and stderr before succeeding (drained, not killed)',
+    via: 'cli',
+    inject: (w) => {
+      w.reloadCommand = ['sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" x; head -c 300000 /dev/zero | tr "\\0" y >&2; exit 0'];
+      w.reloadTimeoutMs = 10_000;
+    },
+    expect: { code: 0, outcome: 'applied', state: 'new', message: /reloaded/ },
+  },
+  {
+    id: 'reload-chatty-fails',
+    what: 'the reload command prints 300 KB on stderr, then its reason, and fails: the reason is the tail',
+    via: 'cli',
+    inject: (w) => {
+      w.reloadCommand = ['sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" y >&2; echo >&2; echo "rndc: zone example.com/IN: not found" >&2; exit 1'];
+      w.reloadTimeoutMs = 10_000;
+    },
+    expect: { code: 0, outcome: 'applied', state: 'new', message: /reload command failed \(sh exited with 1: rndc: zone example\.com\/IN: not found\)/ },
+  },
+  {
     id: 'read-only-directory',
     what: 'the zone directory is not writable by apexsync',
     via: 'cli',

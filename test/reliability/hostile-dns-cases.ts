@@ -1,4 +1,4 @@
-import { normalizeAddress } from '../../src/addresses.js';
+import { normalizeAddress, normalizeAddressSet } from '../../src/addresses.js';
 import type { ResolutionFailureKind } from '../../src/resolve/types.js';
 import type { TestDnsServer } from '../support/dns-server.js';
 import type { PublishedSet } from '../support/faults/published.js';
@@ -169,6 +169,26 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     },
     A: { class: 'addresses', addresses: [EDGE_A[0]!, EDGE_A[1]!, '192.168.1.1'], publish: 'unchanged' },
     AAAA: newAAAA,
+  },
+  {
+    id: 'special-registry',
+    what: 'special-purpose entries of the IANA registries missing from the old hand-written list (documentation 3fff::/20, benchmarking, SRv6, dummy prefix, 6to4 relay anycast)',
+    setup: (dns, target) => {
+      dns.setAddresses(target, 'A', ['192.88.99.1', '192.0.0.170'], 300);
+      dns.setAddresses(target, 'AAAA', ['3fff::1', '2001:2::1', '5f00::1', '100:0:0:1::1', '2001:1ff::1'], 300);
+    },
+    A: { class: 'addresses', addresses: normalizeAddressSet('A', ['192.88.99.1', '192.0.0.170']), publish: 'unchanged' },
+    AAAA: { class: 'addresses', addresses: normalizeAddressSet('AAAA', ['3fff::1', '2001:2::1', '5f00::1', '100:0:0:1::1', '2001:1ff::1']), publish: 'unchanged' },
+  },
+  {
+    id: 'special-embedded',
+    what: 'IPv6 forms carrying a special IPv4 address (6to4, IPv4-compatible, local-use NAT64, IPv4-translated, NAT64) and site-local',
+    setup: (dns, target) => {
+      dns.setAddresses(target, 'A', EDGE_A, EDGE_TTL);
+      dns.setAddresses(target, 'AAAA', ['2002:7f00:1::1', '::7f00:1', '64:ff9b:1::a00:5', '::ffff:0:7f00:1', '64:ff9b::a00:5', 'fec0::1'], EDGE_TTL);
+    },
+    A: newA,
+    AAAA: { class: 'addresses', addresses: normalizeAddressSet('AAAA', ['2002:7f00:1::1', '::7f00:1', '64:ff9b:1::a00:5', '::ffff:0:7f00:1', '64:ff9b::a00:5', 'fec0::1']), publish: 'unchanged' },
   },
   {
     id: 'v4-mapped',

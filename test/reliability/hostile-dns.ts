@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sortAddresses } from '../../src/addresses.js';
 import type { Family } from '../../src/model.js';
 import { createResolver } from '../../src/resolve/index.js';
 import type { FamilyResolution } from '../../src/resolve/types.js';
@@ -43,18 +44,11 @@ function checkClass(c: HostileCase, family: Family, result: FamilyResolution): v
   if (result.kind === 'failure' && want.reason) expect(result.reason, where).toMatch(want.reason);
   if (result.kind === 'failure') expect(result.cause, where).toBe(want.cause);
   if (result.kind === 'addresses') {
-    if (want.addresses) expect(result.addresses, where).toEqual([...want.addresses].sort(compareAddresses(family)));
+    if (want.addresses) expect(result.addresses, where).toEqual(sortAddresses(want.addresses));
     if (want.addressCount !== undefined) expect(result.addresses.length, where).toBe(want.addressCount);
     if (want.ttl !== undefined) expect(result.ttl, where).toBe(want.ttl);
   }
 }
-
-const compareAddresses =
-  (family: Family) =>
-  (a: string, b: string): number => {
-    const key = (v: string): string => (family === 'A' ? v.split('.').map((p) => p.padStart(3, '0')).join('.') : v);
-    return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
-  };
 
 /** The family's published state after sync, as the case allows it. */
 function checkPublished(c: HostileCase, family: Family, before: PublishedSet | undefined, after: PublishedSet | undefined): void {

@@ -92,6 +92,8 @@ export interface TestDnsServer {
   readonly address: string;
   /** Replaces that family's set at `name` (creating the name); [] removes it (NODATA). */
   setAddresses(name: string, family: AddressFamily, addresses: readonly string[], ttl?: number): void;
+  /** Like setAddresses, but each answer holds `count` of `pool` picked at random (a rotating pool). */
+  setRotatingPool(name: string, family: AddressFamily, pool: readonly string[], count: number, ttl?: number): void;
   setCname(name: string, target: string, ttl?: number, options?: CnameOptions): void;
   /** Forgets the name entirely → NXDOMAIN. */
   remove(name: string): void;
@@ -113,9 +115,24 @@ export interface TestDnsServerOptions {
 interface NameData {
   /** The spelling given by the test, used as the owner in answers (mixed case stays mixed). */
   owner: string;
-  A?: { addresses: readonly string[]; ttl: number };
-  AAAA?: { addresses: readonly string[]; ttl: number };
+  A?: AddressSet;
+  AAAA?: AddressSet;
   cname?: { target: string; ttl: number; follow: boolean };
+}
+
+/** `rotate`: each answer holds that many of `addresses`, picked at random. */
+interface AddressSet {
+  addresses: readonly string[];
+  ttl: number;
+  rotate?: number;
+}
+
+/** `count` items of `pool` in random order. */
+function sample(pool: readonly string[], count: number): string[] {
+  const rest = [...pool];
+  const out: string[] = [];
+  while (out.length < count && rest.length > 0) out.push(rest.splice(Math.floor(Math.random() * rest.length), 1)[0]!);
+  return out;
 }
 
 type Reply = (message: Buffer) => void;
@@ -172,7 +189,8 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
         continue;
       }
       const set = qtype === 'A' || qtype === 'AAAA' ? data[qtype] : undefined;
-      for (const address of set?.addresses ?? []) answers.push({ name: data.owner, type: qtype as AddressFamily, ttl: set!.ttl, data: address });
+      const chosen = set?.rotate === undefined ? (set?.addresses ?? []) : sample(set.addresses, set.rotate);
+      for (const address of chosen) answers.push({ name: data.owner, type: qtype as AddressFamily, ttl: set!.ttl, data: address });
       return { rcode: 'NOERROR', answers };
     }
     return { rcode: 'NOERROR', answers };
@@ -351,6 +369,9 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
       const data = entry(name);
       if (addresses.length === 0) delete data[family];
       else data[family] = { addresses: [...addresses], ttl };
+    },
+    setRotatingPool(name, family, pool, count, ttl = DEFAULT_TTL) {
+      entry(name)[family] = { addresses: [...pool], ttl, rotate: count };
     },
     setCname(name, target, ttl = DEFAULT_TTL, cnameOptions = {}) {
       entry(name).cname = { target: target.trim().replace(/\.$/, ''), ttl, follow: cnameOptions.follow ?? true };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Family } from '../../src/model.js';
 import type { FamilyResolution, Resolver } from '../../src/resolve/types.js';
+import { SampleWatch } from '../../src/run/sample-watch.js';
 import { resolveSampled, unionOfSamples } from '../../src/sync/sampling.js';
 
 const addresses = (values: string[], ttl = 60): FamilyResolution => ({ kind: 'addresses', family: 'A', addresses: values, ttl, chain: [] });
@@ -52,5 +53,25 @@ describe('sync sampling (union of back-to-back lookups)', () => {
     expect(unionOfSamples([empty, empty])).toEqual(empty);
     expect(unionOfSamples([empty, failure()]).kind).toBe('failure');
     expect(unionOfSamples([empty, addresses(['192.0.2.7'])])).toEqual(addresses(['192.0.2.7']));
+  });
+});
+
+describe('the daemon watching the samples of a round (SampleWatch)', () => {
+  it('says whether the lookups since it last asked disagreed; every record of the target gets the verdict; the next round starts afresh', async () => {
+    const watch = new SampleWatch();
+    const resolver = watch.wrap(scripted([addresses(['192.0.2.1']), addresses(['192.0.2.1', '192.0.2.2']), addresses(['192.0.2.1']), addresses(['192.0.2.1'])]));
+    await resolveSampled(resolver, 'pool.example.net', 'A', 2);
+    expect(watch.disagreed('pool.example.net', 'A')).toBe(true);
+    expect(watch.disagreed('pool.example.net', 'A')).toBe(true);
+    expect(watch.disagreed('other.example.net', 'A')).toBe(false);
+    await resolveSampled(resolver, 'pool.example.net', 'A', 2);
+    expect(watch.disagreed('pool.example.net', 'A')).toBe(false);
+    // A failed lookup is no answer: it neither agrees nor disagrees.
+    const failing = watch.wrap(scripted([addresses(['192.0.2.1']), failure()]));
+    await failing.resolve('flaky.example.net', 'A');
+    await failing.resolve('flaky.example.net', 'A');
+    expect(watch.disagreed('flaky.example.net', 'A')).toBe(false);
+    watch.retain(new Set());
+    expect(watch.disagreed('pool.example.net', 'A')).toBe(false);
   });
 });

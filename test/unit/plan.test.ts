@@ -96,7 +96,7 @@ describe('planRecord (docs/design/planning.md)', () => {
     const plan = planRecord({ record: record({ families: ['A'] }), resolved: { A: addresses('A', ['1.1.1.1', '10.1.2.3', '192.168.0.1']) }, current: {} });
     const d = plan.decisions[0]!;
     expect(d.kind).toBe('failed');
-    expect(d.kind === 'failed' && d.reason).toBe('refused special-purpose addresses 10.1.2.3, 192.168.0.1 (set allowSpecialAddresses: true to publish them)');
+    expect(d.kind === 'failed' && d.reason).toBe('refused special-purpose addresses 10.1.2.3 (Private-Use, RFC 1918), 192.168.0.1 (Private-Use, RFC 1918); set allowSpecialAddresses: true to publish them');
   });
 });
 

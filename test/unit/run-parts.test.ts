@@ -190,13 +190,18 @@ describe('damping ledger', () => {
     const r = record({ name: 'example.com', target: 'lb.example.net' });
     const answer = (...values: string[]) => ({ A: addresses('A', values, 60) });
     const published = (...values: string[]) => ({ A: { ttl: 60, values } });
-    ledger.adjust(r, answer('52.4.7.1'), {});
-    // A minute later the target answers another address: the first is held (hold-down 5 min).
+    // One round whose two lookups (through the ledger's watch) disagree: a rotating pool.
+    const lookups = [addresses('A', ['52.4.7.1'], 60), addresses('A', ['52.4.7.1', '52.4.7.3'], 60)];
+    const resolver = ledger.watching({ resolve: () => Promise.resolve(lookups.shift()!) });
+    await resolver.resolve('lb.example.net', 'A');
+    await resolver.resolve('lb.example.net', 'A');
+    ledger.adjust(r, answer('52.4.7.1', '52.4.7.3'), {});
+    // A minute later the target answers part of the pool: the address it left out is held (hold-down 5 min).
     await clock.advance(60_000);
-    expect(ledger.adjust(r, answer('52.4.7.2'), published('52.4.7.1')).A).toMatchObject({ addresses: ['52.4.7.1', '52.4.7.2'] });
+    expect(ledger.adjust(r, answer('52.4.7.2', '52.4.7.3'), published('52.4.7.1', '52.4.7.3')).A).toMatchObject({ addresses: ['52.4.7.1', '52.4.7.2', '52.4.7.3'] });
     // Same name, new target: a new ledger, nothing held from the old target.
     const moved = { ...r, target: 'lb2.example.net' };
-    expect(ledger.adjust(moved, answer('52.4.7.9'), published('52.4.7.1', '52.4.7.2')).A).toMatchObject({ addresses: ['52.4.7.9'] });
+    expect(ledger.adjust(moved, answer('52.4.7.9'), published('52.4.7.1', '52.4.7.2', '52.4.7.3')).A).toMatchObject({ addresses: ['52.4.7.9'] });
     // Back to the first target after a reload that dropped the record: nothing remembered either.
     ledger.retain([]);
     expect(ledger.adjust(r, answer('52.4.7.2'), published('52.4.7.9')).A).toMatchObject({ addresses: ['52.4.7.2'] });
@@ -204,6 +209,15 @@ describe('damping ledger', () => {
     await clock.advance(60_000);
     ledger.retain([{ ...r, families: ['AAAA'] }]);
     expect(ledger.adjust(r, answer('52.4.7.3'), published('52.4.7.2')).A).toMatchObject({ addresses: ['52.4.7.3'] });
+  });
+
+  it('mirrors a target whose lookups agree exactly: nothing held', async () => {
+    const clock = new ManualClock();
+    const ledger = new DampingLedger(undefined, clock, silentLogger);
+    const r = record({ name: 'example.com', target: 'lb.example.net' });
+    ledger.adjust(r, { A: addresses('A', ['52.4.7.1', '52.4.7.2'], 60) }, {});
+    await clock.advance(60_000);
+    expect(ledger.adjust(r, { A: addresses('A', ['52.4.7.2', '52.4.7.3'], 60) }, { A: { ttl: 60, values: ['52.4.7.1', '52.4.7.2'] } }).A).toMatchObject({ addresses: ['52.4.7.2', '52.4.7.3'] });
   });
 });
 

@@ -187,7 +187,7 @@ describe('scheduler with a rotating pool (daemon-level churn damping)', () => {
     expect(h.provider.applies.length).toBe(settled);
   });
 
-  it('a pool migration is fully published within the hold-down plus one interval', async () => {
+  it('a wholesale pool move is published in the first round after it, old addresses removed in the same write', async () => {
     const random = seeded(99);
     let pool = POOL;
     const next = POOL.map((a) => a.replace('52.4.7.', '34.200.1.'));
@@ -196,9 +196,14 @@ describe('scheduler with a rotating pool (daemon-level churn damping)', () => {
     });
     await h.scheduler.start();
     await h.clock.advance(10 * MIN);
+    const writesBefore = h.provider.applies.length;
     pool = next;
-    // Hold-down for TTL 60 s: 5 minutes; one interval: the TTL plus up to 10%.
-    await h.clock.advance(5 * MIN + 66_000);
+    // One interval: the TTL plus up to 10% of jitter.
+    await h.clock.advance(66_000);
+    expect(h.provider.applies.length).toBe(writesBefore + 1);
+    expect(h.provider.values('example.com').length).toBeGreaterThan(0);
+    expect(h.provider.values('example.com').every((a) => next.includes(a))).toBe(true);
+    await h.clock.advance(10 * MIN);
     expect(h.provider.values('example.com')).toEqual([...next].sort());
   });
 });

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../../config/index.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { Daemon } from '../../run/daemon.js';
 import { errorMessage } from '../../lib/errors.js';
+import { takeEarlySignals } from '../early-signals.js';
 import { EXIT, printError } from '../output.js';
 
 export interface RunOptions {
@@ -29,6 +30,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       fixedLogLevel: options.logLevel !== undefined,
     });
   } catch (error) {
+    takeEarlySignals();
     if (error instanceof ConfigError) throw error;
     // The HTTP port is taken, say: nothing was written yet, and a supervisor will retry.
     printError(`cannot start: ${errorMessage(error)}`);
@@ -49,12 +51,19 @@ export async function runCommand(options: RunOptions): Promise<number> {
         resolve(EXIT.ok);
       });
     };
-    process.on('SIGTERM', onStop);
-    process.on('SIGINT', onStop);
-    process.on('SIGHUP', () => {
+    const onReload = (): void => {
       logger.info('SIGHUP: reloading the config');
       daemon.reload();
-    });
+    };
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    process.on('SIGHUP', onReload);
+    // Signals that came while starting: acted on now, in order (a stop wins over a later reload).
+    for (const signal of takeEarlySignals()) {
+      logger.info({ signal }, 'signal received during start-up');
+      if (signal === 'SIGHUP') onReload();
+      else if (!stopping) onStop(signal);
+    }
     // A bug must not take the sidecar down with it: logged, and the next round runs as usual.
     process.on('unhandledRejection', (reason) => {
       logger.error({ error: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection (a bug); carrying on');

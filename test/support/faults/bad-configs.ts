@@ -202,6 +202,8 @@ export function buildBadConfigs(p: PlantedCredentials): BadConfig[] {
   set('records.0.target', ['a.test', 'b.test'], 'a list of targets');
   set('records.0.provider', 'nope', 'a provider that does not exist');
   set('records.0.provider', 7, 'a number for a provider id');
+  for (const inherited of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) set('records.0.provider', inherited, `an inherited object key (${inherited}) as a provider reference`);
+  set('defaults.provider', 'constructor', 'an inherited object key as the default provider', 'defaults.provider', 2);
   set('records.0.zone', 'other.com', 'a zone that does not contain the name');
   set('records.0.zone', 'bad zone', 'bad hostname as zone');
   set('records.0.families', 'A', 'a string where a family list is expected');
@@ -284,6 +286,7 @@ export function buildBadConfigs(p: PlantedCredentials): BadConfig[] {
   add('file-under-file', 'the config path runs through a file', 'apexsync.yaml/inner.yaml', good, { args: ['-c', 'apexsync.yaml/inner.yaml'] });
   add('file-dotenv-directory', '.env is a directory', '.env', good, { files: { '.env': { directory: true } } });
   add('file-default-directory', 'no -c, and ./apexsync.yaml is a directory', 'apexsync.yaml', good, { args: [], files: { 'apexsync.yaml': { directory: true } } });
+  add('file-too-large', 'a config file over the 4 MiB cap (read no further than the cap)', 'apexsync.yaml', `${good}# ${'x'.repeat(4 * 1024 * 1024)}\n`);
   add('file-env-config-missing', '$APEXSYNC_CONFIG names a missing file', 'elsewhere.yaml', good, { args: [], env: { ...env, APEXSYNC_CONFIG: 'elsewhere.yaml' } });
 
   return cases;

@@ -13,7 +13,7 @@ import { canonical, expectOldOrNew, type Published } from './published.js';
  */
 
 export interface DaemonWorld extends FaultWorld {
-  /** A config for `apexsync run` (short intervals, no damping hold-down) listening on `port`. */
+  /** A config for `apexsync run` (short intervals, default damping) listening on `port`. */
   daemonConfig(port: number): { readonly configFile: string; readonly env: Record<string, string>; readonly cwd: string };
   setTargetState(state: Published): void;
 }
@@ -25,8 +25,12 @@ export interface DaemonFault<W extends DaemonWorld> {
   wasHit(world: W): boolean;
 }
 
-/** The `interval`/`damping` lines every daemon config of the suite uses. */
-export const DAEMON_TIMING = 'interval: { min: 1s, max: 2s }\ndamping: { holdDown: 0, samples: 1 }\n';
+/**
+ * The `interval`/`damping` lines every daemon config of the suite uses. Damping is left at its
+ * default hold-down: a target that moves (here between two disjoint states, back and forth) must
+ * be mirrored at once, never held.
+ */
+export const DAEMON_TIMING = 'interval: { min: 1s, max: 2s }\ndamping: { samples: 1 }\n';
 
 export async function daemonThroughFaults<W extends DaemonWorld>(world: W, faults: readonly DaemonFault<W>[], observeMs = 3000): Promise<void> {
   await world.prepare();
