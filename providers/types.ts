@@ -27,6 +27,14 @@ export interface Provider<State = unknown> {
    * "this target is an ELB; a native alias record would never go stale"). Optional.
    */
   hintFor?(target: string): string | undefined;
+  /**
+   * Work the provider owes the served state of `zone`, called once per round after the writes
+   * (never in a dry run), and again with `lagging` true when its servers were found not serving
+   * what it holds. Returns why it failed (a failure of every record of the zone), or undefined.
+   * Optional, and present only when the provider can act: the zone-file provider with a
+   * `reloadCommand` re-runs it here.
+   */
+  heal?(zone: string, lagging: boolean): Promise<string | undefined>;
   /** Release sockets and clients. Optional. */
   close?(): Promise<void>;
 }

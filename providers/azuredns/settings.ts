@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { verifyBlock } from '../verify-settings.js';
 import { secretString } from '../settings-helpers.js';
 import type { ProviderCapabilities } from '../types.js';
 
 export const azureDnsSettings = z
   .strictObject({
     type: z.literal('azuredns'),
+    /** Which servers must serve what was written (see docs/design/verification.md). */
+    verify: verifyBlock,
     subscriptionId: z.string().min(1),
     resourceGroup: z.string().min(1),
     /** The DNS zone's name: skips listing the resource group's zones. */

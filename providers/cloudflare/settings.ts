@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import type { ProviderCapabilities } from '../types.js';
+import { verifyBlock } from '../verify-settings.js';
 import { secretString } from '../settings-helpers.js';
 
 export const cloudflareSettings = z.strictObject({
   type: z.literal('cloudflare'),
+  /** Which servers must serve what was written (see docs/design/verification.md). */
+  verify: verifyBlock,
   /** API token with Zone → DNS → Edit on the zones, usually `${CLOUDFLARE_API_TOKEN}`. */
   apiToken: secretString,
   /** API base URL override (tests), e.g. http://127.0.0.1:8787/client/v4 */

@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { verifyBlock } from '../verify-settings.js';
 import type { ProviderCapabilities } from '../types.js';
 
 export const googleCloudDnsSettings = z.strictObject({
   type: z.literal('googleclouddns'),
+  /** Which servers must serve what was written (see docs/design/verification.md). */
+  verify: verifyBlock,
   /** The Google Cloud project that owns the managed zones. */
   project: z.string().min(1),
   /** The managed zone's name (not its DNS name): skips zone discovery. */

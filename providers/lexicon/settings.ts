@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { verifyBlock } from '../verify-settings.js';
 import { isHostname, normalizeName } from '../../src/lib/names.js';
 import { Secret } from '../../src/lib/secret.js';
 import type { ProviderCapabilities } from '../types.js';
@@ -13,6 +14,8 @@ const optionValue = z.union([z.string(), z.number(), z.boolean()], { error: 'exp
 
 export const lexiconSettings = z.strictObject({
   type: z.literal('lexicon'),
+  /** Which servers must serve what was written (see docs/design/verification.md). */
+  verify: verifyBlock,
   /** A lexicon provider name (`lexicon --help` lists them): godaddy, ovh, gandi, powerdns… */
   provider: z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'a lexicon provider name in lower case, e.g. godaddy' }),
   /** lexicon's options for that provider, without the `--` and with underscores: auth_token… */

@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { verifyBlock } from '../verify-settings.js';
 import type { ProviderCapabilities } from '../types.js';
 import { secretString } from '../settings-helpers.js';
 
 export const powerdnsSettings = z.strictObject({
   type: z.literal('powerdns'),
+  /** Which servers must serve what was written (see docs/design/verification.md). */
+  verify: verifyBlock,
   /** The PowerDNS webserver, `http://host:8081` (its `webserver-address`/`webserver-port`). */
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL, e.g. http://127.0.0.1:8081' }),
   /** The API key (`api-key` in pdns.conf), usually `${PDNS_API_KEY}`. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ApplyOutcome, Change, FailureKind } from '../../src/model.js';
+import type { ApplyOutcome, Change, FailureKind, RecordSets } from '../../src/model.js';
 import { exchange, newMessageId, serverLabel, type Endpoint, type Exchange } from './client.js';
 import { RCODE, rcodeName } from '../../src/dns/rcode.js';
 import { TSIG_ERROR } from '../../src/dns/tsig.js';
@@ -17,9 +17,54 @@ export async function applyChanges(endpoint: Endpoint, zone: string, changes: re
     const result = await exchange(endpoint, message.wire);
     const outcome = await explain(result, outcomeOf(result, endpoint, zone, message), endpoint, zone, ofMessage);
     logger.debug({ zone, names: message.names, outcome }, 'rfc2136: UPDATE outcome');
-    for (const name of message.names) outcomes.set(name, outcome);
+    const checked = outcome.status === 'applied' ? await readAfterWrite(endpoint, zone, message.names, changes) : undefined;
+    for (const name of message.names) outcomes.set(name, checked?.get(name) ?? outcome);
   }
   return outcomes;
+}
+
+/**
+ * NOERROR is not proof: a server whose update policy skips records it does not allow (PowerDNS
+ * with a Lua policy) answers NOERROR all the same. So the names are read back from the primary,
+ * and a name whose records are not what was written did not change.
+ */
+async function readAfterWrite(endpoint: Endpoint, zone: string, names: readonly string[], changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
+  let read: Map<string, RecordSets>;
+  try {
+    read = await readRecordSets(endpoint, zone, names);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    const outcome: ApplyOutcome = { status: 'unconfirmed', kind: 'unconfirmed', message: `${serverLabel(endpoint)} accepted the update of ${names.join(', ')}, but reading it back failed: ${why}` };
+    return new Map(names.map((name) => [name, outcome]));
+  }
+  const outcomes = new Map<string, ApplyOutcome>();
+  for (const name of names) {
+    const held = read.get(name);
+    const missing = changes.filter((change) => change.name === name && !holds(held, change));
+    outcomes.set(
+      name,
+      missing.length === 0
+        ? { status: 'applied' }
+        : notApplied(
+            'rejected',
+            `the server accepted the update but did not apply it (check its update policy): ${serverLabel(endpoint)} still holds ${missing.map((c) => describeHeld(held, c)).join(', ')}`,
+          ),
+    );
+  }
+  return outcomes;
+}
+
+function holds(held: RecordSets | undefined, change: Change): boolean {
+  const set = held?.[change.family];
+  if (change.after === null) return set === undefined;
+  if (set === undefined || set.ttl !== change.after.ttl || set.values.length !== change.after.values.length) return false;
+  const wanted = new Set(change.after.values);
+  return set.values.every((value) => wanted.has(value));
+}
+
+function describeHeld(held: RecordSets | undefined, change: Change): string {
+  const set = held?.[change.family];
+  return `${change.family} ${set === undefined ? 'none' : `${set.values.join(' ')} (TTL ${set.ttl})`}`;
 }
 
 /**

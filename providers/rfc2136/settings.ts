@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseServerAddress } from '../../src/dns/server-address.js';
 import type { ProviderCapabilities } from '../types.js';
+import { verifyBlock } from '../verify-settings.js';
 import { isHostname } from '../../src/lib/names.js';
 import { Secret } from '../../src/lib/secret.js';
 
@@ -16,6 +17,8 @@ const tsigSecret = z
 
 export const rfc2136Settings = z.strictObject({
   type: z.literal('rfc2136'),
+  /** Which servers must serve what was written (see docs/design/verification.md). */
+  verify: verifyBlock,
   /** The primary server, `host`, `host:port` or `[v6]:port` (IP literal). Default port 53. */
   server: z.string().min(1).refine((value) => parseServerAddress(value) !== undefined, {
     error: 'expected an IP address with an optional port (10.0.0.53, 10.0.0.53:53, [2001:db8::53]:53)',

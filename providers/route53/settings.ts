@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import type { ProviderCapabilities } from '../types.js';
+import { verifyBlock } from '../verify-settings.js';
 
 export const route53Settings = z.strictObject({
   type: z.literal('route53'),
+  /** Which servers must serve what was written (see docs/design/verification.md). */
+  verify: verifyBlock,
   region: z.string().min(1).optional(),
   /** API endpoint override, for tests and API-compatible services. */
   endpoint: z.url().optional(),

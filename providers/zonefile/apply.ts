@@ -7,7 +7,8 @@ import { ChangedMeanwhileError, ReplacedMeanwhileError, writeFileAtomically } fr
 import { checkNameChanges } from './compare-and-swap.js';
 import { EditError, editZone, type RRsetEdit } from './edit.js';
 import { loadZoneFile, parseZoneText, ZONE_ENCODING } from './load.js';
-import { runReloadCommand } from './reload.js';
+import { runReloadCommand, type ReloadResult } from './reload.js';
+import { forgetOwedReload, owedReloadFile, readOwedReload, rememberOwedReload } from './reload-owed.js';
 import { nextSerial } from './serial.js';
 import { findUnintendedChange } from './verify.js';
 
@@ -17,9 +18,9 @@ import { findUnintendedChange } from './verify.js';
  * bump the SOA serial once, check the result reads back as intended, replace the file atomically,
  * then run the reload command.
  *
- * A failed reload does not undo anything: the file is written and stays the source of truth, so
- * the names are 'applied' with a detail saying the reload failed (and a warning is logged); the
- * next round sees the file in sync and the operator's reload, or named's next start, serves it.
+ * A failed reload does not undo anything: the file is written and stays the source of truth. But
+ * the server does not serve it, so the names are 'unconfirmed' (the run fails), and the reload is
+ * remembered as owed: the provider's `heal` retries it on every run until it succeeds.
  */
 
 export interface ZoneFileTarget {
@@ -112,16 +113,37 @@ export async function applyToZoneFile(target: ZoneFileTarget, zoneName: string, 
 
   let detail = `SOA serial ${zone.soa.serial} → ${serial}`;
   if (target.reloadCommand !== undefined) {
-    const reload = await runReloadCommand(target.reloadCommand, target.reloadTimeoutMs);
-    if (reload.ok) {
-      detail += ', reloaded';
-    } else {
-      env.logger.warn({ reason: reload.reason }, 'zone file written, but the reload command failed; the server may still serve the old records');
-      detail += ` written, but the reload command failed (${reload.reason}); the server may still serve the old records`;
+    const reload = await reloadOrOwe(target, env.logger);
+    if (!reload.ok) {
+      const message = `${target.file} is written (${detail}), but the reload command failed (${reload.reason}); the server still serves the old records, and every run retries the reload until it succeeds`;
+      for (const name of accepted) outcomes.set(name, { status: 'unconfirmed', kind: 'error', message });
+      return outcomes;
     }
+    detail += ', reloaded';
   }
   for (const name of accepted) outcomes.set(name, { status: 'applied', detail });
   return outcomes;
+}
+
+/**
+ * Runs the reload command; a failure is remembered beside the zone file (reload-owed.ts) so that
+ * the next run, even one that finds the file in sync, reloads again.
+ */
+export async function reloadOrOwe(target: ZoneFileTarget, logger: Logger): Promise<ReloadResult> {
+  const reload = await runReloadCommand(target.reloadCommand ?? [], target.reloadTimeoutMs);
+  if (reload.ok) {
+    await forgetOwedReload(target.file);
+    return reload;
+  }
+  const owed = (await readOwedReload(target.file)) ?? { since: new Date().toISOString(), reason: reload.reason };
+  const remembered = await rememberOwedReload(target.file, { since: owed.since, reason: reload.reason });
+  logger.warn(
+    { reason: reload.reason, remembered },
+    remembered
+      ? 'the reload command failed; the server may still serve the old records (the reload is retried on every run)'
+      : `the reload command failed, and ${owedReloadFile(target.file)} could not be written to remember it: a restart forgets the owed reload`,
+  );
+  return reload;
 }
 
 function errorText(error: unknown): string {

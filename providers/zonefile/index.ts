@@ -2,8 +2,9 @@ import path from 'node:path';
 import { normalizeName, isInZone } from '../../src/lib/names.js';
 import type { ApplyOutcome, Change } from '../../src/model.js';
 import { ProviderError, type Provider, type ProviderContext, type ZoneSnapshot } from '../types.js';
-import { applyToZoneFile } from './apply.js';
+import { applyToZoneFile, reloadOrOwe, type ZoneFileTarget } from './apply.js';
 import { loadZoneFile } from './load.js';
+import { readOwedReload } from './reload-owed.js';
 import { capabilitiesOf, type ZonefileSettings } from './settings.js';
 import { recordSetsAt } from './zone-state.js';
 
@@ -29,6 +30,9 @@ export function createProvider(settings: ZonefileSettings, context: ProviderCont
   const origin = settings.origin === undefined ? undefined : normalizeName(settings.origin);
   const logger = context.logger.child({ provider: context.id, file });
   let zoneName: string | undefined;
+  const target: ZoneFileTarget = { file, origin, reloadCommand: settings.reloadCommand, reloadTimeoutMs: settings.reloadTimeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS };
+  /** The reload apply ran (and saw fail) since the last heal: heal does not run it twice in one round. */
+  let failedInApply: string | undefined;
 
   const load = () => loadZoneFile(file, origin);
 
@@ -36,6 +40,21 @@ export function createProvider(settings: ZonefileSettings, context: ProviderCont
     if (zone !== loadedOrigin) {
       throw new ProviderError('rejected', `zone ${zone} is not the zone of ${file} (its SOA is at ${loadedOrigin})`);
     }
+  };
+
+  /** Provider.heal: only with a reload command, the one thing this provider can do for its server. */
+  const heal = async (_zone: string, lagging: boolean): Promise<string | undefined> => {
+    if (failedInApply !== undefined) {
+      const reason = failedInApply;
+      failedInApply = undefined;
+      return `the reload command failed (${reason}); the server may serve old records until a reload succeeds (retried on every run)`;
+    }
+    const owed = await readOwedReload(file);
+    if (owed === undefined && !lagging) return undefined;
+    logger.info({ owedSince: owed?.since, lagging }, 'running the reload command: the server owes a reload of the zone file');
+    const reload = await reloadOrOwe(target, logger);
+    if (reload.ok) return undefined;
+    return `the reload command failed (${reload.reason}); the server ${lagging ? 'does not serve' : 'may not serve'} ${file} until a reload succeeds (retried on every run${owed ? `, owed since ${owed.since}` : ''})`;
   };
 
   return {
@@ -61,12 +80,11 @@ export function createProvider(settings: ZonefileSettings, context: ProviderCont
     },
 
     async apply(snapshot: ZoneSnapshot<void>, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
-      return applyToZoneFile(
-        { file, origin, reloadCommand: settings.reloadCommand, reloadTimeoutMs: settings.reloadTimeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS },
-        snapshot.zone,
-        changes,
-        { now: dependencies.now ?? (() => new Date()), logger },
-      );
+      const outcomes = await applyToZoneFile(target, snapshot.zone, changes, { now: dependencies.now ?? (() => new Date()), logger });
+      const owed = target.reloadCommand === undefined ? undefined : await readOwedReload(file);
+      failedInApply = [...outcomes.values()].some((o) => o.status === 'unconfirmed') && owed !== undefined ? owed.reason : undefined;
+      return outcomes;
     },
+    ...(settings.reloadCommand !== undefined ? { heal } : {}),
   };
 }

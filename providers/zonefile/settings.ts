@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import type { ProviderCapabilities } from '../types.js';
+import { verifyBlock } from '../verify-settings.js';
 
 export const zonefileSettings = z.strictObject({
   type: z.literal('zonefile'),
+  /** Which servers must serve what was written (see docs/design/verification.md). */
+  verify: verifyBlock,
   /** Path of the RFC 1035 master file (relative paths are taken from the config file's folder). */
   file: z.string().min(1),
   /** Zone origin when the file has no $ORIGIN line; else taken from the file. */

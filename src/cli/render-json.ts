@@ -14,6 +14,7 @@ export function renderRoundJson(report: RoundReport): string {
       outcome: r.outcome,
       error: r.error === null ? null : { stage: r.error.stage, kind: r.error.kind, message: r.error.message },
       ...(r.hints.length > 0 ? { hints: r.hints } : {}),
+      ...(r.served ? { served: r.served } : {}),
     })),
     summary: summarize(report),
   };

@@ -1,5 +1,6 @@
 import type { Change, RecordSet } from '../model.js';
 import { summarize, type RecordReport, type RoundReport } from '../sync/report.js';
+import { describeServed } from '../verify/describe.js';
 
 /** The plan as an operator reads it (README.md, Commands): one block per record, then a summary line. */
 export function renderRoundText(report: RoundReport): string {
@@ -21,12 +22,17 @@ function renderRecord(r: RecordReport, dryRun: boolean): string {
     if (d.kind === 'change') lines.push(`  ${renderChange(d.change)}`);
     else if (d.kind === 'failed') lines.push(`  ! ${d.family.padEnd(5)} ${d.reason}`);
   }
-  // Failures the family lines do not already show: before planning (zone, read) or while applying.
-  if (r.error && (r.decisions.length === 0 || r.error.stage === 'apply')) lines.push(`  ! ${r.error.stage}: ${r.error.message}`);
+  // Failures the family lines do not already show: before planning (zone, read), while applying, or served.
+  if (r.error && (r.decisions.length === 0 || r.error.stage === 'apply' || r.error.stage === 'verify')) lines.push(`  ! ${r.error.stage}: ${r.error.message}`);
   if (lines.length === 1) lines.push('  = unchanged');
   for (const hint of r.hints) lines.push(`  hint: ${hint}`);
-  if (r.outcome?.status === 'applied') lines.push(`  ✓ applied${r.outcome.detail ? ` (${r.outcome.detail})` : ''}`);
-  else if (dryRun && r.changes.length > 0) lines.push('  · not applied (dry run)');
+  // What the servers answer, unless the verify failure above already said it.
+  const served = r.served && r.error?.stage !== 'verify' ? describeServed(r.served) : undefined;
+  if (r.outcome?.status === 'applied') lines.push(`  ✓ applied${r.outcome.detail ? ` (${r.outcome.detail})` : ''}${served ? ` · ${served}` : ''}`);
+  else {
+    if (dryRun && r.changes.length > 0) lines.push('  · not applied (dry run)');
+    if (served) lines.push(`  · ${served}`);
+  }
   return lines.join('\n');
 }
 

@@ -10,6 +10,7 @@ import { toNotifyTargets } from './notify.js';
 import { parseConfigYaml } from './parse-yaml.js';
 import { fileSchema, type ConfigFile } from './schema.js';
 import type { Config, ListenAddress, RecordConfig, TtlPolicy } from './types.js';
+import { providerVerify } from './verify.js';
 import { normalizeName } from '../lib/names.js';
 import { parseServerAddress, type ServerAddress } from '../dns/server-address.js';
 import type { ClientSubnet } from '../resolve/types.js';
@@ -181,6 +182,7 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
     file,
     resolver: { servers, timeoutMs: raw.resolver.timeoutMs, attempts: raw.resolver.attempts, ...(ecs ? { ecs } : {}) },
     providers,
+    verify: Object.fromEntries(Object.entries(providers).map(([id, settings]) => [id, providerVerify(settings, raw.verify)])),
     records,
     schedule: raw.schedule,
     server: { listen: listen! },

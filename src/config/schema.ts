@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { providerSettings } from '../../providers/index.js';
+import { verifyBlock } from '../../providers/verify-settings.js';
 import { isHostname } from '../lib/names.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { Secret } from '../lib/secret.js';
@@ -95,6 +96,8 @@ export const fileSchema = z.strictObject({
     .optional(),
   notify: notifySchema,
   logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional(),
+  /** Default of every provider's `verify` block. */
+  verify: verifyBlock,
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;

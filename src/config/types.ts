@@ -4,6 +4,7 @@ import type { ProviderSettings } from '../../providers/index.js';
 import type { LogLevel } from '../log.js';
 import type { Secret } from '../lib/secret.js';
 import type { NotifyTarget } from './notify.js';
+import type { ProviderVerify } from './verify.js';
 
 /**
  * TTL policy of a record: a clamp range for the observed TTL, or one fixed number. `automatic` is
@@ -38,6 +39,8 @@ export interface Config {
   readonly file: string;
   readonly resolver: ResolverSettings;
   readonly providers: Readonly<Record<string, ProviderSettings>>;
+  /** Per provider id: how the served state of its records is checked. */
+  readonly verify: Readonly<Record<string, ProviderVerify>>;
   readonly records: readonly RecordConfig[];
   /** `run`: cron expression of the full reconcile. */
   readonly schedule: string;

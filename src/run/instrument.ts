@@ -84,5 +84,6 @@ function meteredProvider(inner: Provider, id: string, metrics: RunMetrics): Prov
   };
   const hintFor = inner.hintFor?.bind(inner);
   const close = inner.close?.bind(inner);
-  return { ...metered, ...(hintFor ? { hintFor } : {}), ...(close ? { close } : {}) };
+  const heal = inner.heal?.bind(inner);
+  return { ...metered, ...(hintFor ? { hintFor } : {}), ...(close ? { close } : {}), ...(heal ? { heal } : {}) };
 }

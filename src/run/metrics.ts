@@ -1,8 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type GaugeConfiguration } from 'prom-client';
 import { FAMILIES, type Family } from '../model.js';
 import type { RecordReport } from '../sync/report.js';
+import type { ServedStatus } from '../verify/types.js';
 
 export type RoundKind = 'full' | 'due';
+
+const SERVED_STATUSES: readonly ServedStatus[] = ['served', 'propagating', 'diverged', 'unknown'];
 
 /** Addresses published at a record, per family. */
 export type PublishedCounts = Readonly<Record<Family, number>>;
@@ -15,6 +18,8 @@ export interface RecordSeries {
   readonly lastSuccessAt: number | undefined;
   /** As of its last round that read the provider; no series before that. */
   readonly published: PublishedCounts | undefined;
+  /** What its zone's servers answered at its last round; no series before the first check. */
+  readonly served?: ServedStatus | undefined;
 }
 
 type SeriesValues<L extends string> = Awaited<ReturnType<Gauge<L>['get']>>['values'];
@@ -123,6 +128,30 @@ export class RunMetrics {
       return values;
     },
   );
+
+  readonly served = new ComputedGauge(
+    {
+      name: 'apexsync_served',
+      help: 'Served state of each record at its last check: 1 for its status (served, propagating, diverged, unknown), 0 for the others',
+      labelNames: ['record', 'status'] as const,
+      registers: [this.registry],
+    },
+    () => {
+      const values: SeriesValues<'record' | 'status'> = [];
+      for (const r of this.#records()) {
+        if (r.served === undefined) continue;
+        for (const status of SERVED_STATUSES) values.push({ labels: { record: r.name, status }, value: r.served === status ? 1 : 0 });
+      }
+      return values;
+    },
+  );
+
+  readonly servedSeconds = new Histogram({
+    name: 'apexsync_write_to_served_seconds',
+    help: 'Seconds from a write until every server of the zone served it',
+    buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
 
   readonly heartbeats = new Counter({
     name: 'apexsync_heartbeats_total',

@@ -12,6 +12,7 @@ import { Lane } from './lane.js';
 import { DampingLedger } from './ledger.js';
 import type { PublishedCounts, RecordSeries, RoundKind, RunMetrics } from './metrics.js';
 import { delayAfterFailure, delayAfterSuccess, observedTtl } from './timing.js';
+import type { ServedReport } from '../verify/types.js';
 
 /** Everything built from one config: swapped as a whole on SIGHUP. */
 export interface Runtime {
@@ -52,6 +53,10 @@ interface RecordState {
   lastOk: boolean | undefined;
   /** Addresses at the provider as of the latest round that read it (for /metrics). */
   published: PublishedCounts | undefined;
+  /** When its last write was sent, while its servers do not all serve it yet (propagating). */
+  writtenAt: number | undefined;
+  /** What its zone's servers answered at its latest round (undefined: not checked). */
+  served: ServedReport | undefined;
 }
 
 const DEFAULT_COALESCE_MS = 1000;
@@ -193,6 +198,7 @@ export class Scheduler {
       target: s.record.target,
       lastSuccessAt: this.#wallTime(s.lastSuccessAt),
       lastError: s.lastError,
+      served: s.served,
       nextCheckAt: this.#wallTime(s.nextDueAt),
       checking: s.phase !== 'idle',
     }));
@@ -201,7 +207,7 @@ export class Scheduler {
   /** The per-record /metrics series, computed at scrape time (nothing per record is stored twice). */
   *#series(): Generator<RecordSeries> {
     for (const s of this.#states.values()) {
-      yield { name: s.record.name, provider: s.record.provider, lastSuccessAt: this.#wallTime(s.lastSuccessAt), published: s.published };
+      yield { name: s.record.name, provider: s.record.provider, lastSuccessAt: this.#wallTime(s.lastSuccessAt), published: s.published, served: s.served?.status };
     }
   }
 
@@ -276,6 +282,13 @@ export class Scheduler {
         dryRun: false,
         samples: runtime.config.damping.samples,
         adjustResolutions: this.#ledger.adjust,
+        // One query round per record: a write not yet everywhere is looked at again when it falls due.
+        verify: {
+          settings: runtime.config.verify,
+          discovery: { resolver: runtime.resolver, resolverServers: runtime.config.resolver.servers, timeoutMs: runtime.config.resolver.timeoutMs },
+          wait: false,
+          writtenAt: (record) => this.#states.get(recordKey(record))?.writtenAt,
+        },
       });
     } catch (error) {
       // runRound returns failures as values; a throw is a bug. Counted, logged, retried like any failure.
@@ -295,6 +308,7 @@ export class Scheduler {
       const published = report ? this.options.metrics.observeRecord(report) : undefined;
       if (!report) this.options.metrics.errors.inc({ stage: 'round', kind: 'bug' });
       if (published) state.published = published;
+      this.#noteServed(state, report, now);
       // A reload may have dropped this record while its round ran: nothing more to keep for it.
       if (this.#states.get(state.key) !== state) return;
       this.#settle(state, ok, report, thrown, now);
@@ -302,6 +316,23 @@ export class Scheduler {
     this.options.metrics.rounds.inc({ kind, result: failed === 0 ? 'ok' : 'failed' });
     if (round) this.options.onRound?.(round);
     this.#arm();
+  }
+
+  /** Remembers the served state; a write's propagation time is logged and measured once it is served everywhere. */
+  #noteServed(state: RecordState, report: RecordReport | undefined, now: number): void {
+    if (report === undefined) return;
+    if (report.outcome?.status === 'applied' && state.writtenAt === undefined) state.writtenAt = now - (report.served?.seconds ?? 0) * 1000;
+    state.served = report.served;
+    const status = report.served?.status;
+    if (status === 'propagating') return;
+    if (status === 'served' && state.writtenAt !== undefined) {
+      const seconds = Math.round(now - state.writtenAt) / 1000;
+      this.options.metrics.servedSeconds.observe(seconds);
+      this.options.logger.info({ record: state.record.name, provider: state.record.provider, served: status, seconds }, 'write served by every server');
+    } else if (status !== undefined && state.writtenAt !== undefined) {
+      this.options.logger.warn({ record: state.record.name, provider: state.record.provider, served: status }, `write not served everywhere: ${report.served?.reason ?? status}`);
+    }
+    state.writtenAt = undefined;
   }
 
   #settle(state: RecordState, ok: boolean, report: RecordReport | undefined, thrown: string | undefined, now: number): void {
@@ -315,6 +346,8 @@ export class Scheduler {
       state.lastSuccessAt = now;
       state.lastError = undefined;
       delay = delayAfterSuccess(observedTtl(report?.resolved), bounds, this.options.random);
+      // Propagating: looked at again soon (its own round, not a lane held up waiting).
+      if (report?.served?.status === 'propagating') delay = Math.min(delay, interval.minMs);
     } else {
       state.consecutiveFailures++;
       state.lastError = report?.error ?? { stage: 'round', message: thrown ?? 'failed' };
@@ -357,5 +390,7 @@ function newState(record: RecordConfig, now: number): RecordState {
     lastError: undefined,
     lastOk: undefined,
     published: undefined,
+    writtenAt: undefined,
+    served: undefined,
   };
 }

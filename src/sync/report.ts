@@ -1,6 +1,7 @@
 import type { ApplyOutcome, Change, Failure, Family, RecordSets, Stage } from '../model.js';
 import type { FamilyResolution } from '../resolve/types.js';
 import type { FamilyDecision } from '../plan/types.js';
+import type { ServedReport } from '../verify/types.js';
 
 export type RecordStatus = 'in-sync' | 'updated' | 'would-update' | 'failed';
 export type { Stage };
@@ -25,6 +26,8 @@ export interface RecordReport {
   readonly resolved?: Readonly<Partial<Record<Family, FamilyResolution>>>;
   /** What the provider held when read (absent when the read failed). */
   readonly current?: RecordSets;
+  /** What the zone's servers answer for it after the round (absent: not checked). */
+  readonly served?: ServedReport;
 }
 
 export interface RoundReport {

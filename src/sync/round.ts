@@ -13,6 +13,7 @@ import { resolveSampled } from './sampling.js';
 import { confirmSameChange, SAME_CHANGE_HINT } from './same-change.js';
 import type { ProviderPool } from './provider-pool.js';
 import type { RecordReport, RoundReport } from './report.js';
+import { servedStep, type RoundVerify } from './served-step.js';
 
 export interface RoundInput {
   readonly records: readonly RecordConfig[];
@@ -28,6 +29,8 @@ export interface RoundInput {
    * churn damping, src/run/damping.ts). The planner stays pure: damping reaches it as data.
    */
   readonly adjustResolutions?: AdjustResolutions;
+  /** Check what the zones' servers serve after the writes (absent: no check). */
+  readonly verify?: RoundVerify;
 }
 
 export type Resolutions = Readonly<Partial<Record<Family, FamilyResolution>>>;
@@ -71,6 +74,7 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
 
   const outcomes = input.dryRun ? new Map<number, ApplyOutcome>() : await applyPlans(input, reads, plans);
   const sameChange = await confirmSameChange(records, reads, plans, outcomes, input.providers);
+  const served = input.verify ? await servedStep(input.verify, { records, reads, plans, outcomes, reread: sameChange }, input.dryRun ? undefined : input.providers, Date.now()) : undefined;
 
   const reports = records.map((record, i): RecordReport => {
     const state = reads[i]!;
@@ -91,18 +95,21 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
     const outcome = outcomes.get(i) ?? null;
     const planFailure = describePlanFailure(plan, resolutions[i]!);
     const reread = sameChange.get(i);
+    const servedReport = served?.served[i];
+    const servedPart = servedReport ? { served: servedReport } : {};
     if (reread && planFailure === null) {
-      return { ...base, current: reread, hints: [...base.hints, SAME_CHANGE_HINT], status: 'in-sync', changes: [], decisions: plan.decisions, outcome: null, error: null };
+      const error = served?.failures[i] ?? null;
+      return { ...base, current: reread, hints: [...base.hints, SAME_CHANGE_HINT], status: error ? 'failed' : 'in-sync', changes: [], decisions: plan.decisions, outcome: null, error, ...servedPart };
     }
     const applyFailure = outcome === null ? null : describeApplyFailure(outcome);
-    const error = applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure);
+    const error = (applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure)) ?? served?.failures[i] ?? null;
     const status = error !== null ? 'failed' : plan.changes.length === 0 ? 'in-sync' : input.dryRun ? 'would-update' : 'updated';
-    return { ...base, status, changes: plan.changes, decisions: plan.decisions, outcome, error };
+    return { ...base, status, changes: plan.changes, decisions: plan.decisions, outcome, error, ...servedPart };
   });
 
   for (const r of reports) {
     if (r.error) logger.warn({ record: r.name, provider: r.provider, stage: r.error.stage, kind: r.error.kind }, r.error.message);
-    else if (r.status === 'updated') logger.info({ record: r.name, provider: r.provider, changes: r.changes.length }, 'records updated');
+    else if (r.status === 'updated') logger.info({ record: r.name, provider: r.provider, changes: r.changes.length, served: r.served?.status, servedSeconds: r.served?.seconds }, 'records updated');
   }
   return { dryRun: input.dryRun, records: reports };
 }

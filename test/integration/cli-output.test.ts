@@ -64,8 +64,20 @@ describe('check --output json', () => {
           published: { A: { ttl: 300, values: ['198.18.0.1'] }, AAAA: null },
           conflict: null,
           error: null,
+          // The zone's NS set is not in the test resolver: no server to ask.
+          served: { status: 'unknown', servers: [], seconds: 0, reason: expect.stringContaining('the NS set of example.com could not be looked up') as unknown },
         },
-        { name: 'api.example.com', provider: 'files', zone: 'example.com', target: 'api.target.test', status: 'readable', published: { A: null, AAAA: null }, conflict: null, error: null },
+        {
+          name: 'api.example.com',
+          provider: 'files',
+          zone: 'example.com',
+          target: 'api.target.test',
+          status: 'readable',
+          published: { A: null, AAAA: null },
+          conflict: null,
+          error: null,
+          served: { status: 'unknown', servers: [], seconds: 0, reason: expect.stringContaining('the NS set of example.com could not be looked up') as unknown },
+        },
         {
           name: 'www.example.com',
           provider: 'files',

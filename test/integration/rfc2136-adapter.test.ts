@@ -224,7 +224,8 @@ describe('apply', () => {
       { action: 'create', name: 'new.example.test', family: 'AAAA', before: null, after: { ttl: 120, values: ['2600:1f18::1', '2600:1f18::2'] } },
     ]);
     expect(bind.relay.updates()).toBe(1);
-    expect(bind.relay.queries()).toBe(0);
+    // Read-after-write: A and AAAA at each of the two names, nothing more.
+    expect(bind.relay.queries()).toBe(4);
     expect(Object.fromEntries(outcomes)).toEqual({ 'example.test': { status: 'applied' }, 'new.example.test': { status: 'applied' } });
     expect(await bind.rrset('example.test', 'A')).toEqual({ ttl: 60, values: ['52.4.7.1', '52.4.91.7'] });
     expect(await bind.rrset('example.test', 'AAAA')).toBeUndefined();

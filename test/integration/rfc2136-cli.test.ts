@@ -65,6 +65,8 @@ providers:
     type: rfc2136
     server: "${bind.relay.address}"
     tsig: { name: ${o.keyName ?? bind.apexsyncKey.name}, algorithm: ${bind.apexsyncKey.algorithm}, secret: "\${TSIG_SECRET}" }
+    # The zone's NS (ns1.example.test) is not reachable here: named itself is its server.
+    verify: { servers: ["${bind.address}"] }
 defaults: { provider: bind, ttl: { min: 60, max: 3600 } }
 records:${RECORDS}`,
   );

@@ -92,6 +92,8 @@ providers:
     type: rfc2136
     server: "${server.relay.address}"
     tsig: { name: ${o.keyName ?? server.apexsyncKey.name}, algorithm: ${server.apexsyncKey.algorithm}, secret: "\${TSIG_SECRET}" }
+    # The zone's NS names are not reachable here: the server itself is the one to verify against.
+    verify: { servers: ["${server.address}"] }
 defaults: { provider: primary, ttl: { min: 60, max: 3600 } }
 records:${RECORDS}
   - { name: canon.example.test, target: app.target.test, families: [AAAA] }
@@ -240,7 +242,7 @@ describe('PowerDNS: an AAAA stored in non-canonical form', () => {
       path.join(dir, 'apexsync.yaml'),
       `resolver: { servers: ["${server.address}"], timeoutMs: 1000, attempts: 2 }
 providers:
-  primary: { type: rfc2136, server: "${server.relay.address}", tsig: { name: ${server.apexsyncKey.name}, secret: "\${TSIG_SECRET}" } }
+  primary: { type: rfc2136, server: "${server.relay.address}", tsig: { name: ${server.apexsyncKey.name}, secret: "\${TSIG_SECRET}" }, verify: { servers: ["${server.address}"] } }
 records:
   - { name: example.test, target: app.target.test, families: [AAAA], ttl: { min: 60, max: 3600 } }
 `,
@@ -280,7 +282,7 @@ describe('PowerDNS with the Lua update policy of the docs', () => {
       path.join(dir, 'apexsync.yaml'),
       `resolver: { servers: ["${server.address}"], timeoutMs: 1000, attempts: 2 }
 providers:
-  primary: { type: rfc2136, server: "${server.relay.address}", tsig: { name: ${server.apexsyncKey.name}, secret: "\${TSIG_SECRET}" } }
+  primary: { type: rfc2136, server: "${server.relay.address}", tsig: { name: ${server.apexsyncKey.name}, secret: "\${TSIG_SECRET}" }, verify: { servers: ["${server.address}"] } }
 records:
   - { name: example.test, target: app.target.test, families: [A] }
   - { name: denied.example.test, target: app.target.test, families: [A] }
@@ -302,12 +304,13 @@ records:
     expect(await server.rrset('example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.7.1'] });
   });
 
-  it('skips a denied name silently and answers NOERROR, as the docs warn: reported updated, nothing changed', async () => {
+  it('skips a denied name and answers NOERROR: read back at the primary, it is reported not applied (exit 1), nothing changed', async () => {
     server.relay.reset();
     const result = await sync('denied.example.test');
     expect(server.relay.updates()).toBe(1);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Summary: 1 updated');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('not applied (rejected): the server accepted the update but did not apply it (check its update policy)');
+    expect(result.stdout).toContain('Summary: 0 updated, 0 in sync, 1 failed');
     expect(await server.rrset('denied.example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.2.2'] });
     expect(server.log()).toMatch(/Refusing update for denied\.example\.test\/A: Not permitted by policy/);
     expect(server.log()).toMatch(/Update completed, 0 changes, rolling back/);

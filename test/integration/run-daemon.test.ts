@@ -7,6 +7,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../support/cli.js';
 import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsFace, type FaceState } from '../support/dns-face.js';
+import { parseZoneText } from '../../providers/zonefile/load.js';
+import { recordSetsAt } from '../../providers/zonefile/zone-state.js';
 
 /**
  * `apexsync run` as a real process (the built CLI) against a temp zone file and the in-process
@@ -223,6 +226,35 @@ describe('apexsync run', () => {
       expect(zone()).toBe(ZONE);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+  it('reports served state in /readyz and /metrics: a lagging server makes the record propagating, then diverged (not ready), then served', async () => {
+    // One server serves the file as it is; the other keeps the old apex until the test lets it catch up.
+    const fileState = (): FaceState => new Map([['example.com', recordSetsAt(parseZoneText(zoneFile, zone(), undefined), 'example.com')]]);
+    let laggingState: FaceState = fileState();
+    const fresh = await startDnsFace({ zone: 'example.com', state: fileState });
+    const lagging = await startDnsFace({ zone: 'example.com', state: () => laggingState });
+    try {
+      writeConfig(undefined, `verify: { servers: ["${fresh.address}", "${lagging.address}"], timeout: 3s }`);
+      const daemon = await startDaemon();
+      await waitFor(() => zone().includes('93.184.216.34'), 'first publication');
+      await waitFor(() => daemon.logs.some((l) => l.msg === 'records updated'), 'the write logged');
+      expect(daemon.logs.find((l) => l.msg === 'records updated')).toMatchObject({ record: 'example.com', served: 'propagating' });
+
+      await waitFor(async () => (await get('/readyz')).body.includes('"diverged":[{'), 'the record to be diverged', 20_000);
+      const diverged = await get('/readyz');
+      expect(diverged.status).toBe(503);
+      expect(JSON.parse(diverged.body).diverged).toEqual([
+        { record: 'example.com', provider: 'files', servers: [{ server: lagging.address, status: 'diverged', values: { A: ['198.18.0.1'] } }] },
+      ]);
+      expect((await get('/metrics')).body).toContain('apexsync_served{record="example.com",status="diverged"} 1');
+
+      laggingState = fileState();
+      await waitFor(async () => (await get('/readyz')).status === 200, 'ready again once every server serves it', 20_000);
+      expect(JSON.parse((await get('/readyz')).body)).toMatchObject({ ready: true, served: { served: 1 }, diverged: [] });
+      expect((await get('/metrics')).body).toContain('apexsync_served{record="example.com",status="served"} 1');
+    } finally {
+      await Promise.all([fresh.close(), lagging.close()]);
     }
   });
 });

@@ -316,24 +316,44 @@ describe('zonefile provider: reloadCommand', () => {
     expect(existsSync(pwned)).toBe(false);
   });
 
-  it('a failing reload leaves the write in place: applied, with a detail, and a warning logged', async () => {
-    const outcomes = await provider({ reloadCommand: [process.execPath, '-e', "process.stderr.write('rndc: connect failed: 127.0.0.1#953: connection refused\\n'); process.exit(1)"] }).apply('example.com', [change]);
+  it('a failing reload leaves the write in place, fails the names (unconfirmed) and is owed until a reload succeeds', async () => {
+    const failing = [process.execPath, '-e', "process.stderr.write('rndc: connect failed: 127.0.0.1#953: connection refused\\n'); process.exit(1)"];
+    const first = provider({ reloadCommand: failing });
+    const outcomes = await first.apply('example.com', [change]);
     expect(outcomes.get('new.example.com')).toEqual({
-      status: 'applied',
-      detail: `SOA serial 2024010100 → 2026112200 written, but the reload command failed (${process.execPath} exited with 1: rndc: connect failed: 127.0.0.1#953: connection refused); the server may still serve the old records`,
+      status: 'unconfirmed',
+      kind: 'error',
+      message: `${zoneFile} is written (SOA serial 2024010100 → 2026112200), but the reload command failed (${process.execPath} exited with 1: rndc: connect failed: 127.0.0.1#953: connection refused); the server still serves the old records, and every run retries the reload until it succeeds`,
     });
     expect(zone()).toContain('new.example.com. 60 IN A 93.184.216.35');
     const warnings = logLines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40);
-    expect(warnings.map((w) => w.msg)).toEqual(['zone file written, but the reload command failed; the server may still serve the old records']);
+    expect(warnings.map((w) => w.msg)).toEqual(['the reload command failed; the server may still serve the old records (the reload is retried on every run)']);
+    const owedFile = path.join(dir, `.${path.basename(zoneFile)}.reload-owed`);
+    expect(existsSync(owedFile)).toBe(true);
+    // The same round's heal does not run the reload a second time, but reports the failure.
+    expect(await first.provider.heal!('example.com', false)).toMatch(/^the reload command failed \(.*connection refused\)/);
+
+    // A restart (a new provider) still owes the reload: it fails again, then succeeds and is forgotten.
+    expect(await provider({ reloadCommand: failing }).provider.heal!('example.com', false)).toMatch(/owed since \d{4}-/);
+    const { argv, log } = recorder();
+    const healed = provider({ reloadCommand: argv });
+    expect(await healed.provider.heal!('example.com', false)).toBeUndefined();
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(existsSync(owedFile)).toBe(false);
+    // Nothing owed and not lagging: no reload; lagging: a reload.
+    expect(await healed.provider.heal!('example.com', false)).toBeUndefined();
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(await healed.provider.heal!('example.com', true)).toBeUndefined();
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
   it('a missing reload program and a hung one are reported the same way', async () => {
     const missing = await provider({ reloadCommand: [path.join(dir, 'no-such-rndc'), 'reload'] }).apply('example.com', [change]);
-    expect(missing.get('new.example.com')).toMatchObject({ status: 'applied', detail: expect.stringMatching(/no-such-rndc: command not found/) });
+    expect(missing.get('new.example.com')).toMatchObject({ status: 'unconfirmed', message: expect.stringMatching(/no-such-rndc: command not found/) });
     const hung = await provider({ reloadCommand: [process.execPath, '-e', 'setTimeout(() => {}, 60000)'], reloadTimeoutMs: 300 }).apply('example.com', [
       create('other.example.com', 'A', { ttl: 60, values: ['93.184.216.36'] }),
     ]);
-    expect(hung.get('other.example.com')).toMatchObject({ status: 'applied', detail: expect.stringMatching(/did not finish within 300 ms/) });
+    expect(hung.get('other.example.com')).toMatchObject({ status: 'unconfirmed', message: expect.stringMatching(/did not finish within 300 ms/) });
     checkzone();
   });
 });

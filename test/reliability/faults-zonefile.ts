@@ -120,12 +120,12 @@ const editedApex = published({ ttl: 300, values: MANUAL_EDIT }, OLD_STATE.AAAA);
 const CASES: Case[] = [
   {
     id: 'reload-fails',
-    what: 'the reload command fails (the file is written; the server may serve the old records)',
+    what: 'the reload command fails (the file is written, the server serves the old records: the run fails and the reload is owed)',
     via: 'cli',
     inject: (w) => {
       w.reloadCommand = ['sh', '-c', 'echo "rndc: connect failed: 127.0.0.1#953: connection refused" >&2; exit 1'];
     },
-    expect: { code: 0, outcome: 'applied', state: 'new', message: /reload command failed \(sh exited with 1: rndc: connect failed/ },
+    expect: { code: 1, outcome: 'unconfirmed', state: 'new', message: /reload command failed \(sh exited with 1: rndc: connect failed/ },
   },
   {
     id: 'reload-hangs',
@@ -135,7 +135,7 @@ const CASES: Case[] = [
       w.reloadCommand = ['sleep', '30'];
       w.reloadTimeoutMs = 300;
     },
-    expect: { code: 0, outcome: 'applied', state: 'new', message: /sleep did not finish within 300 ms/ },
+    expect: { code: 1, outcome: 'unconfirmed', state: 'new', message: /sleep did not finish within 300 ms/ },
   },
   {
     id: 'reload-chatty',

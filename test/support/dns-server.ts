@@ -32,6 +32,8 @@ type AddressFamily = 'A' | 'AAAA';
  * - { ecs }: the right answer, its OPT record carrying this client subnet option instead of the
  *   query's (echoed with scope = source by default, as a resolver that uses it does); null: an
  *   OPT record without one, as from a server that does not use client subnets.
+ * An UPDATE (any name) is answered NOERROR and changes nothing, as a server whose update policy
+ * silently skips records does; it is logged in `queries` with type 'UPDATE'.
  */
 export type Behaviour =
   | 'servfail'
@@ -197,6 +199,12 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
   };
 
   const handle = (message: Buffer, transport: 'udp' | 'tcp', sourcePort: number, reply: Reply, hangUp: () => void, replyFromElsewhere: Reply): void => {
+    if (message.length >= 12 && ((message[2]! >> 3) & 0x0f) === OPCODE_UPDATE) {
+      // Like a server whose update policy skips what it does not allow: NOERROR, nothing changed.
+      queries.push({ name: '', type: 'UPDATE', transport, id: message.readUInt16BE(0), sourcePort, recursionDesired: false });
+      reply(acceptedUpdate(message));
+      return;
+    }
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(message);
@@ -446,6 +454,18 @@ function withBadAddressRdata(query: Buffer, id: number, type: string, recursionD
   record.writeUInt32BE(60, 6);
   record.writeUInt16BE(rdata.length, 10);
   return Buffer.concat([header, query.subarray(12, questionEnd), record, rdata]);
+}
+
+const OPCODE_UPDATE = 5;
+
+/** NOERROR to an UPDATE: its header (ID, opcode) and zone section, as a response, nothing else. */
+function acceptedUpdate(update: Buffer): Buffer {
+  const response = Buffer.from(update.subarray(0, questionEndOffset(update)));
+  response.writeUInt16BE((update.readUInt16BE(2) & 0x7800) | 0x8000, 2);
+  response.writeUInt16BE(0, 6);
+  response.writeUInt16BE(0, 8);
+  response.writeUInt16BE(0, 10);
+  return response;
 }
 
 function questionEndOffset(message: Buffer): number {

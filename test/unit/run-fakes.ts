@@ -183,6 +183,8 @@ export function config(records: readonly RecordConfig[], over: Partial<Config> =
     file: '/tmp/apexsync-test.yaml',
     resolver: { servers: [{ host: '127.0.0.1', port: 53 }], timeoutMs: 500, attempts: 1 },
     providers: { mem: { type: 'zonefile', file: '/nonexistent' } },
+    // The in-memory provider has no servers to ask.
+    verify: { mem: { mode: 'off', timeoutMs: 60_000, always: [] } },
     records,
     schedule: '*/5 * * * *',
     server: { listen: { host: '127.0.0.1', port: 9797 } },

@@ -146,7 +146,7 @@ describe('per-record /metrics series, computed from the records when scraped', (
       return series;
     });
     const text = await metrics.registry.metrics();
-    expect(scrapes).toBe(2); // once per gauge, at scrape time
+    expect(scrapes).toBe(3); // once per gauge, at scrape time
     expect(text).toContain('apexsync_record_last_success_timestamp_seconds{record="a.example.com",provider="files"} 1700000000');
     expect(text).toContain('apexsync_record_published_addresses{record="a.example.com",provider="files",family="A"} 2');
     expect(text).toContain('apexsync_record_published_addresses{record="a.example.com",provider="files",family="AAAA"} 0');
@@ -179,7 +179,44 @@ describe('readiness', () => {
     expect(result).toMatchObject({ ready: false, records: 250, staleCount: 200 });
     expect(result.stale).toHaveLength(MAX_STALE_LISTED);
     expect(result.stale[0]).toEqual({ record: 'r1.example.com', provider: 'files', target: 't', lastSuccess: null, reason: 'no successful round yet' });
-    expect(readiness(many.slice(0, 1), now, 60_000)).toEqual({ ready: true, records: 1, staleAfterSeconds: 60, staleCount: 0, stale: [] });
+    expect(readiness(many.slice(0, 1), now, 60_000)).toEqual({ ready: true, records: 1, staleAfterSeconds: 60, staleCount: 0, stale: [], served: {}, diverged: [] });
+  });
+
+  it('is not ready while a record is served diverged, naming the servers that differ', () => {
+    const now = Date.UTC(2025, 0, 1);
+    const ok = { name: 'a.example.com', provider: 'files', target: 't', lastSuccessAt: now, lastError: undefined };
+    const served = { status: 'served' as const, seconds: 0.2, servers: [{ server: '192.0.2.53:53', status: 'served' as const, values: { A: ['198.51.100.1'] } }] };
+    const diverged = {
+      status: 'diverged' as const,
+      seconds: 60.1,
+      servers: [
+        { server: '192.0.2.53:53', status: 'served' as const, values: { A: ['198.51.100.1'] } },
+        { server: '192.0.2.54:53', status: 'diverged' as const, values: { A: ['198.51.100.9'] } },
+      ],
+    };
+    expect(readiness([{ ...ok, served }], now, 60_000)).toMatchObject({ ready: true, served: { served: 1 }, diverged: [] });
+    expect(readiness([{ ...ok, served }, { ...ok, name: 'b.example.com', served: diverged }], now, 60_000)).toMatchObject({
+      ready: false,
+      staleCount: 0,
+      served: { served: 1, diverged: 1 },
+      diverged: [{ record: 'b.example.com', provider: 'files', servers: [{ server: '192.0.2.54:53', status: 'diverged', values: { A: ['198.51.100.9'] } }] }],
+    });
+  });
+});
+
+describe('served metrics', () => {
+  it('shows one apexsync_served series per record and status, 1 for the current one', async () => {
+    const metrics = new RunMetrics();
+    metrics.trackRecords(() => [
+      { name: 'a.example.com', provider: 'files', lastSuccessAt: undefined, published: undefined, served: 'propagating' },
+      { name: 'b.example.com', provider: 'files', lastSuccessAt: undefined, published: undefined },
+    ]);
+    metrics.servedSeconds.observe(3.1);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('apexsync_served{record="a.example.com",status="propagating"} 1');
+    expect(text).toContain('apexsync_served{record="a.example.com",status="served"} 0');
+    expect(text).not.toContain('apexsync_served{record="b.example.com"');
+    expect(text).toContain('apexsync_write_to_served_seconds_count 1');
   });
 });
 
