@@ -1,6 +1,6 @@
 import type { Family } from '../model.js';
 import { askServer, type DirectAnswer } from '../dns/direct.js';
-import { ConcurrencyLimiter } from '../resolve/limiter.js';
+import type { ConcurrencyLimiter } from '../resolve/limiter.js';
 import type { ServerAddress } from '../dns/server-address.js';
 import { observe, type FamilyObservation } from './compare.js';
 import { findZoneServers, type ServerDiscovery, type ZoneServer } from './servers.js';

@@ -71,7 +71,7 @@ export async function checkServed(input: ServedCheckInput): Promise<ServedCheckR
             reports = await check(targets);
           }
         }
-        indexes.forEach((i, k) => (served[i] = reports[k]));
+        for (const [k, i] of indexes.entries()) served[i] = reports[k];
       }
       if (failure !== undefined) for (const i of indexes) healFailures[i] = failure;
     }),
