@@ -1,6 +1,6 @@
 import { normalizeAddress, normalizeAddressSet } from '../../src/addresses.js';
 import type { Family, RecordSet, RecordSets } from '../../src/model.js';
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 
 /**
  * Cloudflare's "automatic" TTL is stored as 1 (and served as 300 s). It is reported as stored: the

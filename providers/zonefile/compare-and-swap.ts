@@ -1,5 +1,5 @@
 import { normalizeAddress, normalizeAddressSet } from '../../src/addresses.js';
-import { isInZone } from '../../src/names.js';
+import { isInZone } from '../../src/lib/names.js';
 import type { ApplyOutcome, Change, RecordSet } from '../../src/model.js';
 import type { RRsetEdit } from './edit.js';
 import type { ParsedZone } from './parse.js';
