@@ -9,7 +9,7 @@ import { runScript, scriptRecords } from './scenarios/script.js';
 import { runStartup } from './scenarios/startup.js';
 
 /**
- * `npm run bench`: speed, cost and footprint of apexsync next to its alternatives (issue 8).
+ * `npm run bench`: speed, cost and footprint of apexsync next to its alternatives.
  * Runs every scenario against one real BIND on loopback and the wire-level fakes, prints one
  * table on stdout and exits 0. `npm run bench -- scale resolver` runs only the named scenarios.
  */

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The script an operator would otherwise write (issue 8, scenario 2): for each "name target" line
+# The script an operator would otherwise write (scenario 2): for each "name target" line
 # of RECORDS, look the target up with dig, read what the primary publishes at the name with dig,
 # and when they differ replace the name's A and AAAA with nsupdate (TSIG, over TCP).
 #

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Secret } from '../src/secret.js';
+import { Secret } from '../src/lib/secret.js';
 
 /** A non-empty string that becomes a `Secret` (prints as [redacted]). */
 export const secretString = z

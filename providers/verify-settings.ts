@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import { duration } from '../src/config/duration.js';
-import { isHostname } from '../src/names.js';
+import { isHostname } from '../src/lib/names.js';
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address; host an IP literal or a host name. */
 function isServerText(text: string): boolean {

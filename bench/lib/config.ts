@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { ManagedRecord } from './fixtures.js';
 
-/** What a benchmark config file holds (DESIGN.md §5): one provider, its records, the resolver. */
+/** What a benchmark config file holds (README.md, Configuration): one provider, its records, the resolver. */
 export interface ConfigSpec {
   /** `127.0.0.1:port` of the DNS server that serves the targets. */
   readonly resolverServer: string;

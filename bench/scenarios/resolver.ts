@@ -1,4 +1,5 @@
 import { Resolver as NodeResolver } from 'node:dns/promises';
+import { mapLimit } from '../../src/lib/concurrency.js';
 import { createResolver } from '../../src/resolve/index.js';
 import { parseServerAddress } from '../../src/dns/server-address.js';
 import { targetName, TARGET_COUNT } from '../lib/fixtures.js';
@@ -60,15 +61,10 @@ export async function runResolver(lab: Lab, table: Table): Promise<void> {
 
 async function timed(names: readonly string[], lookup: (name: string) => Promise<boolean>): Promise<Round> {
   let answered = 0;
-  let next = 0;
   const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < names.length) {
-      const name = names[next++]!;
-      if (await lookup(name)) answered++;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await mapLimit(names, CONCURRENCY, async (name) => {
+    if (await lookup(name)) answered++;
+  });
   return { ms: performance.now() - started, answered };
 }
 

@@ -1,4 +1,4 @@
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 
 /** Targets an Azure DNS alias record set can follow natively (an alias points at the Azure resource). */
 const ALIAS_FORMS: ReadonlyArray<{ readonly pattern: RegExp; readonly what: string }> = [

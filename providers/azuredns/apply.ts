@@ -2,6 +2,7 @@ import type { RecordSet as AzureRecordSet } from '@azure/arm-dns';
 import type { AddressChange } from '../types.js';
 import type { Logger } from 'pino';
 import { normalizeAddressSet } from '../../src/addresses.js';
+import { mapLimit } from '../../src/lib/concurrency.js';
 import type { ApplyOutcome, Family, RecordType } from '../../src/model.js';
 import type { AzureDnsClient } from './client.js';
 import { describeAzureDnsError, type AzureDnsFailure, type AzureDnsOperation } from './errors.js';
@@ -29,15 +30,8 @@ export async function writeRecordSets(writer: RecordSetWriter, zone: string, sta
   const byName = new Map<string, AddressChange[]>();
   for (const change of changes) byName.set(change.name, [...(byName.get(change.name) ?? []), change]);
   const names = [...byName.keys()];
-  const outcomes = new Map<string, ApplyOutcome>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let name = names[next++]; name !== undefined; name = names[next++]) {
-      outcomes.set(name, await writeName(writer, zone, states.get(name), ordered(byName.get(name) ?? [])));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(NAMES_IN_FLIGHT, names.length) }, worker));
-  return new Map(names.map((name) => [name, outcomes.get(name) ?? { status: 'unconfirmed', kind: 'error', message: 'no outcome was recorded' }]));
+  const outcomes = await mapLimit(names, NAMES_IN_FLIGHT, (name) => writeName(writer, zone, states.get(name), ordered(byName.get(name) ?? [])));
+  return new Map(names.map((name, i) => [name, outcomes[i]!]));
 }
 
 /** Adding families first, removing ones last; A before AAAA otherwise. */

@@ -1,6 +1,8 @@
 import type { FailureKind } from '../../src/model.js';
 import type { CallFailure } from '../../src/lib/call-retry.js';
+import { firstLine } from '../../src/lib/errors.js';
 import { networkErrorCode, wasNeverSent } from '../../src/lib/network.js';
+import { retryAfterMs } from '../../src/lib/retry-after.js';
 
 /** The Azure DNS operations the adapter calls, each with the Azure RBAC action it needs. */
 export const ACTION = {
@@ -29,18 +31,11 @@ interface ErrorFields {
   readonly response?: { readonly headers?: { get?(name: string): string | undefined } };
 }
 
-export function firstLine(text: string): string {
-  return (text.split(/\r?\n/, 1)[0] ?? '').trim();
-}
-
-/** Retry-After in seconds or as an HTTP date, in ms. */
-function retryAfterMs(fields: ErrorFields): number | undefined {
-  const value = fields.response?.headers?.get?.('retry-after');
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+/** The wait a throttled answer asks for, in ms. */
+function retryAfterOf(fields: ErrorFields): number | undefined {
+  const headers = fields.response?.headers;
+  const get = headers?.get;
+  return get === undefined ? undefined : retryAfterMs({ get: (name) => get.call(headers, name) });
 }
 
 /**
@@ -66,7 +61,7 @@ export function describeAzureDnsError(error: unknown, operation: AzureDnsOperati
     const base = { status, maybeSent: false, retryable: false, refusedBeforeApplying: false };
     const label = `${code ?? 'HTTP'} ${status}`;
     if (status === 429) {
-      return { ...base, kind: 'rate-limit', message: `Azure Resource Manager is throttling ${operation} (${label}); the next round tries again`, retryable: true, refusedBeforeApplying: true, retryAfterMs: retryAfterMs(fields) };
+      return { ...base, kind: 'rate-limit', message: `Azure Resource Manager is throttling ${operation} (${label}); the next round tries again`, retryable: true, refusedBeforeApplying: true, retryAfterMs: retryAfterOf(fields) };
     }
     if (status === 401) return { ...base, kind: 'auth', message: `Azure rejected the access token (${label}): ${text}` };
     if (status === 403) {
@@ -75,7 +70,7 @@ export function describeAzureDnsError(error: unknown, operation: AzureDnsOperati
     if (status === 404) return { ...base, kind: 'not-found', message: `Azure DNS ${operation}: not found (${label}): ${text}` };
     if (status === 409 || status === 412) return { ...base, kind: 'conflict', message: `${label}: ${text}` };
     if (status >= 400 && status < 500) return { ...base, kind: 'rejected', message: `Azure DNS refused ${operation} (${label}): ${text}` };
-    return { ...base, kind: 'error', message: `Azure DNS ${operation} failed (${label}): ${text}`, maybeSent: true, retryable: true, retryAfterMs: retryAfterMs(fields) };
+    return { ...base, kind: 'error', message: `Azure DNS ${operation} failed (${label}): ${text}`, maybeSent: true, retryable: true, retryAfterMs: retryAfterOf(fields) };
   }
   const networkCode = networkErrorCode(error);
   if (wasNeverSent(error)) {

@@ -1,5 +1,5 @@
 import type { RecordSet as AzureRecordSet } from '@azure/arm-dns';
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 
 /** The record set's name relative to the zone, as Azure DNS addresses it ('@' is the apex). */
 export function relativeName(name: string, zone: string): string {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isInZone } from '../../src/names.js';
+import { isInZone } from '../../src/lib/names.js';
 import { ProviderError } from '../types.js';
 import type { AzureDnsClient } from './client.js';
 import { describeAzureDnsError, type AzureDnsOperation } from './errors.js';

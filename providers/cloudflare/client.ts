@@ -1,8 +1,9 @@
 import Cloudflare from 'cloudflare';
 import type { Logger } from 'pino';
+import type { RateLimiter } from '../../src/lib/rate-limit.js';
+import { retryAfterMs } from '../../src/lib/retry-after.js';
 import type { CloudflareSettings } from './settings.js';
-import { pacerForToken, type RequestPacer } from './pacer.js';
-import { retryAfterMs } from './retry-after.js';
+import { pacerForToken } from './pacer.js';
 
 export const DEFAULT_BASE_URL = 'https://api.cloudflare.com/client/v4';
 
@@ -47,14 +48,14 @@ type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Resp
  * whole token for its Retry-After; one longer than a round should wait is marked
  * `x-should-retry: false` so the SDK gives up at once instead of sleeping for minutes.
  */
-export function pacedFetch(pacer: RequestPacer, send: Fetch, now: () => number = Date.now): Fetch {
+export function pacedFetch(pacer: RateLimiter, send: Fetch, now: () => number = Date.now): Fetch {
   return async (input, init) => {
     await pacer.acquire();
     const response = await send(input, init);
     if (response.status !== 429) return response;
     const waitMs = retryAfterMs(response.headers, now());
     if (waitMs !== undefined && waitMs <= MAX_HONOURED_RETRY_AFTER_MS) {
-      pacer.blockUntil(now() + waitMs);
+      pacer.holdFor(waitMs);
       return response;
     }
     if (waitMs === undefined) return response;

@@ -1,8 +1,8 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'cloudflare';
 import type { ApplyOutcome, FailureKind } from '../../src/model.js';
 import { networkErrorCode, wasNeverSent } from '../../src/lib/network.js';
+import { retryAfterMs } from '../../src/lib/retry-after.js';
 import { failedOutcome, ProviderError } from '../types.js';
-import { retryAfterMs } from './retry-after.js';
 
 /** What a failed call was for: it decides which token permission a 401/403 points at. */
 export type CallPurpose = 'zone-lookup' | 'read' | 'write';

@@ -6,7 +6,7 @@ import { readError, withoutSecret } from './errors.js';
 import { planOperations } from './operations.js';
 import { readExisting } from './read.js';
 import { toRecordSets, type ExistingAtName } from './records.js';
-import type { Secret } from '../../src/secret.js';
+import type { Secret } from '../../src/lib/secret.js';
 import { capabilitiesOf, type CloudflareSettings } from './settings.js';
 import { writeOperations } from './write.js';
 import { ZoneDirectory } from './zones.js';

@@ -1,5 +1,6 @@
 import type Cloudflare from 'cloudflare';
 import type { Logger } from 'pino';
+import { mapLimit } from '../../src/lib/concurrency.js';
 import { listRecords } from './envelope.js';
 import { groupByName, type ExistingAtName, type ListedRecord } from './records.js';
 
@@ -81,17 +82,4 @@ function isLastPage(page: Page<unknown>): boolean {
   if (page.result.length === 0) return true;
   if (info.per_page !== undefined && page.result.length < info.per_page) return true;
   return info.total_pages !== undefined && info.page !== undefined && info.page >= info.total_pages;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

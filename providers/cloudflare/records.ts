@@ -1,7 +1,7 @@
 import { normalizeAddress, normalizeAddressSet } from '../../src/addresses.js';
 import type { RecordSet, RecordSets, RecordType } from '../../src/model.js';
 import { normalizeRecordValue } from '../../src/dns/record-values.js';
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 
 /**
  * Cloudflare's "automatic" TTL is stored as 1 (and served as 300 s). It is reported as stored: the

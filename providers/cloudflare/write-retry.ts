@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APIError } from 'cloudflare';
+import { backoffCeiling } from '../../src/lib/backoff.js';
+import { retryAfterMs } from '../../src/lib/retry-after.js';
 import { MAX_HONOURED_RETRY_AFTER_MS } from './client.js';
-import { retryAfterMs } from './retry-after.js';
 
 /** Times a write refused with 429 is sent again. */
 export const WRITE_RETRIES = 4;
@@ -26,7 +27,7 @@ export async function sendWrite<T>(send: () => Promise<T>, wait: (ms: number) =>
       if (!(error instanceof APIError) || error.status !== 429 || attempt >= WRITE_RETRIES) throw error;
       const asked = retryAfterMs(error.headers);
       if (asked !== undefined && asked > MAX_HONOURED_RETRY_AFTER_MS) throw error;
-      await wait(asked ?? FALLBACK_WAIT_MS * 2 ** attempt);
+      await wait(asked ?? backoffCeiling(attempt, FALLBACK_WAIT_MS));
     }
   }
 }

@@ -1,7 +1,7 @@
 import type Cloudflare from 'cloudflare';
 import { PermissionDeniedError } from 'cloudflare';
 import type { Zone } from 'cloudflare/resources/zones/zones';
-import { isInZone, normalizeName } from '../../src/names.js';
+import { isInZone, normalizeName } from '../../src/lib/names.js';
 import { ProviderError } from '../types.js';
 import { listZones } from './envelope.js';
 import { readError } from './errors.js';

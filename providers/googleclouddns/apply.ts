@@ -95,11 +95,11 @@ async function conflictOutcome(sender: ChangeSender, zone: ManagedZoneRef, chang
 /** Polls changes.get until the change is `done`, bounded; the change is applied either way. */
 async function waitUntilDone(sender: ChangeSender, change: CloudDnsChange, changeId: string): Promise<string> {
   const { donePollDelayMs, doneMaxWaitMs } = sender.tuning;
-  const deadline = Date.now() + doneMaxWaitMs;
+  const deadline = performance.now() + doneMaxWaitMs;
   let status: unknown = change.metadata?.status;
   let delayMs = donePollDelayMs;
   while (status !== 'done') {
-    if (Date.now() + delayMs > deadline) {
+    if (performance.now() + delayMs > deadline) {
       return `Cloud DNS change ${changeId}: still ${String(status)} after ${Math.round(doneMaxWaitMs / 1000)} s (it is applied and will reach every Cloud DNS server)`;
     }
     await new Promise((resolve) => setTimeout(resolve, delayMs));

@@ -1,5 +1,6 @@
 import type { FailureKind } from '../../src/model.js';
 import type { CallFailure } from '../../src/lib/call-retry.js';
+import { firstLine } from '../../src/lib/errors.js';
 import { networkErrorCode, wasNeverSent } from '../../src/lib/network.js';
 
 /** The Cloud DNS API methods the adapter calls, each with the IAM permission it needs. */
@@ -33,10 +34,6 @@ interface ErrorFields {
 }
 
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'RATE_LIMIT_EXCEEDED']);
-
-export function firstLine(text: string): string {
-  return (text.split(/\r?\n/, 1)[0] ?? '').trim();
-}
 
 function reasonOf(errors: unknown): string | undefined {
   if (!Array.isArray(errors)) return undefined;

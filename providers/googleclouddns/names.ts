@@ -1,4 +1,4 @@
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 
 /** Cloud DNS spells names fully qualified, with the trailing dot. */
 export function toCloudDnsName(name: string): string {

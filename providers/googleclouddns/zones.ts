@@ -1,6 +1,6 @@
 import type { DNS, GetZonesRequest, Zone } from '@google-cloud/dns';
 import type { Logger } from 'pino';
-import { isInZone } from '../../src/names.js';
+import { isInZone } from '../../src/lib/names.js';
 import { ProviderError } from '../types.js';
 import type { CloudDnsClient } from './client.js';
 import { describeCloudDnsError, type CloudDnsMethod } from './errors.js';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Secret } from '../../src/secret.js';
+import type { Secret } from '../../src/lib/secret.js';
 import { BRIDGE_SCRIPT } from './bridge-script.js';
 
 /** Why a helper call failed; `lost` and `timeout` mean a write may or may not have happened. */

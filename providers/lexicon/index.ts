@@ -1,5 +1,5 @@
 import type { ApplyOutcome, FailureKind, RecordSets } from '../../src/model.js';
-import { isInZone } from '../../src/names.js';
+import { isInZone } from '../../src/lib/names.js';
 import type { AddressChange, Provider, ProviderContext, ZoneSnapshot } from '../types.js';
 import { addressChangesOnly, ProviderError } from '../types.js';
 import { applyName } from './apply.js';

@@ -1,6 +1,6 @@
 import { normalizeAddressSet } from '../../src/addresses.js';
 import { FAMILIES, type Family, type RecordSets } from '../../src/model.js';
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 import type { LexiconBridge } from './bridge.js';
 
 interface ListedRecord {

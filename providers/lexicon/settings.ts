@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { verifyBlock } from '../verify-settings.js';
-import { isHostname, normalizeName } from '../../src/names.js';
-import { Secret } from '../../src/secret.js';
+import { isHostname, normalizeName } from '../../src/lib/names.js';
+import { Secret } from '../../src/lib/secret.js';
 import type { ProviderCapabilities } from '../types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { normalizeAddressSet } from '../../src/addresses.js';
 import { FAMILIES, type RecordSets } from '../../src/model.js';
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 import { ProviderError } from '../types.js';
 import { callApi, type ApiEndpoint } from './api.js';
 import { zonePath } from './zones.js';

@@ -1,4 +1,4 @@
-import { isInZone, normalizeName } from '../../src/names.js';
+import { isInZone, normalizeName } from '../../src/lib/names.js';
 import { ProviderError } from '../types.js';
 import { callApi, type ApiEndpoint } from './api.js';
 

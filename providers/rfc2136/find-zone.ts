@@ -1,4 +1,4 @@
-import { isInZone } from '../../src/names.js';
+import { isInZone } from '../../src/lib/names.js';
 import { ProviderError } from '../types.js';
 import { serverLabel, type Endpoint } from './client.js';
 import { RCODE } from '../../src/dns/rcode.js';

@@ -1,6 +1,6 @@
 import { parseServerAddress } from '../../src/dns/server-address.js';
 import type { TsigKey } from '../../src/dns/tsig.js';
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 import type { Provider, ProviderContext, ZoneSnapshot } from '../types.js';
 import { ProviderError } from '../types.js';
 import { applyChanges } from './apply.js';

@@ -1,4 +1,5 @@
 import { normalizeAddressSet } from '../../src/addresses.js';
+import { mapLimit } from '../../src/lib/concurrency.js';
 import { FAMILIES, type RecordSet, type RecordSets, type RecordType } from '../../src/model.js';
 import { normalizeRecordValues } from '../../src/dns/record-values.js';
 import { ProviderError } from '../types.js';
@@ -23,22 +24,7 @@ interface FamilyState {
 
 /** A and AAAA at each name, straight from the primary (authoritative data, no cache in between). */
 export async function readRecordSets(endpoint: Endpoint, zone: string, names: readonly string[], withHttps = false): Promise<Map<string, RecordSets>> {
-  // A sliding window rather than batches: one slow answer holds up one slot, not a whole batch.
-  const read = new Array<RecordSets>(names.length);
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < names.length) {
-      const index = next++;
-      try {
-        read[index] = await readNameSets(endpoint, zone, names[index]!, withHttps);
-      } catch (error) {
-        failed = true; // the read fails as a whole: stop sending queries
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENT_NAMES, names.length) }, worker));
+  const read = await mapLimit(names, CONCURRENT_NAMES, (name) => readNameSets(endpoint, zone, name, withHttps));
   return new Map(names.map((name, index) => [name, read[index]!]));
 }
 

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { parseServerAddress } from '../../src/dns/server-address.js';
 import type { ProviderCapabilities } from '../types.js';
 import { verifyBlock } from '../verify-settings.js';
-import { isHostname } from '../../src/names.js';
-import { Secret } from '../../src/secret.js';
+import { isHostname } from '../../src/lib/names.js';
+import { Secret } from '../../src/lib/secret.js';
 
 /** Base64 as tsig-keygen, knotc and pdnsutil print it (whitespace tolerated). */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;

@@ -1,4 +1,4 @@
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 
 /**
  * Targets that Route 53 can point to natively with an alias record (A/AAAA with an AliasTarget).

@@ -1,9 +1,10 @@
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, type ChangeResourceRecordSetsCommandOutput, type ChangeStatus, type Route53Client } from '@aws-sdk/client-route-53';
 import type { Logger } from 'pino';
+import { firstLine } from '../../src/lib/errors.js';
 import type { ApplyOutcome } from '../../src/model.js';
 import { failedOutcome } from '../types.js';
 import type { NameChanges } from './batches.js';
-import { describeRoute53Error, firstLine } from './errors.js';
+import { describeRoute53Error } from './errors.js';
 import { fromRoute53Name } from './names.js';
 import type { Route53Tuning } from './tuning.js';
 import type { HostedZoneRef } from './zones.js';
@@ -82,10 +83,10 @@ function refusalOutcomes(error: unknown, names: readonly string[]): Map<string, 
 /** Polls GetChange until INSYNC, bounded by `syncMaxWaitMs`; the change is applied either way. */
 async function waitUntilInSync(sender: BatchSender, changeId: string, initial: ChangeStatus | string): Promise<string> {
   const { syncPollDelayMs, syncMaxWaitMs } = sender.tuning;
-  const deadline = Date.now() + syncMaxWaitMs;
+  const deadline = performance.now() + syncMaxWaitMs;
   let status = initial;
   while (status !== 'INSYNC') {
-    if (Date.now() + syncPollDelayMs > deadline) {
+    if (performance.now() + syncPollDelayMs > deadline) {
       return `Route 53 change ${changeId}: still ${status} after ${Math.round(syncMaxWaitMs / 1000)} s (it is applied and will reach every Route 53 server)`;
     }
     await new Promise((resolve) => setTimeout(resolve, syncPollDelayMs));

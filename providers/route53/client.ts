@@ -73,7 +73,7 @@ function addPacing(client: Route53Client, tuning: Route53Tuning): void {
   const paced =
     <Args, Result>(next: (args: Args) => Promise<Result>) =>
     async (args: Args): Promise<Result> => {
-      await tuning.pacer.take();
+      await tuning.pacer.acquire();
       return next(args);
     };
   client.middlewareStack.addRelativeTo(

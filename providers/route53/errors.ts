@@ -1,4 +1,5 @@
 import type { FailureKind } from '../../src/model.js';
+import { firstLine } from '../../src/lib/errors.js';
 import { wasNeverSent } from '../../src/lib/network.js';
 
 /** The Route 53 API calls the adapter makes; each needs the IAM action of the same name. */
@@ -27,15 +28,6 @@ const BAD_CREDENTIALS = new Set([
   'InvalidClientTokenId', 'SignatureDoesNotMatch', 'IncompleteSignature', 'MissingAuthenticationToken',
   'UnrecognizedClientException', 'ExpiredToken', 'ExpiredTokenException', 'InvalidSignatureException', 'InvalidAccessKeyId',
 ]);
-
-/**
- * The first line of an error message. The SDK appends advice on further lines (e.g.
- * "Deserialization error: to see the raw response, inspect the hidden field {error}.$response"),
- * which means nothing to an operator and breaks one-line output.
- */
-export function firstLine(message: string): string {
-  return (message.split(/\r?\n/, 1)[0] ?? '').trim();
-}
 
 /**
  * Classifies an error thrown by the SDK for `operation`. Messages never carry credentials: the

@@ -1,4 +1,4 @@
-import { normalizeName } from '../../src/names.js';
+import { normalizeName } from '../../src/lib/names.js';
 
 /**
  * Route 53 spells names its own way: lower case, a trailing dot, and every character outside

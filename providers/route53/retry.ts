@@ -1,4 +1,5 @@
 import type { Route53ClientConfig } from '@aws-sdk/client-route-53';
+import { backoffCeiling } from '../../src/lib/backoff.js';
 
 /** The SDK's retry-strategy interface (v2), taken from the client's own config type. */
 type RetryStrategyV2 = Extract<NonNullable<Route53ClientConfig['retryStrategy']>, { acquireInitialRetryToken: unknown }>;
@@ -56,7 +57,7 @@ export class BackoffRetryStrategy implements RetryStrategyV2 {
       throw new Error('no retry');
     }
     const base = errorInfo.errorType === 'THROTTLING' ? this.policy.throttlingBaseDelayMs : this.policy.transientBaseDelayMs;
-    let delayMs = this.random() * Math.min(base * 2 ** retries, this.policy.maxDelayMs);
+    let delayMs = this.random() * backoffCeiling(retries, base, this.policy.maxDelayMs);
     if (errorInfo.retryAfterHint !== undefined) {
       delayMs = Math.max(delayMs, Math.min(errorInfo.retryAfterHint.getTime() - Date.now(), this.policy.maxDelayMs));
     }

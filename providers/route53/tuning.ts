@@ -1,4 +1,5 @@
-import { route53Pacer, type TokenBucket } from './pacer.js';
+import type { RateLimiter } from '../../src/lib/rate-limit.js';
+import { route53Pacer } from './pacer.js';
 
 /**
  * Timing knobs of the adapter. Production uses the defaults; tests shrink the delays so a
@@ -17,7 +18,7 @@ export interface Route53Tuning {
   readonly syncPollDelayMs: number;
   readonly syncMaxWaitMs: number;
   /** Pacer every request goes through; the process-wide one unless a test isolates itself. */
-  readonly pacer: TokenBucket;
+  readonly pacer: RateLimiter;
 }
 
 export const DEFAULT_TUNING: Route53Tuning = {

@@ -7,7 +7,7 @@ import {
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import type { Logger } from 'pino';
-import { isInZone } from '../../src/names.js';
+import { isInZone } from '../../src/lib/names.js';
 import { ProviderError } from '../types.js';
 import { describeRoute53Error, type Route53Operation } from './errors.js';
 import { fromRoute53Name } from './names.js';

@@ -1,11 +1,12 @@
 import { realpath, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { describeFsError } from '../../src/lib/errors.js';
 import type { ApplyOutcome, Change, FailureKind } from '../../src/model.js';
 import { ProviderError } from '../types.js';
 import { ChangedMeanwhileError, ReplacedMeanwhileError, writeFileAtomically } from './atomic-write.js';
 import { checkNameChanges } from './compare-and-swap.js';
 import { EditError, editZone, type RRsetEdit } from './edit.js';
-import { describeFsError, loadZoneFile, parseZoneText, ZONE_ENCODING } from './load.js';
+import { loadZoneFile, parseZoneText, ZONE_ENCODING } from './load.js';
 import { runReloadCommand, type ReloadResult } from './reload.js';
 import { forgetOwedReload, owedReloadFile, readOwedReload, rememberOwedReload } from './reload-owed.js';
 import { nextSerial } from './serial.js';

@@ -1,5 +1,5 @@
 import { normalizeRecordValues } from '../../src/dns/record-values.js';
-import { isInZone } from '../../src/names.js';
+import { isInZone } from '../../src/lib/names.js';
 import type { ApplyOutcome, Change, RecordSet, RecordType } from '../../src/model.js';
 import type { RRsetEdit } from './edit.js';
 import type { ParsedZone } from './parse.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { normalizeName, isInZone } from '../../src/names.js';
+import { normalizeName, isInZone } from '../../src/lib/names.js';
 import type { ApplyOutcome, Change } from '../../src/model.js';
 import { ProviderError, type Provider, type ProviderContext, type ZoneSnapshot } from '../types.js';
 import { applyToZoneFile, reloadOrOwe, type ZoneFileTarget } from './apply.js';

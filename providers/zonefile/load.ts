@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { identityOf, type FileIdentity } from './file-identity.js';
 import path from 'node:path';
+import { describeFsError } from '../../src/lib/errors.js';
 import { ProviderError } from '../types.js';
 import { ZoneSyntaxError } from './errors.js';
 import { parseZone, type IncludeReader, type ParsedZone } from './parse.js';
@@ -65,21 +66,3 @@ function includeReaderFor(mainFile: string): IncludeReader {
   };
 }
 
-export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'ENOSPC':
-      return 'no space left on device';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
-}

@@ -6,7 +6,7 @@ import { EXIT, printError, UsageError } from './output.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 
 /**
- * The command line (DESIGN.md §6). Command modules are imported when their command runs, so
+ * The command line (README.md, Commands). Command modules are imported when their command runs, so
  * `--help` loads neither the config stack nor any provider SDK.
  */
 function buildProgram(): Command {

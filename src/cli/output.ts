@@ -7,7 +7,7 @@ export function printError(line: string): void {
   process.stderr.write(`apexsync: ${line}\n`);
 }
 
-/** Exit codes (DESIGN.md §6). */
+/** Exit codes (README.md, Exit codes). */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** A usage mistake found after parsing (e.g. --record naming no configured record): exit 2. */

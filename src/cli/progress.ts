@@ -25,7 +25,7 @@ export class SyncProgress {
   #resolved = 0;
   #zonesRead = 0;
   #zonesWritten = 0;
-  #lastDraw = 0;
+  #lastDraw = Number.NEGATIVE_INFINITY;
   #drawn = false;
 
   constructor(stream: NodeJS.WriteStream, records: readonly RecordConfig[], samples: number) {
@@ -72,7 +72,7 @@ export class SyncProgress {
   }
 
   #draw(): void {
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.#lastDraw < REDRAW_MS && this.#resolved < this.#targets) return;
     this.#lastDraw = now;
     this.#drawn = true;

@@ -1,7 +1,7 @@
 import type { Change, RecordSet } from '../model.js';
 import { summarize, type RoundReport } from '../sync/report.js';
 
-/** `--output json` (DESIGN.md §6): one document, stable field names. */
+/** `--output json` (README.md, Commands): one document, stable field names. */
 export function renderRoundJson(report: RoundReport): string {
   const document = {
     records: report.records.map((r) => ({

@@ -2,7 +2,7 @@ import type { Change, RecordSet } from '../model.js';
 import { summarize, type RecordReport, type RoundReport } from '../sync/report.js';
 import { describeServed } from '../verify/describe.js';
 
-/** The plan as an operator reads it (DESIGN.md §6): one block per record, then a summary line. */
+/** The plan as an operator reads it (README.md, Commands): one block per record, then a summary line. */
 export function renderRoundText(report: RoundReport): string {
   const blocks = report.records.map((r) => renderRecord(r, report.dryRun));
   const s = summarize(report);

@@ -15,7 +15,7 @@ export function interpolate(value: unknown, env: Readonly<Record<string, string 
 /**
  * `path` and `ancestors` are one stack each, pushed and popped on the way down and up: a copy
  * per node made a 10 000-record config allocate a path array for every field and a set for
- * every record (issue 8).
+ * every record.
  */
 function interpolateAt(
   value: unknown,

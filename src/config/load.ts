@@ -3,6 +3,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import ipaddr from 'ipaddr.js';
 import type { z } from 'zod';
+import { describeFsError } from '../lib/errors.js';
 import { ConfigError, formatPath } from './errors.js';
 import { interpolate } from './interpolate.js';
 import { toNotifyTargets } from './notify.js';
@@ -10,7 +11,7 @@ import { parseConfigYaml } from './parse-yaml.js';
 import { fileSchema, type ConfigFile } from './schema.js';
 import type { Config, ListenAddress, RecordConfig, TtlPolicy } from './types.js';
 import { providerVerify } from './verify.js';
-import { normalizeName } from '../names.js';
+import { normalizeName } from '../lib/names.js';
 import { parseServerAddress, type ServerAddress } from '../dns/server-address.js';
 import type { ClientSubnet } from '../resolve/types.js';
 import type { ProviderSettings } from '../../providers/index.js';
@@ -269,18 +270,3 @@ function isMissingFile(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR');
 }
 
-function describeFsError(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    switch (error.code) {
-      case 'ENOENT':
-        return 'no such file';
-      case 'EACCES':
-        return 'permission denied';
-      case 'EISDIR':
-        return 'is a directory';
-      default:
-        return String(error.code);
-    }
-  }
-  return 'unreadable';
-}

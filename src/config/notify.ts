@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Secret } from '../secret.js';
+import { Secret } from '../lib/secret.js';
 
 /**
  * `notify:` (top level): where a change, a failure and a recovery are announced. Each target is

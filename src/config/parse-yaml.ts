@@ -7,7 +7,7 @@ import { ConfigError } from './errors.js';
  * the same as one parse (see splitRecords): the yaml package builds a syntax tree of about 5 KB
  * per record, all alive until the document is composed, so a 10 000-record file held ~50 MB at
  * once. In the daemon that tree was promoted to the old generation, and V8 kept the heap it had
- * grown to (~90 MB) for the first round to grow further from (issue 8). Sliced, the trees are
+ * grown to (~90 MB) for the first round to grow further from. Sliced, the trees are
  * small and die young. Whenever a slice or the rest of the file has any error, the file is
  * parsed whole instead, so every value and every error message is exactly that of one parse.
  */

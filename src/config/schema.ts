@@ -2,13 +2,13 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { providerSettings } from '../../providers/index.js';
 import { verifyBlock } from '../../providers/verify-settings.js';
-import { isHostname } from '../names.js';
+import { isHostname } from '../lib/names.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
-import { Secret } from '../secret.js';
+import { Secret } from '../lib/secret.js';
 import { duration } from './duration.js';
 import { notifySchema } from './notify.js';
 
-/** The YAML file's shape (DESIGN.md §5), after `${VAR}` interpolation. Defaults applied in load.ts. */
+/** The YAML file's shape (README.md, Configuration), after `${VAR}` interpolation. Defaults applied in load.ts. */
 
 const hostname = z.string({ error: 'expected a hostname' }).refine(isHostname, { error: 'not a hostname' });
 const family = z.enum(['A', 'AAAA'], { error: 'expected A or AAAA' });

@@ -3,7 +3,7 @@ import type { HttpsMode } from '../plan/https.js';
 import type { ResolverSettings } from '../resolve/types.js';
 import type { ProviderSettings } from '../../providers/index.js';
 import type { LogLevel } from '../log.js';
-import type { Secret } from '../secret.js';
+import type { Secret } from '../lib/secret.js';
 import type { NotifyTarget } from './notify.js';
 import type { ProviderVerify } from './verify.js';
 

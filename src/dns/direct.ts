@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type DecodedPacket } from 'dns-packet';
 import { normalizeAddress } from '../addresses.js';
-import { normalizeName } from '../names.js';
+import { normalizeName } from '../lib/names.js';
 import { EDNS_UDP_PAYLOAD_SIZE, randomUint16 } from './query.js';
 import { rcodeName } from './rcode.js';
 import { formatServerAddress, type ServerAddress } from './server-address.js';

@@ -1,3 +1,5 @@
+import { backoffCeiling } from './backoff.js';
+
 /**
  * Retries of one provider API call, for adapters whose SDK retry is switched off so that the
  * adapter decides what is safe to repeat: a read may be repeated after any transient failure; a
@@ -57,7 +59,7 @@ export async function callWithRetries<T>(
       const failure = classify(error);
       const mayRetry = options.write ? failure.refusedBeforeApplying : failure.retryable;
       if (!mayRetry || attempt >= options.policy.maxAttempts) throw error;
-      const backoff = random() * Math.min(options.policy.baseDelayMs * 2 ** (attempt - 1), options.policy.maxDelayMs);
+      const backoff = random() * backoffCeiling(attempt - 1, options.policy.baseDelayMs, options.policy.maxDelayMs);
       const delayMs = Math.round(Math.min(Math.max(backoff, failure.retryAfterMs ?? 0), options.policy.maxDelayMs));
       options.events?.onRetry?.(attempt + 1, delayMs, error);
       await new Promise((resolve) => setTimeout(resolve, delayMs));

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Secret } from '../secret.js';
+import type { Secret } from '../lib/secret.js';
 import type { MessageText, Payload } from './message.js';
 
 /** How long one attempt may take (an HTTP request, or one run of the apprise CLI). */

@@ -6,7 +6,7 @@ import { ttlForChange, ttlNeedsRewrite } from './ttl.js';
 import type { FamilyDecision, PlanInput, RecordPlan } from './types.js';
 
 /**
- * Plans the A/AAAA changes of one record (DESIGN.md §3). Pure: same input, same plan.
+ * Plans the A/AAAA changes of one record (docs/design/planning.md). Pure: same input, same plan.
  *
  * Families are decided independently, except for the empty rule: a family whose target has no
  * address is deleted only when another configured family will publish addresses in this same

@@ -1,6 +1,6 @@
 import type { TtlPolicy } from '../config/types.js';
 
-/** The TTL to publish for a new or changed address set (DESIGN.md §3 rule 4). */
+/** The TTL to publish for a new or changed address set (docs/design/planning.md, rule 4). */
 export function ttlForChange(policy: TtlPolicy, observed: number): number {
   if (policy.kind === 'fixed') return policy.ttl;
   return Math.min(policy.max, Math.max(policy.min, observed));

@@ -1,6 +1,6 @@
 import { clientSubnetOption, QueryEncoder } from '../dns/query.js';
 import type { Family } from '../model.js';
-import { isHostname, normalizeName } from '../names.js';
+import { isHostname, normalizeName } from '../lib/names.js';
 import { addressesFound, followChain, httpsFound } from './chain.js';
 import { QueryContext, queryServers } from './exchange.js';
 import { ConcurrencyLimiter } from './limiter.js';
@@ -42,7 +42,7 @@ const DEFAULT_UDP_SOCKET_MAX_AGE_MS = 1000;
 const UDP_IDLE_CLOSE_MS = 500;
 
 /**
- * A DNS client on the wire (DESIGN.md §2), not Node's `dns` module, which hides TTLs and folds
+ * A DNS client on the wire (docs/design/resolution.md), not Node's `dns` module, which hides TTLs and folds
  * SERVFAIL, timeouts and NXDOMAIN into look-alike errors. Concurrent calls for the same target
  * and family share one resolution: many records often point at one load balancer.
  */

@@ -21,7 +21,7 @@ export interface ChainLink {
 }
 
 /**
- * The result of resolving one family of a target (DESIGN.md §2). Exactly one of:
+ * The result of resolving one family of a target (docs/design/resolution.md). Exactly one of:
  * - `addresses`: ≥ 1 normalised, de-duplicated, sorted addresses; `ttl` is the minimum over the
  *   chain and the address set;
  * - `empty`: NXDOMAIN, or NOERROR without an address of the family at the end of the chain;

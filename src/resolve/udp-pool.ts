@@ -68,7 +68,7 @@ const TIMEOUT: UdpOutcome = { kind: 'timeout' };
  * of opening, binding and closing a socket per query, which cost more than everything else a
  * query does.
  *
- * DESIGN.md §2 asks for a random ID and source port per query, against off-path spoofing. Here:
+ * docs/design/resolution.md asks for a random ID and source port per query, against off-path spoofing. Here:
  * - every query gets a fresh random ID (CSPRNG), unique among the queries in flight on its socket;
  * - every query goes to a socket picked at random from those in rotation;
  * - a socket leaves the rotation after `queriesPerSocket` queries or `maxSocketAgeMs`, whichever

@@ -5,7 +5,7 @@ import type { Config } from '../config/types.js';
 import { formatServerAddress } from '../dns/server-address.js';
 import { createResolver } from '../resolve/index.js';
 import { errorMessage } from '../lib/errors.js';
-import { systemClock, type Clock, type Random } from './clock.js';
+import { systemClock, wallTimeOf, type Clock, type Random } from '../lib/clock.js';
 import { startCron } from './cron.js';
 import { readiness } from './health.js';
 import { sendHeartbeat, type Fetch } from './heartbeat.js';
@@ -172,8 +172,8 @@ export class Daemon {
         if (this.#scheduler.stopping) return { ok: false, detail: 'stopping' };
         const since = this.#scheduler.oldestRoundStart();
         const limit = this.#scheduler.runtime.config.staleAfterMs;
-        if (since !== undefined && this.#clock.now() - since > limit) {
-          return { ok: false, detail: `a round has been running since ${new Date(since).toISOString()}` };
+        if (since !== undefined && this.#clock.monotonic() - since > limit) {
+          return { ok: false, detail: `a round has been running since ${new Date(wallTimeOf(this.#clock, since)).toISOString()}` };
         }
         return { ok: true, detail: since === undefined ? 'idle' : 'round in progress' };
       },

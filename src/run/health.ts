@@ -45,7 +45,7 @@ export interface DivergedRecord {
 
 /**
  * Stale records listed in /readyz. Until the first round ends every record is stale, and a probe
- * every few seconds made a 1.2 MB body each time for 10 000 records (issue 8); a hundred names
+ * every few seconds made a 1.2 MB body each time for 10 000 records; a hundred names
  * say what is wrong as well as ten thousand.
  */
 export const MAX_STALE_LISTED = 100;

@@ -24,7 +24,7 @@ export class Lane<K> {
     return done;
   }
 
-  /** Start time of the round in progress, if any. */
+  /** Start time of the round in progress (as `now` reads it: the scheduler passes a monotonic clock), if any. */
   get runningSince(): number | undefined {
     return this.#runningSince;
   }

@@ -4,7 +4,7 @@ import { isSpecialAddress } from '../addresses.js';
 import { FAMILIES, type Family } from '../model.js';
 import type { FamilyResolution, Resolver } from '../resolve/types.js';
 import type { AdjustResolutions } from '../sync/round.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../lib/clock.js';
 import { dampFamily, EMPTY_LEDGER, type FamilyLedger, type Sighting } from './damping.js';
 import { SampleWatch } from './sample-watch.js';
 
@@ -26,7 +26,7 @@ export class DampingLedger {
 
   constructor(
     private holdDownMs: number | undefined,
-    private readonly clock: Clock,
+    private readonly clock: Pick<Clock, 'monotonic'>,
     private readonly logger: Logger,
   ) {}
 
@@ -55,7 +55,8 @@ export class DampingLedger {
   }
 
   readonly adjust: AdjustResolutions = (record, resolved, current) => {
-    const now = this.clock.now();
+    // Monotonic: a hold-down must not stretch or vanish when the wall clock is stepped.
+    const now = this.clock.monotonic();
     const ledgers = this.#ledgersOf(record);
     const adjusted: Partial<Record<Family, FamilyResolution>> = {};
     for (const family of record.families) {

@@ -27,7 +27,7 @@ type SeriesValues<L extends string> = Awaited<ReturnType<Gauge<L>['get']>>['valu
 /**
  * A gauge whose series are computed from the daemon's own state at scrape time instead of being
  * stored in prom-client: with 10 000 records, three stored series per record held ~10 MB of heap
- * for the life of the process and made ~50 MB of garbage per full round (bench, issue 8).
+ * for the life of the process and made ~50 MB of garbage per full round (measured by the bench).
  */
 class ComputedGauge<L extends string> extends Gauge<L> {
   constructor(

@@ -6,7 +6,7 @@ import type { ProviderPool } from '../sync/provider-pool.js';
 import type { RecordReport, RoundReport } from '../sync/report.js';
 import { errorMessage } from '../lib/errors.js';
 import { runRound, type RoundInput } from '../sync/round.js';
-import type { Clock, Random } from './clock.js';
+import { wallTimeOf, type Clock, type Random } from '../lib/clock.js';
 import type { RecordHealth } from './health.js';
 import { Lane } from './lane.js';
 import { DampingLedger } from './ledger.js';
@@ -43,8 +43,10 @@ interface RecordState {
   record: RecordConfig;
   /** idle: waiting for nextDueAt; queued: handed to its provider's lane; running: in a round. */
   phase: 'idle' | 'queued' | 'running';
+  /** Monotonic, like every instant the scheduler keeps: see `Clock`. */
   nextDueAt: number;
   consecutiveFailures: number;
+  /** Monotonic; shown as wall time by `health()` and the metrics. */
   lastSuccessAt: number | undefined;
   lastError: { readonly stage: string; readonly message: string } | undefined;
   /** Whether the latest round of this record succeeded. */
@@ -60,7 +62,7 @@ interface RecordState {
 const DEFAULT_COALESCE_MS = 1000;
 
 /**
- * The daemon's timing (issue 6). A full round at start-up and on every `schedule` tick; between
+ * The daemon's timing (docs/design/daemon-timing.md). A full round at start-up and on every `schedule` tick; between
  * them each record is looked at again when its target's observed TTL expires (within
  * interval.min/max, jittered), and a failing record backs off on its own. Rounds go through one
  * lane per provider, so writes that fall due together share a provider transaction and a slow or
@@ -91,7 +93,7 @@ export class Scheduler {
     this.#runRound = options.runRound ?? runRound;
     this.#coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
     this.#ledger = new DampingLedger(runtime.config.damping.holdDownMs, options.clock, options.logger);
-    const now = options.clock.now();
+    const now = options.clock.monotonic();
     for (const record of runtime.config.records) this.#states.set(recordKey(record), newState(record, now));
     options.metrics.trackRecords(() => this.#series());
   }
@@ -155,7 +157,7 @@ export class Scheduler {
     this.#runtime = runtime;
     this.#ledger.setHoldDown(runtime.config.damping.holdDownMs);
     this.#ledger.retain(runtime.config.records);
-    const now = this.options.clock.now();
+    const now = this.options.clock.monotonic();
     const next = new Map<string, RecordState>();
     for (const record of runtime.config.records) {
       const key = recordKey(record);
@@ -188,16 +190,16 @@ export class Scheduler {
     return finished;
   }
 
-  /** Per-record state for /readyz. */
+  /** Per-record state for /readyz, with times on the wall clock as it reads now. */
   health(): RecordHealth[] {
     return [...this.#states.values()].map((s) => ({
       name: s.record.name,
       provider: s.record.provider,
       target: s.record.target,
-      lastSuccessAt: s.lastSuccessAt,
+      lastSuccessAt: this.#wallTime(s.lastSuccessAt),
       lastError: s.lastError,
       served: s.served,
-      nextCheckAt: s.nextDueAt,
+      nextCheckAt: this.#wallTime(s.nextDueAt),
       checking: s.phase !== 'idle',
     }));
   }
@@ -205,11 +207,15 @@ export class Scheduler {
   /** The per-record /metrics series, computed at scrape time (nothing per record is stored twice). */
   *#series(): Generator<RecordSeries> {
     for (const s of this.#states.values()) {
-      yield { name: s.record.name, provider: s.record.provider, lastSuccessAt: s.lastSuccessAt, published: s.published, served: s.served?.status };
+      yield { name: s.record.name, provider: s.record.provider, lastSuccessAt: this.#wallTime(s.lastSuccessAt), published: s.published, served: s.served?.status };
     }
   }
 
-  /** Start of the oldest round still running (a wedged round makes /healthz fail). */
+  #wallTime(monotonicMs: number | undefined): number | undefined {
+    return monotonicMs === undefined ? undefined : wallTimeOf(this.options.clock, monotonicMs);
+  }
+
+  /** Start of the oldest round still running, monotonic (a wedged round makes /healthz fail). */
   oldestRoundStart(): number | undefined {
     const starts = [...this.#lanes.values()].flatMap((lane) => (lane.runningSince === undefined ? [] : [lane.runningSince]));
     return starts.length === 0 ? undefined : Math.min(...starts);
@@ -227,13 +233,13 @@ export class Scheduler {
     let earliest = Infinity;
     for (const state of this.#states.values()) if (state.phase === 'idle' && state.nextDueAt < earliest) earliest = state.nextDueAt;
     if (earliest === Infinity) return;
-    this.#cancelTimer = this.options.clock.setTimer(() => this.#wake(), earliest - this.options.clock.now());
+    this.#cancelTimer = this.options.clock.setTimer(() => this.#wake(), earliest - this.options.clock.monotonic());
   }
 
   #wake(): void {
     this.#cancelTimer = undefined;
     if (this.#stopping) return;
-    const horizon = this.options.clock.now() + this.#coalesceMs;
+    const horizon = this.options.clock.monotonic() + this.#coalesceMs;
     const due = [...this.#states.values()].filter((s) => s.phase === 'idle' && s.nextDueAt <= horizon);
     for (const state of due) state.phase = 'queued';
     if (due.length > 0) void this.#dispatch(due);
@@ -249,7 +255,7 @@ export class Scheduler {
   #lane(provider: string): Lane<string> {
     let lane = this.#lanes.get(provider);
     if (!lane) {
-      lane = new Lane((keys) => this.#execute(keys), () => this.options.clock.now());
+      lane = new Lane((keys) => this.#execute(keys), () => this.options.clock.monotonic());
       this.#lanes.set(provider, lane);
     }
     return lane;
@@ -293,7 +299,7 @@ export class Scheduler {
     }
 
     const reports = round?.records;
-    const now = this.options.clock.now();
+    const now = this.options.clock.monotonic();
     let failed = 0;
     states.forEach((state, i) => {
       const report = reports?.[i];

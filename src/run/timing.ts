@@ -1,6 +1,7 @@
 import type { Family } from '../model.js';
 import type { FamilyResolution } from '../resolve/types.js';
-import type { Random } from './clock.js';
+import { backoffCeiling } from '../lib/backoff.js';
+import type { Random } from '../lib/clock.js';
 
 export interface IntervalBounds {
   readonly minMs: number;
@@ -29,8 +30,7 @@ export function delayAfterSuccess(ttlSeconds: number | undefined, interval: Inte
  * ("equal jitter") so records that failed together (a provider outage) retry apart.
  */
 export function delayAfterFailure(consecutiveFailures: number, interval: IntervalBounds, random: Random): number {
-  const exponent = Math.min(Math.max(0, consecutiveFailures - 1), 30);
-  const ceiling = Math.min(interval.maxMs, interval.minMs * 2 ** exponent);
+  const ceiling = backoffCeiling(consecutiveFailures - 1, interval.minMs, interval.maxMs);
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
 

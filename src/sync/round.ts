@@ -7,7 +7,7 @@ import type { ApplyOutcome, Change, Failure, Family, RecordSets, RecordType, Sta
 import { planRecord } from '../plan/index.js';
 import type { FamilyDecision, RecordPlan } from '../plan/types.js';
 import type { FamilyResolution, HttpsResolution, Resolver } from '../resolve/types.js';
-import { mapLimit } from './concurrency.js';
+import { mapLimit } from '../lib/concurrency.js';
 import { groupBy } from './group-by.js';
 import { resolveSampled } from './sampling.js';
 import { confirmSameChange, SAME_CHANGE_HINT } from './same-change.js';
@@ -57,7 +57,7 @@ export function failureOf(stage: Stage, error: unknown): Failure {
 }
 
 /**
- * One round (DESIGN.md §1): resolve every target, read every provider (one read per zone),
+ * One round (docs/design/round.md): resolve every target, read every provider (one read per zone),
  * plan each record, apply the changes (one call per provider and zone), report. A failure
  * anywhere fails only the records it concerns; the round itself does not throw for it.
  */

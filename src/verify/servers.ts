@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { normalizeName } from '../names.js';
+import { normalizeName } from '../lib/names.js';
 import { askServer } from '../dns/direct.js';
 import { formatServerAddress, type ServerAddress } from '../dns/server-address.js';
 import type { Resolver } from '../resolve/types.js';

@@ -4,7 +4,7 @@ import { CloudflareFake } from '../support/cloudflare-fake.js';
 
 /**
  * The fake itself, driven by the raw SDK: if these hold, adapter tests against it say something
- * about the real API (PROVIDERS.md §2).
+ * about the real API (as Cloudflare documents it; see docs/providers/cloudflare.md).
  */
 let fake: CloudflareFake;
 let client: Cloudflare;

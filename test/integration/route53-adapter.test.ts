@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApplyOutcome, Change, RecordSets } from '../../src/model.js';
 import { ProviderError, type Provider } from '../../providers/types.js';
 import { createProvider, type Route53Tuning } from '../../providers/route53/index.js';
-import { route53Pacer, TokenBucket } from '../../providers/route53/pacer.js';
+import { route53Pacer } from '../../providers/route53/pacer.js';
+import { RateLimiter } from '../../src/lib/rate-limit.js';
 import { route53Settings } from '../../providers/route53/settings.js';
 import { Route53Fake, type FakeRecordSet } from '../support/route53-fake.js';
 
@@ -41,7 +42,7 @@ const FAST: Partial<Route53Tuning> = {
   requestTimeoutMs: 3_000,
   syncPollDelayMs: 2,
   syncMaxWaitMs: 5_000,
-  pacer: new TokenBucket({ ratePerSecond: 10_000, capacity: 10_000 }),
+  pacer: new RateLimiter({ limit: 10_000, windowMs: 1_000 }),
 };
 
 function provider(settings: Record<string, unknown> = {}, tuning: Partial<Route53Tuning> = {}): ProviderSession {

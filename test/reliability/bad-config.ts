@@ -6,11 +6,11 @@ import { ConfigError, loadConfig } from '../../src/config/index.js';
 import type { CliResult } from '../support/cli.js';
 import { buildBadConfigs, validBaseCase, type BadConfig, type PlantedCredentials } from '../support/faults/bad-configs.js';
 import { ledger } from '../support/faults/ledger.js';
-import { mapLimit } from '../../src/sync/concurrency.js';
+import { mapLimit } from '../../src/lib/concurrency.js';
 import { recordedCli } from '../support/faults/recorded-cli.js';
 
 /**
- * Issue 7 item 4: every broken config of the generated corpus must be rejected cleanly: exit 2,
+ * Every broken config of the generated corpus must be rejected cleanly: exit 2,
  * nothing on stdout, one `apexsync: <field>: <problem>` line per problem naming the broken field,
  * no stack trace, no planted credential.
  *
@@ -92,7 +92,7 @@ function loadAsTheCliWould(c: BadConfig, dir: string): CliResult {
 }
 
 export function badConfigSuite(): void {
-  describe('bad config corpus (issue 7 item 4)', () => {
+  describe('bad config corpus', () => {
     let root = '';
     beforeAll(() => {
       root = mkdtempSync(path.join(tmpdir(), 'apexsync-rel-config-'));

@@ -10,7 +10,7 @@ import { canonical, expectExactly, expectOldOrNew, loadZoneWithBind, published, 
 import { recordedCli } from '../support/faults/recorded-cli.js';
 
 /**
- * Issue 7 item 3: `kill -9` of `apexsync sync` at random points of its apply, many times, for
+ * `kill -9` of `apexsync sync` at random points of its apply, many times, for
  * the zone file and for RFC 2136 against a real BIND. Each iteration moves the target to the
  * other of two address sets, starts a sync, and kills it a random time after the process logs
  * that it has read the provider (so the kills spread over plan, write and confirmation). After
@@ -106,7 +106,7 @@ function figuresLine(area: string, f: CrashFigures, extra = ''): string {
 }
 
 export function crashSafetySuite(): void {
-  describe(`crash safety: kill -9 during apply (issue 7 item 3, seed ${SEED})`, () => {
+  describe(`crash safety: kill -9 during apply (seed ${SEED})`, () => {
     let dns: TestDnsServer;
     const report: string[] = [];
     beforeAll(async () => {

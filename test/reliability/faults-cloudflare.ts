@@ -262,7 +262,7 @@ const DAEMON_FAULTS: DaemonFault<CloudflareWorld>[] = [
 ];
 
 export function cloudflareFaultSuite(): void {
-  describe('provider faults: Cloudflare (issue 7 item 1)', () => {
+  describe('provider faults: Cloudflare', () => {
     let world: CloudflareWorld;
     let fake: CloudflareFake;
     let proxy: HttpFaultProxy;

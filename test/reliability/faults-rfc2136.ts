@@ -212,7 +212,7 @@ const DAEMON_FAULTS: DaemonFault<Rfc2136World>[] = [
 ];
 
 export function rfc2136FaultSuite(): void {
-  describe('provider faults: RFC 2136 on a real BIND (issue 7 item 1)', () => {
+  describe('provider faults: RFC 2136 on a real BIND', () => {
     let world: Rfc2136World;
     let bind: BindServer;
     let relay: DnsFaultRelay;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProvider, type Route53Tuning } from '../../providers/route53/index.js';
-import { TokenBucket } from '../../providers/route53/pacer.js';
+import { RateLimiter } from '../../src/lib/rate-limit.js';
 import { route53Settings } from '../../providers/route53/settings.js';
 import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { DAEMON_TIMING, daemonThroughFaults, type DaemonFault, type DaemonWorld } from '../support/faults/daemon-faults.js';
@@ -34,7 +34,7 @@ const FAST: Partial<Route53Tuning> = {
   maxRetryDelayMs: 20,
   requestTimeoutMs: 1_000,
   connectionTimeoutMs: 500,
-  pacer: new TokenBucket({ ratePerSecond: 10_000, capacity: 10_000 }),
+  pacer: new RateLimiter({ limit: 10_000, windowMs: 1_000 }),
 };
 
 const xmlError = (code: string, message: string): string =>
@@ -290,7 +290,7 @@ const DAEMON_FAULTS: DaemonFault<Route53World>[] = [
 ];
 
 export function route53FaultSuite(): void {
-  describe('provider faults: Route 53 (issue 7 item 1)', () => {
+  describe('provider faults: Route 53', () => {
     let world: Route53World;
     let fake: Route53Fake;
     let proxy: HttpFaultProxy;

@@ -192,7 +192,7 @@ const CASES: Case[] = [
 ];
 
 export function zonefileFaultSuite(): void {
-  describe('provider faults: zone file (issue 7 item 1)', () => {
+  describe('provider faults: zone file', () => {
     let world: ZonefileWorld;
     let dns: TestDnsServer;
     let dir: string;

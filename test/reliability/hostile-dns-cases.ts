@@ -4,8 +4,8 @@ import type { TestDnsServer } from '../support/dns-server.js';
 import type { PublishedSet } from '../support/faults/published.js';
 
 /**
- * The hostile DNS answers of issue 7 item 2 (and every misbehaviour the test server knows), each
- * with what DESIGN.md §2 says the resolver must make of it, and what §3 then says may be
+ * The hostile DNS answers (every misbehaviour the test server knows), each with what
+ * docs/design/resolution.md says the resolver must make of it, and what planning.md then says may be
  * published. Every case is one target name `<id>.hostile.test`; every record pointing at it
  * starts with OLD published and must end with exactly `publish`.
  */

@@ -13,10 +13,10 @@ import { recordedCli } from '../support/faults/recorded-cli.js';
 import { HOSTILE_CASES, TIMEOUT_MS, type FamilyExpectation, type HostileCase } from './hostile-dns-cases.js';
 
 /**
- * Issue 7 item 2. Every hostile answer is checked twice: in process, that the resolver puts it
- * in the class DESIGN.md §2 prescribes (addresses / empty / failure, with the reason); then
+ * Every hostile answer is checked twice: in process, that the resolver puts it
+ * in the class docs/design/resolution.md prescribes (addresses / empty / failure, with the reason); then
  * through the built CLI, all cases in one `sync` against one zone file (one record per case),
- * that the file holds exactly what §3 allows for each — nothing else moved, and BIND still loads
+ * that the file holds exactly what docs/design/planning.md allows for each — nothing else moved, and BIND still loads
  * it. Each case counts as one injected fault, survived only when both checks hold.
  */
 
@@ -72,7 +72,7 @@ function checkPublished(c: HostileCase, family: Family, before: PublishedSet | u
 }
 
 export function hostileDnsSuite(): void {
-  describe('hostile DNS (issue 7 item 2)', () => {
+  describe('hostile DNS', () => {
     let dns: TestDnsServer;
     let dir: string;
     let configFile: string;
@@ -104,7 +104,7 @@ export function hostileDnsSuite(): void {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it(`classifies all ${HOSTILE_CASES.length} hostile answers as DESIGN.md §2 says (in process)`, async () => {
+    it(`classifies all ${HOSTILE_CASES.length} hostile answers as docs/design/resolution.md says (in process)`, async () => {
       const resolver = createResolver({ servers: [{ host: dns.host, port: dns.port }], timeoutMs: TIMEOUT_MS, attempts: 1 });
       await Promise.all(
         HOSTILE_CASES.map(async (c) => {

@@ -10,7 +10,7 @@ import { HttpFaultProxy } from '../support/faults/http-fault-proxy.js';
 import { ledger } from '../support/faults/ledger.js';
 
 /**
- * Issue 7 item 6: `apexsync run` (a real process) with 5 000 records across 50 zones against
+ * `apexsync run` (a real process) with 5 000 records across 50 zones against
  * the Cloudflare fake, with 10 % of all provider calls failing (a 502 HTML page from the fault
  * proxy, seeded), in three waves: publish everything (half the names hold stale addresses, half
  * nothing), then move every target, then move them all back. Each wave must converge within a
@@ -57,7 +57,7 @@ function sameSet(family: 'A' | 'AAAA', have: readonly string[], want: readonly s
 }
 
 export function soakSuite(): void {
-  describe('load and soak: the daemon with 5 000 records, 50 zones, 10 % failing calls (issue 7 item 6)', () => {
+  describe('load and soak: the daemon with 5 000 records, 50 zones, 10 % failing calls', () => {
     let dns: TestDnsServer;
     let fake: CloudflareFake;
     let proxy: HttpFaultProxy;

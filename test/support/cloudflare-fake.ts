@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A wire-level fake of the Cloudflare API v4 (the parts apexsync uses), for the real SDK to talk
- * to on loopback. What it implements, as documented (PROVIDERS.md §2):
+ * to on loopback. What it implements, as Cloudflare's API documentation describes it:
  * - the v4 envelope `{success, errors[{code,message}], messages, result, result_info}`;
  * - `GET /zones` (page-based, 20 per page by default, at most 50), `GET /zones?name=` and
  *   `GET /zones/:id`; `zoneListing: 'forbidden'` refuses the unfiltered listing with 403;

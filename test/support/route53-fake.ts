@@ -1,6 +1,6 @@
 /**
  * A wire-level Route 53 for tests: a node:http server on 127.0.0.1 speaking the REST/XML API
- * 2013-04-01 the way AWS does (PROVIDERS.md §1), so the real AWS SDK — serialisation, the
+ * 2013-04-01 the way the AWS API Reference documents it, so the real AWS SDK — serialisation, the
  * Route 53 ID middleware, XML and error parsing, retries — runs against it. Unlike moto it keeps
  * AWS's semantics where they matter to apexsync:
  * - ListHostedZonesByName is a cursor over zones sorted by reversed labels, not an exact filter;

@@ -2,17 +2,20 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'cloudfl
 import { describe, expect, it } from 'vitest';
 import { MAX_HONOURED_RETRY_AFTER_MS, pacedFetch } from '../../providers/cloudflare/client.js';
 import { classifyFailure, failedWriteOutcome, isMissingEndpoint, withoutSecret } from '../../providers/cloudflare/errors.js';
-import { RequestPacer, pacerForToken, type PacerClock } from '../../providers/cloudflare/pacer.js';
-import { retryAfterMs } from '../../providers/cloudflare/retry-after.js';
+import { pacerForToken } from '../../providers/cloudflare/pacer.js';
 import { sendWrite, WRITE_RETRIES } from '../../providers/cloudflare/write-retry.js';
+import type { Clock } from '../../src/lib/clock.js';
+import { RateLimiter } from '../../src/lib/rate-limit.js';
+import { retryAfterMs } from '../../src/lib/retry-after.js';
 
-/** A clock that only moves when someone sleeps on it. */
-function manualClock(): PacerClock & { sleeps: number[] } {
+/** A clock that only moves when someone sleeps on it (the wall clock reads the same time). */
+function manualClock(): Pick<Clock, 'now' | 'monotonic' | 'sleep'> & { sleeps: number[] } {
   let now = 1_000_000;
   const sleeps: number[] = [];
   return {
     sleeps,
     now: () => now,
+    monotonic: () => now,
     sleep: async (ms) => {
       sleeps.push(ms);
       now += ms;
@@ -23,10 +26,10 @@ function manualClock(): PacerClock & { sleeps: number[] } {
 const apiError = (status: number, errors: Array<{ code: number; message: string }>, headers: Record<string, string> = {}) =>
   APIError.generate(status, { success: false, errors, messages: [], result: null }, undefined, new Headers(headers));
 
-describe('RequestPacer', () => {
+describe('RateLimiter (Cloudflare budget)', () => {
   it('lets `limit` requests through per window and holds the next until the oldest leaves it', async () => {
     const clock = manualClock();
-    const pacer = new RequestPacer(3, 10_000, clock);
+    const pacer = new RateLimiter({ limit: 3, windowMs: 10_000 }, clock);
     for (let i = 0; i < 3; i++) await pacer.acquire();
     expect(clock.sleeps).toEqual([]);
     await pacer.acquire();
@@ -37,7 +40,7 @@ describe('RequestPacer', () => {
 
   it('serves concurrent callers one at a time without overshooting the window', async () => {
     const clock = manualClock();
-    const pacer = new RequestPacer(2, 1_000, clock);
+    const pacer = new RateLimiter({ limit: 2, windowMs: 1_000 }, clock);
     await Promise.all(Array.from({ length: 5 }, () => pacer.acquire()));
     // 5 requests at 2 per second: two waits of a full window
     expect(clock.sleeps).toEqual([1_000, 1_000]);
@@ -45,8 +48,8 @@ describe('RequestPacer', () => {
 
   it('holds every request while a Retry-After is running', async () => {
     const clock = manualClock();
-    const pacer = new RequestPacer(100, 1_000, clock);
-    pacer.blockUntil(clock.now() + 2_500);
+    const pacer = new RateLimiter({ limit: 100, windowMs: 1_000 }, clock);
+    pacer.holdFor(2_500);
     await pacer.acquire();
     expect(clock.sleeps).toEqual([2_500]);
   });
@@ -62,7 +65,7 @@ describe('pacedFetch', () => {
   const respond = (status: number, headers: Record<string, string> = {}) => async () => new Response('{}', { status, headers });
 
   it('counts every request against the pacer and passes answers through', async () => {
-    const pacer = new RequestPacer(10, 1_000, manualClock());
+    const pacer = new RateLimiter({ limit: 10, windowMs: 1_000 }, manualClock());
     const fetch = pacedFetch(pacer, respond(200));
     await fetch('http://127.0.0.1/x');
     await fetch('http://127.0.0.1/y');
@@ -71,7 +74,7 @@ describe('pacedFetch', () => {
 
   it('holds the token for a short Retry-After and lets the SDK retry', async () => {
     const clock = manualClock();
-    const pacer = new RequestPacer(10, 1_000, clock);
+    const pacer = new RateLimiter({ limit: 10, windowMs: 1_000 }, clock);
     const response = await pacedFetch(pacer, respond(429, { 'retry-after': '3' }), clock.now)('http://127.0.0.1/x');
     expect(response.headers.get('x-should-retry')).toBeNull();
     await pacer.acquire();
@@ -80,7 +83,7 @@ describe('pacedFetch', () => {
 
   it('tells the SDK not to retry a 429 whose Retry-After is longer than a round should wait', async () => {
     const clock = manualClock();
-    const pacer = new RequestPacer(10, 1_000, clock);
+    const pacer = new RateLimiter({ limit: 10, windowMs: 1_000 }, clock);
     const response = await pacedFetch(pacer, respond(429, { 'retry-after': '300' }), clock.now)('http://127.0.0.1/x');
     expect(response.status).toBe(429);
     expect(response.headers.get('x-should-retry')).toBe('false');

@@ -3,7 +3,7 @@ import { ConfigError } from '../../src/config/errors.js';
 import { parseConfigYaml, parseSliced, parseWhole, splitRecords } from '../../src/config/parse-yaml.js';
 
 /**
- * The records list is parsed in slices (issue 8: a 10 000-record file's syntax tree held ~50 MB).
+ * The records list is parsed in slices (a 10 000-record file's syntax tree held ~50 MB whole).
  * Sliced or not, the value and every error must be those of one parse of the whole file.
  */
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventMemory } from '../../src/notify/events.js';
 import { webhookPayload } from '../../src/notify/message.js';
 import { Notifier, type NotifyResult } from '../../src/notify/notifier.js';
-import { Secret } from '../../src/secret.js';
+import { Secret } from '../../src/lib/secret.js';
 import type { RecordReport, RoundReport } from '../../src/sync/report.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 

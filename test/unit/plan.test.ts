@@ -76,7 +76,7 @@ function describeDecision(plan: ReturnType<typeof planRecord>, family: Family): 
   return c.action === 'delete' ? 'delete' : `${c.action} ${c.after.ttl} ${c.after.values.join(',')}`;
 }
 
-describe('planRecord (DESIGN.md §3)', () => {
+describe('planRecord (docs/design/planning.md)', () => {
   it.each(rows.map((row) => [row.rule, row] as const))('%s', (_rule, row) => {
     const plan = planRecord({ record: record(row.record), resolved: row.resolved, current: row.current });
     const got = Object.fromEntries(Object.keys(row.expect).map((f) => [f, describeDecision(plan, f as Family)]));

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { capabilitiesOf as lexiconCapabilities, lexiconSettings } from '../../providers/lexicon/settings.js';
 import { interpreterFor } from '../../providers/lexicon/interpreter.js';
 import { capabilitiesOf as powerdnsCapabilities, powerdnsSettings } from '../../providers/powerdns/settings.js';
-import { Secret } from '../../src/secret.js';
+import { Secret } from '../../src/lib/secret.js';
 
 describe('powerdns settings', () => {
   it('defaults serverId and timeoutMs, keeps the API key a Secret, declares one atomic PATCH without CAS', () => {

@@ -1,5 +1,5 @@
 /**
- * How the resolver talks to servers (DESIGN.md §2): retries and fallback, TCP on truncation,
+ * How the resolver talks to servers (docs/design/resolution.md): retries and fallback, TCP on truncation,
  * what it ignores and what it refuses, EDNS0 and ECS on the wire, IDs and ports, IPv6 servers,
  * and many concurrent lookups without leaks.
  */

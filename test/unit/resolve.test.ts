@@ -1,5 +1,5 @@
 /**
- * The classification of DESIGN.md §2 (addresses | empty | failure), proved through the real wire
+ * The classification of docs/design/resolution.md (addresses | empty | failure), proved through the real wire
  * against the in-process test DNS server: CNAME chains, TTLs, limits, rcodes, odd answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/model.js';
 import { aliasHint } from '../../providers/route53/alias-hint.js';
 import { batchCost, splitIntoBatches, toNameChanges, type NameChanges } from '../../providers/route53/batches.js';
-import { describeRoute53Error, firstLine } from '../../providers/route53/errors.js';
+import { describeRoute53Error } from '../../providers/route53/errors.js';
+import { firstLine } from '../../src/lib/errors.js';
 import { compareListingOrder, fromRoute53Name, listingKey, toRoute53Name } from '../../providers/route53/names.js';
-import { TokenBucket, type Clock } from '../../providers/route53/pacer.js';
+import { route53Pacer } from '../../providers/route53/pacer.js';
+import type { Clock } from '../../src/lib/clock.js';
+import { RateLimiter } from '../../src/lib/rate-limit.js';
 import { ALIAS_CONFLICT, nameStateOf } from '../../providers/route53/record-sets.js';
 import { BackoffRetryStrategy } from '../../providers/route53/retry.js';
 
@@ -184,12 +187,12 @@ describe('describeRoute53Error', () => {
 
 describe('pacer', () => {
   /** A clock that only moves when someone sleeps: spacing is read off it, not measured. */
-  function fakeClock(): Clock & { readonly sleeps: number[] } {
+  function fakeClock(): Pick<Clock, 'monotonic' | 'sleep'> & { readonly sleeps: number[] } {
     let now = 0;
     const sleeps: number[] = [];
     return {
       sleeps,
-      now: () => now,
+      monotonic: () => now,
       sleep: async (ms) => {
         sleeps.push(ms);
         now += ms;
@@ -197,16 +200,16 @@ describe('pacer', () => {
     };
   }
 
-  it('grants tokens in call order at the configured rate after the burst', async () => {
+  it('grants requests in call order, one per 250 ms as the process-wide pacer does', async () => {
     const clock = fakeClock();
-    const bucket = new TokenBucket({ ratePerSecond: 4, capacity: 1, clock });
+    const bucket = new RateLimiter({ limit: route53Pacer.limit, windowMs: route53Pacer.windowMs }, clock);
     const order: number[] = [];
     const times: number[] = [];
     await Promise.all(
       [0, 1, 2, 3, 4].map((i) =>
-        bucket.take().then(() => {
+        bucket.acquire().then(() => {
           order.push(i);
-          times.push(clock.now());
+          times.push(clock.monotonic());
         }),
       ),
     );
@@ -215,12 +218,12 @@ describe('pacer', () => {
     expect(bucket.granted).toBe(5);
   });
 
-  it('lets a burst through up to the capacity', async () => {
+  it('lets a burst through up to the limit, then waits for the oldest to leave the window', async () => {
     const clock = fakeClock();
-    const bucket = new TokenBucket({ ratePerSecond: 1, capacity: 3, clock });
-    for (let i = 0; i < 3; i += 1) await bucket.take();
+    const bucket = new RateLimiter({ limit: 3, windowMs: 1_000 }, clock);
+    for (let i = 0; i < 3; i += 1) await bucket.acquire();
     expect(clock.sleeps).toEqual([]);
-    await bucket.take();
+    await bucket.acquire();
     expect(clock.sleeps).toEqual([1000]);
   });
 });

@@ -6,25 +6,40 @@ import { pino } from 'pino';
 import type { Config, RecordConfig } from '../../src/config/types.js';
 import type { ApplyOutcome, Change, Family, RecordSet, RecordSets, RecordType } from '../../src/model.js';
 import type { FamilyResolution, Resolver } from '../../src/resolve/types.js';
-import type { Clock, Random } from '../../src/run/clock.js';
+import type { Clock, Random } from '../../src/lib/clock.js';
 import { ProviderPool } from '../../src/sync/provider-pool.js';
 import type { Provider, ProviderCapabilities, ZoneSnapshot } from '../../providers/types.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
-/** Timers fire only when the test advances time; rounds (promises) settle in between. */
+/**
+ * Timers fire only when the test advances time; rounds (promises) settle in between. The wall
+ * clock and the monotonic one start at different values and advance together, unless a test
+ * steps the wall clock on its own (`stepWall`), as NTP or an operator would.
+ */
 export class ManualClock implements Clock {
-  #now: number;
+  #monotonic = 5_000;
+  #wallOffset: number;
   #timers: Array<{ at: number; seq: number; fn: () => void }> = [];
   #seq = 0;
   constructor(start = Date.UTC(2025, 0, 1)) {
-    this.#now = start;
+    this.#wallOffset = start - this.#monotonic;
   }
   now(): number {
-    return this.#now;
+    return this.#monotonic + this.#wallOffset;
+  }
+  monotonic(): number {
+    return this.#monotonic;
+  }
+  /** Moves the wall clock alone by `ms` (negative: back); timers and the monotonic reading stay. */
+  stepWall(ms: number): void {
+    this.#wallOffset += ms;
+  }
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimer(resolve, ms));
   }
   setTimer(fn: () => void, ms: number): () => void {
-    const timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
+    const timer = { at: this.#monotonic + Math.max(0, ms), seq: this.#seq++, fn };
     this.#timers.push(timer);
     return () => {
       this.#timers = this.#timers.filter((t) => t !== timer);
@@ -35,17 +50,17 @@ export class ManualClock implements Clock {
   }
   /** Runs every timer due up to now + ms, in order, letting async work settle after each. */
   async advance(ms: number): Promise<void> {
-    const end = this.#now + ms;
+    const end = this.#monotonic + ms;
     await settle();
     for (;;) {
       const next = [...this.#timers].sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!next || next.at > end) break;
       this.#timers = this.#timers.filter((t) => t !== next);
-      this.#now = next.at;
+      this.#monotonic = next.at;
       next.fn();
       await settle();
     }
-    this.#now = end;
+    this.#monotonic = end;
     await settle();
   }
 }

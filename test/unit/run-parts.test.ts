@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
-import { Secret } from '../../src/secret.js';
+import { Secret } from '../../src/lib/secret.js';
 import { failUrlOf, sendHeartbeat, type Fetch } from '../../src/run/heartbeat.js';
 import { MAX_STALE_LISTED, readiness, type RecordHealth } from '../../src/run/health.js';
 import { Lane } from '../../src/run/lane.js';

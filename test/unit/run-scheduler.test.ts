@@ -208,6 +208,52 @@ describe('scheduler with a rotating pool (daemon-level churn damping)', () => {
   });
 });
 
+describe('scheduler clock', () => {
+  it('a wall clock stepped back an hour does not stall the schedule: the due record still runs, and staleness is real time', async () => {
+    let values = ['52.4.7.1'];
+    let broken = false;
+    const h = harness(
+      [record({ name: 'example.com', target: 'lb.example.net' })],
+      (_t, family) => (broken ? failure(family) : addresses(family, values, 60)),
+      { damping: { holdDownMs: 0, samples: 1 }, staleAfterMs: 180_000 },
+    );
+    const ready = () => readiness(h.scheduler.health(), h.clock.now(), 180_000);
+    await h.scheduler.start();
+    await h.clock.advance(10_000);
+    h.clock.stepWall(-60 * MIN);
+    values = ['52.4.7.9'];
+    // Due 60-66 s after the start round, on the monotonic clock: the step changes nothing.
+    await h.clock.advance(70_000);
+    expect(h.resolver.lookupsOf('lb.example.net')).toHaveLength(2);
+    expect(h.provider.values('example.com')).toEqual(['52.4.7.9']);
+    expect(h.provider.applies).toHaveLength(2);
+    // The last success is shown on the wall clock as it reads now: never in the future.
+    const [health] = h.scheduler.health();
+    expect(health!.lastSuccessAt).toBeLessThanOrEqual(h.clock.now());
+    expect(ready().ready).toBe(true);
+    // Failing from here: stale after staleAfter of real time, although the wall clock is an hour behind.
+    broken = true;
+    await h.clock.advance(240_000);
+    expect(ready().ready).toBe(false);
+    expect(ready().stale[0]!.reason).toMatch(/^no successful round for (2[0-9]{2})s; last error at resolve/);
+  });
+
+  it('a wall clock stepped forward an hour runs nothing early', async () => {
+    const h = harness(
+      [record({ name: 'a.example.com', target: 'short.example.net' }), record({ name: 'b.example.com', target: 'long.example.net' })],
+      (target, family) => addresses(family, ['52.4.7.1'], target.startsWith('short') ? 60 : 600),
+      { interval: { minMs: 30_000, maxMs: 3_600_000 } },
+      () => 0,
+    );
+    await h.scheduler.start();
+    h.clock.stepWall(60 * MIN);
+    await h.clock.advance(70_000);
+    // The short record's wake-up must not take the long one along (due in 600 s, not "an hour ago").
+    expect(h.resolver.lookupsOf('short.example.net')).toHaveLength(2);
+    expect(h.resolver.lookupsOf('long.example.net')).toHaveLength(1);
+  });
+});
+
 describe('scheduler lifecycle', () => {
   it('readiness: stale after staleAfter without success, ready again after recovery', async () => {
     let broken = false;

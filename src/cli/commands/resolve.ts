@@ -1,6 +1,6 @@
 import { loadConfig, readSystemNameservers } from '../../config/index.js';
 import { FAMILIES, type Family } from '../../model.js';
-import { isHostname, normalizeName } from '../../names.js';
+import { isHostname, normalizeName } from '../../lib/names.js';
 import { createResolver } from '../../resolve/index.js';
 import { formatServerAddress, parseServerAddress, type ServerAddress } from '../../dns/server-address.js';
 import type { FamilyResolution, HttpsResolution, ResolverSettings } from '../../resolve/types.js';

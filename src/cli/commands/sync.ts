@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/index.js';
 import { createLogger, type LogLevel } from '../../log.js';
-import { normalizeName } from '../../names.js';
+import { normalizeName } from '../../lib/names.js';
 import { createResolver } from '../../resolve/index.js';
 import { ProviderPool } from '../../sync/provider-pool.js';
 import { SyncProgress } from '../progress.js';

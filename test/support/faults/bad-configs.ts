@@ -1,7 +1,7 @@
 import YAML from 'yaml';
 
 /**
- * A generated corpus of broken configs (issue 7 item 4). Each entry is the one valid base config
+ * A generated corpus of broken configs. Each entry is the one valid base config
  * below with ONE thing broken — a wrong type, an unknown field, a bad hostname or CIDR, an unset
  * variable, an unreadable file, a duplicate record, broken YAML — and the field its message must
  * name. Credentials are planted everywhere a config can hold one (TSIG secret, API token, AWS

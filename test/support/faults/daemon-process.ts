@@ -7,7 +7,7 @@ import { ledger } from './ledger.js';
 import { cliEnvironment } from './recorded-cli.js';
 
 /**
- * `apexsync run` as a real process, for the daemon parts of issue 7: it must keep running through
+ * `apexsync run` as a real process, for the daemon parts of the reliability suite: it must keep running through
  * provider faults and converge once they clear, and hold 5 000 records with memory that stops
  * growing. Its stdout and stderr go to the ledger when it stops (the secret sweep reads them).
  */

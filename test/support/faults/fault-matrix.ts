@@ -4,9 +4,9 @@ import { ledger } from './ledger.js';
 import { canonical, expectExactly, expectOldOrNew, type Published } from './published.js';
 
 /**
- * The provider fault matrix (issue 7 item 1), provider-neutral: a "world" is one provider's
+ * The provider fault matrix, provider-neutral: a "world" is one provider's
  * backend with a fault injector in front of it and two managed names in one zone; a case injects
- * one fault, runs one `sync` round, and checks what issue 7 asks of every case:
+ * one fault, runs one `sync` round, and checks what the reliability suite asks of every case:
  * - the exit code `sync` gives (1, or 0 where a retry absorbed a transient fault);
  * - what the output says: "✓ applied", "not applied (kind)", "could not confirm", or the read
  *   failure, whichever is true;
