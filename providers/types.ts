@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ApplyOutcome, Change, FailureKind, RecordSets, RecordType } from '../src/model.js';
+import type { ApplyOutcome, Change, Family, FailureKind, RecordSets, RecordType } from '../src/model.js';
 
 /**
  * A DNS provider adapter (docs/design/provider-contract.md). The core calls, per round:
@@ -18,8 +18,13 @@ export interface Provider<State = unknown> {
   readonly capabilities: ProviderCapabilities;
   /** The zone (normalised name) that holds `name`. */
   findZone(name: string): Promise<string>;
-  /** Current records (and any conflict) at each of `names` in `zone`, with what apply needs to write against them. */
-  read(zone: string, names: readonly string[]): Promise<ZoneSnapshot<State>>;
+  /**
+   * Current records (and any conflict) at each of `names` in `zone`, with what apply needs to
+   * write against them. `types`: the record types the core will plan for at these names (A and
+   * AAAA always; HTTPS when a record asks for it); a provider whose reads cost a query per type
+   * reads only those, others may return more.
+   */
+  read(zone: string, names: readonly string[], types?: readonly RecordType[]): Promise<ZoneSnapshot<State>>;
   /** Write `changes` (all in the snapshot's zone), atomically and compare-and-swap as `capabilities` say. */
   apply(snapshot: ZoneSnapshot<State>, changes: readonly Change[], context: ApplyContext): Promise<Map<string, ApplyOutcome>>;
   /**
@@ -113,4 +118,18 @@ export function failedOutcome(failure: { readonly kind: FailureKind; readonly me
 /** The same outcome for every name of `changes`. */
 export function outcomeForAll(changes: readonly Change[], outcome: ApplyOutcome): Map<string, ApplyOutcome> {
   return new Map(changes.map((change) => [change.name, outcome]));
+}
+
+/** A change of an address family: all that a provider without HTTPS in its `recordTypes` is given. */
+export type AddressChange = Change & { readonly family: Family };
+
+/**
+ * `changes` as address changes, for providers that write only A and AAAA. Config load refuses
+ * other types for them, so this only guards the contract: a change of another type is refused
+ * before anything is sent.
+ */
+export function addressChangesOnly(changes: readonly Change[]): AddressChange[] {
+  const other = changes.find((change) => change.family !== 'A' && change.family !== 'AAAA');
+  if (other !== undefined) throw new ProviderError('rejected', `this provider cannot write ${other.family} records (${other.name}); nothing sent`);
+  return changes as AddressChange[];
 }

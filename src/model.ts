@@ -8,10 +8,18 @@
 export type Family = 'A' | 'AAAA';
 export const FAMILIES: readonly Family[] = ['A', 'AAAA'];
 
-/** The record types a provider may be asked to write (see ProviderCapabilities.recordTypes). */
-export type RecordType = Family;
+/**
+ * The record types a provider may be asked to write (see ProviderCapabilities.recordTypes): the
+ * address families, and HTTPS (RFC 9460) when a record asks to carry the target's over.
+ */
+export type RecordType = Family | 'HTTPS';
+export const RECORD_TYPES: readonly RecordType[] = ['A', 'AAAA', 'HTTPS'];
 
-/** One published RRset: a TTL and its addresses (normalised, de-duplicated, sorted). */
+/**
+ * One published RRset: a TTL and its values (normalised, de-duplicated, sorted). Addresses for A
+ * and AAAA; for HTTPS, each record's canonical presentation form (src/dns/svcb.ts), so equal
+ * texts mean equal records.
+ */
 export interface RecordSet {
   readonly ttl: number;
   readonly values: readonly string[];
@@ -25,14 +33,16 @@ export interface RecordSet {
 export interface RecordSets {
   readonly A?: RecordSet;
   readonly AAAA?: RecordSet;
+  /** Read only from providers that can write HTTPS (absent otherwise: unknown, never "none"). */
+  readonly HTTPS?: RecordSet;
   readonly conflict?: string;
 }
 
-/** One family's change at one name. `before` is the state that was read (for compare-and-swap). */
+/** One record type's change at one name. `before` is the state that was read (for compare-and-swap). */
 export type Change =
-  | { readonly action: 'create'; readonly name: string; readonly family: Family; readonly before: null; readonly after: RecordSet }
-  | { readonly action: 'update'; readonly name: string; readonly family: Family; readonly before: RecordSet; readonly after: RecordSet }
-  | { readonly action: 'delete'; readonly name: string; readonly family: Family; readonly before: RecordSet; readonly after: null };
+  | { readonly action: 'create'; readonly name: string; readonly family: RecordType; readonly before: null; readonly after: RecordSet }
+  | { readonly action: 'update'; readonly name: string; readonly family: RecordType; readonly before: RecordSet; readonly after: RecordSet }
+  | { readonly action: 'delete'; readonly name: string; readonly family: RecordType; readonly before: RecordSet; readonly after: null };
 
 export type ChangeAction = Change['action'];
 

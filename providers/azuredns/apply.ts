@@ -1,8 +1,9 @@
 import type { RecordSet as AzureRecordSet } from '@azure/arm-dns';
+import type { AddressChange } from '../types.js';
 import type { Logger } from 'pino';
 import { normalizeAddressSet } from '../../src/addresses.js';
 import { mapLimit } from '../../src/lib/concurrency.js';
-import type { ApplyOutcome, Change, Family, RecordType } from '../../src/model.js';
+import type { ApplyOutcome, Family, RecordType } from '../../src/model.js';
 import type { AzureDnsClient } from './client.js';
 import { describeAzureDnsError, type AzureDnsFailure, type AzureDnsOperation } from './errors.js';
 import { relativeName } from './names.js';
@@ -25,8 +26,8 @@ const NAMES_IN_FLIGHT = 4;
  * loses them (an update or create before a delete): a failure between the two leaves the name
  * with more addresses, never with none. The outcome says which types landed.
  */
-export async function writeRecordSets(writer: RecordSetWriter, zone: string, states: ReadonlyMap<string, NameState>, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
-  const byName = new Map<string, Change[]>();
+export async function writeRecordSets(writer: RecordSetWriter, zone: string, states: ReadonlyMap<string, NameState>, changes: readonly AddressChange[]): Promise<Map<string, ApplyOutcome>> {
+  const byName = new Map<string, AddressChange[]>();
   for (const change of changes) byName.set(change.name, [...(byName.get(change.name) ?? []), change]);
   const names = [...byName.keys()];
   const outcomes = await mapLimit(names, NAMES_IN_FLIGHT, (name) => writeName(writer, zone, states.get(name), ordered(byName.get(name) ?? [])));
@@ -34,12 +35,12 @@ export async function writeRecordSets(writer: RecordSetWriter, zone: string, sta
 }
 
 /** Adding families first, removing ones last; A before AAAA otherwise. */
-function ordered(changes: readonly Change[]): Change[] {
-  const rank = (change: Change): number => (change.action === 'delete' ? 2 : 0) + (change.family === 'A' ? 0 : 1);
+function ordered(changes: readonly AddressChange[]): AddressChange[] {
+  const rank = (change: AddressChange): number => (change.action === 'delete' ? 2 : 0) + (change.family === 'A' ? 0 : 1);
   return [...changes].sort((a, b) => rank(a) - rank(b));
 }
 
-async function writeName(writer: RecordSetWriter, zone: string, state: NameState | undefined, changes: readonly Change[]): Promise<ApplyOutcome> {
+async function writeName(writer: RecordSetWriter, zone: string, state: NameState | undefined, changes: readonly AddressChange[]): Promise<ApplyOutcome> {
   const applied: RecordType[] = [];
   for (const change of changes) {
     const failure = await writeOne(writer, zone, state, change);
@@ -59,7 +60,7 @@ async function writeName(writer: RecordSetWriter, zone: string, state: NameState
 }
 
 /** One conditional write; undefined when it landed. */
-async function writeOne(writer: RecordSetWriter, zone: string, state: NameState | undefined, change: Change): Promise<AzureDnsFailure | undefined> {
+async function writeOne(writer: RecordSetWriter, zone: string, state: NameState | undefined, change: AddressChange): Promise<AzureDnsFailure | undefined> {
   const { client, resourceGroup } = writer;
   const relative = relativeName(change.name, zone);
   const stored = state?.stored[change.family];
@@ -95,7 +96,7 @@ async function writeOne(writer: RecordSetWriter, zone: string, state: NameState 
 }
 
 /** After a refused write: does the record set already hold exactly what was planned? */
-async function alreadyInPlace(writer: RecordSetWriter, zone: string, relative: string, change: Change): Promise<boolean> {
+async function alreadyInPlace(writer: RecordSetWriter, zone: string, relative: string, change: AddressChange): Promise<boolean> {
   try {
     const current = await writer.client.call('recordSets.get', () => writer.client.dns.recordSets.get(writer.resourceGroup, zone, relative, change.family));
     if (change.after === null || current.targetResource?.id !== undefined) return false;

@@ -1,5 +1,5 @@
 import type { ApplyOutcome, Change } from '../../src/model.js';
-import { failedOutcome, outcomeForAll, ProviderError, type Provider, type ProviderContext, type ZoneSnapshot } from '../types.js';
+import { addressChangesOnly, failedOutcome, outcomeForAll, ProviderError, type Provider, type ProviderContext, type ZoneSnapshot } from '../types.js';
 import { aliasHint } from './alias-hint.js';
 import { writeRecordSets } from './apply.js';
 import { createAzureDnsClient, DEFAULT_TUNING, type AzureDnsTuning } from './client.js';
@@ -46,7 +46,7 @@ export function createProvider(settings: AzureDnsSettings, context: ProviderCont
         const failure = error instanceof ProviderError ? error : new ProviderError('error', String(error));
         return outcomeForAll(changes, failedOutcome(failure));
       }
-      return writeRecordSets({ client, resourceGroup: settings.resourceGroup, logger }, snapshot.zone, snapshot.state, changes);
+      return writeRecordSets({ client, resourceGroup: settings.resourceGroup, logger }, snapshot.zone, snapshot.state, addressChangesOnly(changes));
     },
 
     hintFor: aliasHint,

@@ -1,4 +1,4 @@
-import type { Change, Family } from '../../src/model.js';
+import type { Change, RecordType } from '../../src/model.js';
 import { AUTOMATIC_TTL, NOTHING_AT_NAME, type ExistingAtName } from './records.js';
 
 /**
@@ -6,18 +6,18 @@ import { AUTOMATIC_TTL, NOTHING_AT_NAME, type ExistingAtName } from './records.j
  * from the planner's RecordSet changes and the records as read (with their ids).
  */
 export type Operation =
-  | { readonly kind: 'patch'; readonly name: string; readonly family: Family; readonly id: string; readonly content: string; readonly ttl: number }
+  | { readonly kind: 'patch'; readonly name: string; readonly family: RecordType; readonly id: string; readonly content: string; readonly ttl: number }
   | {
       readonly kind: 'post';
       readonly name: string;
-      readonly family: Family;
+      readonly family: RecordType;
       readonly content: string;
       readonly ttl: number;
       readonly proxied: boolean;
       readonly tags: readonly string[];
       readonly comment: string;
     }
-  | { readonly kind: 'delete'; readonly name: string; readonly family: Family; readonly id: string };
+  | { readonly kind: 'delete'; readonly name: string; readonly family: RecordType; readonly id: string };
 
 /** Order of a name's operations when they are sent one by one: the name is never left empty. */
 const SEND_ORDER: Record<Operation['kind'], number> = { patch: 0, post: 1, delete: 2 };
@@ -76,9 +76,10 @@ function familyOperations(change: Change, existing: ExistingAtName, target: stri
     const record = spare[i]!;
     ops.push({ kind: 'patch', name, family, id: record.id, content: missing[i]!, ttl: ttlFor(record.proxied, ttl) });
   }
-  const model = current[0] ?? existing[family === 'A' ? 'AAAA' : 'A'][0];
+  // New records take the proxied flag and tags of the name's records; HTTPS records are never proxied.
+  const model = family === 'HTTPS' ? current[0] : (current[0] ?? existing[family === 'A' ? 'AAAA' : 'A'][0]);
   for (const content of missing.slice(recycled)) {
-    const proxied = model?.proxied ?? false;
+    const proxied = family === 'HTTPS' ? false : (model?.proxied ?? false);
     ops.push({ kind: 'post', name, family, content, ttl: ttlFor(proxied, ttl), proxied, tags: model?.tags ?? [], comment: managedComment(name, target) });
   }
   for (const record of spare.slice(recycled)) ops.push({ kind: 'delete', name, family, id: record.id });

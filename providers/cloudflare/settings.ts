@@ -27,5 +27,5 @@ export type CloudflareSettings = z.infer<typeof cloudflareSettings>;
  * "automatic"; otherwise 60–86400 (the lower bound of most plans).
  */
 export function capabilitiesOf(settings: CloudflareSettings): ProviderCapabilities {
-  return { atomicity: 'none', compareAndSwap: false, ttl: { min: 60, max: 86_400, automatic: 1 }, recordTypes: ['A', 'AAAA'], maxBatch: settings.batchSize };
+  return { atomicity: 'none', compareAndSwap: false, ttl: { min: 60, max: 86_400, automatic: 1 }, recordTypes: ['A', 'AAAA', 'HTTPS'], maxBatch: settings.batchSize };
 }

@@ -82,18 +82,32 @@ function fail(progress: Map<string, NameProgress>, name: string, failure: CallFa
       : { status: 'unconfirmed', kind: failure.kind, message: `partly applied (${p.done} of ${p.total} record operations done), then: ${failure.message}` };
 }
 
+/**
+ * What a write sends about a record: its address as `content` (A, AAAA), or for HTTPS the
+ * structured `data` Cloudflare takes (its `content` is only the read-back text).
+ */
+type RecordBody =
+  | { type: 'A' | 'AAAA'; name: string; content: string; ttl: number }
+  | { type: 'HTTPS'; name: string; data: { priority: number; target: string; value: string }; ttl: number };
+
+function recordBody(op: Extract<Operation, { kind: 'patch' | 'post' }>): RecordBody {
+  if (op.family !== 'HTTPS') return { type: op.family, name: op.name, content: op.content, ttl: op.ttl };
+  const [priority = '1', target = '.', ...params] = op.content.split(' ');
+  return { type: 'HTTPS', name: op.name, data: { priority: Number(priority), target, value: params.join(' ') }, ttl: op.ttl };
+}
+
 /** One batch request. Resolves to undefined on success, else the failure (for every name in it). */
 async function sendBatch(target: WriteTarget, chunk: Chunk): Promise<CallFailure | 'route-missing' | undefined> {
   const ops = chunk.entries.flatMap((e) => e.ops);
   const deletes: Array<{ id: string }> = [];
-  const patches: Array<{ id: string; type: Operation['family']; name: string; content: string; ttl: number }> = [];
-  const posts: Array<{ type: Operation['family']; name: string; content: string; ttl: number; proxied: boolean; comment: string; tags: string[] }> = [];
+  const patches: Array<{ id: string } & RecordBody> = [];
+  const posts: Array<RecordBody & { proxied: boolean; comment: string; tags: string[] }> = [];
   // A PATCH carries only the address and TTL (with the name and type the API requires), so what a
   // person set on the record (proxied flag, comment, tags) stays as it is.
   for (const op of ops) {
     if (op.kind === 'delete') deletes.push({ id: op.id });
-    else if (op.kind === 'patch') patches.push({ id: op.id, type: op.family, name: op.name, content: op.content, ttl: op.ttl });
-    else posts.push({ type: op.family, name: op.name, content: op.content, ttl: op.ttl, proxied: op.proxied, comment: op.comment, tags: [...op.tags] });
+    else if (op.kind === 'patch') patches.push({ id: op.id, ...recordBody(op) });
+    else posts.push({ ...recordBody(op), proxied: op.proxied, comment: op.comment, tags: [...op.tags] });
   }
   const scope = chunk.entries.length > 1 ? ` (batch of ${chunk.entries.length} names, ${ops.length} record operations)` : '';
   let answer: { data: unknown; response: Response };
@@ -133,11 +147,11 @@ async function sendOneByOne(target: WriteTarget, ops: readonly Operation[], prog
       answer = await sendWrite((): Promise<{ data: unknown; response: Response }> => {
         switch (op.kind) {
           case 'patch':
-            return client.dns.records.edit(op.id, { zone_id: zoneId, type: op.family, name: op.name, content: op.content, ttl: op.ttl }, NO_SDK_RETRY).withResponse();
+            return client.dns.records.edit(op.id, { zone_id: zoneId, ...recordBody(op) }, NO_SDK_RETRY).withResponse();
           case 'post':
             return client.dns.records
               .create(
-                { zone_id: zoneId, type: op.family, name: op.name, content: op.content, ttl: op.ttl, proxied: op.proxied, comment: op.comment, tags: [...op.tags] },
+                { zone_id: zoneId, ...recordBody(op), proxied: op.proxied, comment: op.comment, tags: [...op.tags] },
                 NO_SDK_RETRY,
               )
               .withResponse();

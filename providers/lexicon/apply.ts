@@ -1,4 +1,5 @@
-import { FAMILIES, type ApplyOutcome, type Change, type Family, type RecordSets } from '../../src/model.js';
+import { FAMILIES, type ApplyOutcome, type Family, type RecordSets } from '../../src/model.js';
+import type { AddressChange } from '../types.js';
 import { BridgeError, type LexiconBridge } from './bridge.js';
 import { readName, storedKey, type StoredText } from './records.js';
 
@@ -9,7 +10,7 @@ import { readName, storedKey, type StoredText } from './records.js';
  * 3. re-read the name (through a fresh lexicon provider object) and report exactly what is there now.
  * A value whose TTL alone differs is left alone: removing it to re-create it could empty the name.
  */
-export async function applyName(bridge: LexiconBridge, zone: string, name: string, changes: readonly Change[], provider: string, stored: StoredText): Promise<ApplyOutcome> {
+export async function applyName(bridge: LexiconBridge, zone: string, name: string, changes: readonly AddressChange[], provider: string, stored: StoredText): Promise<ApplyOutcome> {
   const failures: string[] = [];
   let uncertain = false;
   let wrote = false;

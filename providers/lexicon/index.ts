@@ -1,7 +1,7 @@
-import type { ApplyOutcome, Change, FailureKind, RecordSets } from '../../src/model.js';
+import type { ApplyOutcome, FailureKind, RecordSets } from '../../src/model.js';
 import { isInZone } from '../../src/lib/names.js';
-import type { Provider, ProviderContext, ZoneSnapshot } from '../types.js';
-import { ProviderError } from '../types.js';
+import type { AddressChange, Provider, ProviderContext, ZoneSnapshot } from '../types.js';
+import { addressChangesOnly, ProviderError } from '../types.js';
 import { applyName } from './apply.js';
 import { BridgeError, LexiconBridge } from './bridge.js';
 import { interpreterFor } from './interpreter.js';
@@ -58,8 +58,8 @@ export function createProvider(settings: LexiconSettings, context: ProviderConte
     async apply(snapshot, changes) {
       const zone = snapshot.zone;
       const outcomes = new Map<string, ApplyOutcome>();
-      const byName = new Map<string, Change[]>();
-      for (const change of changes) byName.set(change.name, [...(byName.get(change.name) ?? []), change]);
+      const byName = new Map<string, AddressChange[]>();
+      for (const change of addressChangesOnly(changes)) byName.set(change.name, [...(byName.get(change.name) ?? []), change]);
       try {
         await bridge.call('fresh', { zone });
       } catch (error) {

@@ -31,7 +31,7 @@ export async function applyChanges(endpoint: Endpoint, zone: string, changes: re
 async function readAfterWrite(endpoint: Endpoint, zone: string, names: readonly string[], changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
   let read: Map<string, RecordSets>;
   try {
-    read = await readRecordSets(endpoint, zone, names);
+    read = await readRecordSets(endpoint, zone, names, changes.some((change) => change.family === 'HTTPS'));
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     const outcome: ApplyOutcome = { status: 'unconfirmed', kind: 'unconfirmed', message: `${serverLabel(endpoint)} accepted the update of ${names.join(', ')}, but reading it back failed: ${why}` };
@@ -111,7 +111,7 @@ async function keyVerifies(endpoint: Endpoint, zone: string): Promise<boolean> {
 async function unchangedSinceRead(endpoint: Endpoint, zone: string, changes: readonly Change[]): Promise<boolean> {
   let now: Awaited<ReturnType<typeof readRecordSets>>;
   try {
-    now = await readRecordSets(endpoint, zone, [...new Set(changes.map((change) => change.name))]);
+    now = await readRecordSets(endpoint, zone, [...new Set(changes.map((change) => change.name))], changes.some((change) => change.family === 'HTTPS'));
   } catch {
     return false;
   }

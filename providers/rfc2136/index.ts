@@ -40,10 +40,10 @@ export function createProvider(settings: Rfc2136Settings, context: ProviderConte
       }
       return zone;
     },
-    async read(zone, names): Promise<ZoneSnapshot<void>> {
+    async read(zone, names, types): Promise<ZoneSnapshot<void>> {
       logger.debug({ zone, names: names.length }, 'rfc2136: reading A/AAAA from the primary');
       try {
-        return { zone, records: await readRecordSets(endpoint, zone, names), state: undefined };
+        return { zone, records: await readRecordSets(endpoint, zone, names, types?.includes('HTTPS') ?? false), state: undefined };
       } finally {
         logger.debug({ zone, ...endpoint.queries.stats }, 'rfc2136: query connections so far');
       }

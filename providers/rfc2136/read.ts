@@ -1,6 +1,7 @@
 import { normalizeAddressSet } from '../../src/addresses.js';
 import { mapLimit } from '../../src/lib/concurrency.js';
-import { FAMILIES, type Family, type RecordSet, type RecordSets } from '../../src/model.js';
+import { FAMILIES, type RecordSet, type RecordSets, type RecordType } from '../../src/model.js';
+import { normalizeRecordValues } from '../../src/dns/record-values.js';
 import { ProviderError } from '../types.js';
 import { serverLabel, type Endpoint } from './client.js';
 import { RCODE, rcodeName } from '../../src/dns/rcode.js';
@@ -22,19 +23,20 @@ interface FamilyState {
 }
 
 /** A and AAAA at each name, straight from the primary (authoritative data, no cache in between). */
-export async function readRecordSets(endpoint: Endpoint, zone: string, names: readonly string[]): Promise<Map<string, RecordSets>> {
-  const read = await mapLimit(names, CONCURRENT_NAMES, (name) => readNameSets(endpoint, zone, name));
+export async function readRecordSets(endpoint: Endpoint, zone: string, names: readonly string[], withHttps = false): Promise<Map<string, RecordSets>> {
+  const read = await mapLimit(names, CONCURRENT_NAMES, (name) => readNameSets(endpoint, zone, name, withHttps));
   return new Map(names.map((name, index) => [name, read[index]!]));
 }
 
-async function readNameSets(endpoint: Endpoint, zone: string, name: string): Promise<RecordSets> {
-  const [a, aaaa] = await Promise.all(FAMILIES.map((family) => readFamily(endpoint, zone, name, family)));
-  const cname = a?.cname ?? aaaa?.cname;
+async function readNameSets(endpoint: Endpoint, zone: string, name: string, withHttps: boolean): Promise<RecordSets> {
+  const types: readonly RecordType[] = withHttps ? [...FAMILIES, 'HTTPS'] : FAMILIES;
+  const [a, aaaa, https] = await Promise.all(types.map((type) => readFamily(endpoint, zone, name, type)));
+  const cname = a?.cname ?? aaaa?.cname ?? https?.cname;
   if (cname !== undefined) return { conflict: `CNAME at the name (points to ${cname})` };
-  return { ...(a?.set ? { A: a.set } : {}), ...(aaaa?.set ? { AAAA: aaaa.set } : {}) };
+  return { ...(a?.set ? { A: a.set } : {}), ...(aaaa?.set ? { AAAA: aaaa.set } : {}), ...(https?.set ? { HTTPS: https.set } : {}) };
 }
 
-async function readFamily(endpoint: Endpoint, zone: string, name: string, family: Family): Promise<FamilyState> {
+async function readFamily(endpoint: Endpoint, zone: string, name: string, family: RecordType): Promise<FamilyState> {
   const server = serverLabel(endpoint);
   const { header, response } = await queryPrimary(endpoint, name, family);
   if (header.rcode === RCODE.REFUSED) {
@@ -60,6 +62,6 @@ async function readFamily(endpoint: Endpoint, zone: string, name: string, family
     }
   }
   if (cname !== undefined) return { cname };
-  const normalised = normalizeAddressSet(family, values);
+  const normalised = family === 'HTTPS' ? (normalizeRecordValues(family, values) ?? []) : normalizeAddressSet(family, values);
   return normalised.length > 0 && ttl !== undefined ? { set: { ttl, values: normalised } } : {};
 }

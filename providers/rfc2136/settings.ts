@@ -41,5 +41,5 @@ export type Rfc2136Settings = z.infer<typeof rfc2136Settings>;
  * share one message unless they exceed its 64 KB limit, when they are split between names.
  */
 export function capabilitiesOf(_settings: Rfc2136Settings): ProviderCapabilities {
-  return { atomicity: 'name', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] };
+  return { atomicity: 'name', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA', 'HTTPS'] };
 }

@@ -1,5 +1,5 @@
 import { encodeName } from '../../src/dns/names.js';
-import { addressRdata, encodeRecord, familyType } from '../../src/dns/records.js';
+import { recordRdata, encodeRecord, familyType } from '../../src/dns/records.js';
 import { CLASS, HEADER_BYTES, OPCODE_UPDATE, TYPE } from '../../src/dns/wire.js';
 import type { Change } from '../../src/model.js';
 
@@ -60,13 +60,13 @@ function sectionsByName(changes: readonly Change[]): NameSections[] {
       sections.prerequisites.push(encodeRecord(change.name, type, CLASS.NONE, 0));
     } else {
       for (const value of change.before.values) {
-        sections.prerequisites.push(encodeRecord(change.name, type, CLASS.IN, 0, addressRdata(change.family, value)));
+        sections.prerequisites.push(encodeRecord(change.name, type, CLASS.IN, 0, recordRdata(change.family, value)));
       }
       sections.updates.push(encodeRecord(change.name, type, CLASS.ANY, 0));
     }
     if (change.action !== 'delete') {
       for (const value of change.after.values) {
-        sections.updates.push(encodeRecord(change.name, type, CLASS.IN, change.after.ttl, addressRdata(change.family, value)));
+        sections.updates.push(encodeRecord(change.name, type, CLASS.IN, change.after.ttl, recordRdata(change.family, value)));
       }
     }
   }

@@ -1,5 +1,5 @@
 import type { Change as Route53Change } from '@aws-sdk/client-route-53';
-import type { Change, Family, RecordSet } from '../../src/model.js';
+import type { Change, RecordSet, RecordType } from '../../src/model.js';
 import { compareListingOrder } from './names.js';
 import type { StoredRecordSet } from './record-sets.js';
 
@@ -21,7 +21,7 @@ export interface ReadRecordSet {
   readonly seen: RecordSet;
   readonly stored: StoredRecordSet;
 }
-export type StoredLookup = (name: string, family: Family) => ReadRecordSet | undefined;
+export type StoredLookup = (name: string, family: RecordType) => ReadRecordSet | undefined;
 
 /**
  * The core's changes as Route 53 changes, grouped per name in listing order. Compare-and-swap:
@@ -58,7 +58,7 @@ function storedSpelling(before: RecordSet, read: ReadRecordSet | undefined): Rec
   return same ? read.stored : before;
 }
 
-function recordSetChange(action: 'CREATE' | 'DELETE', name: string, type: Family, set: RecordSet): Route53Change {
+function recordSetChange(action: 'CREATE' | 'DELETE', name: string, type: RecordType, set: RecordSet): Route53Change {
   return {
     Action: action,
     ResourceRecordSet: { Name: `${name}.`, Type: type, TTL: set.ttl, ResourceRecords: set.values.map((value) => ({ Value: value })) },

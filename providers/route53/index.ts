@@ -1,4 +1,4 @@
-import type { ApplyOutcome, Change } from '../../src/model.js';
+import type { ApplyOutcome, Change, RecordType } from '../../src/model.js';
 import { failedOutcome, outcomeForAll, ProviderError, type Provider, type ProviderContext, type ZoneSnapshot } from '../types.js';
 import { aliasHint } from './alias-hint.js';
 import { sendBatch } from './apply.js';
@@ -51,7 +51,7 @@ export function createProvider(settings: Route53Settings, context: ProviderConte
         return outcomeForAll(changes, failedOutcome(failure));
       }
       const states = snapshot.state;
-      const stored = (name: string, family: 'A' | 'AAAA'): ReadRecordSet | undefined => {
+      const stored = (name: string, family: RecordType): ReadRecordSet | undefined => {
         const state = states?.get(name);
         const seen = state?.sets[family];
         const storedSet = state?.stored[family];

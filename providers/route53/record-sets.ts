@@ -1,6 +1,7 @@
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { normalizeAddressSet } from '../../src/addresses.js';
-import type { Family, RecordSets } from '../../src/model.js';
+import type { RecordSets, RecordType } from '../../src/model.js';
+import { normalizeRecordValues } from '../../src/dns/record-values.js';
 
 /** A/AAAA exactly as Route 53 holds them: a DELETE must repeat the TTL and the values verbatim. */
 export interface StoredRecordSet {
@@ -8,7 +9,7 @@ export interface StoredRecordSet {
   readonly values: readonly string[];
 }
 
-export type StoredRecordSets = Partial<Record<Family, StoredRecordSet>>;
+export type StoredRecordSets = Partial<Record<RecordType, StoredRecordSet>>;
 
 export interface NameState {
   /** What the core sees: normalised values, and any conflict in words. */
@@ -27,13 +28,19 @@ export const ALIAS_CONFLICT = 'this name is a Route 53 alias; apexsync manages p
  */
 export function nameStateOf(recordSets: readonly ResourceRecordSet[]): NameState {
   const conflicts: string[] = [];
-  const sets: { A?: RecordSets['A']; AAAA?: RecordSets['AAAA'] } = {};
+  const sets: { A?: RecordSets['A']; AAAA?: RecordSets['AAAA']; HTTPS?: RecordSets['HTTPS'] } = {};
   const stored: StoredRecordSets = {};
   for (const recordSet of recordSets) {
     const type = recordSet.Type;
     if (type === 'CNAME') {
       const target = recordSet.AliasTarget?.DNSName ?? recordSet.ResourceRecords?.[0]?.Value ?? '?';
       conflicts.push(`a CNAME (to ${target}) is at this name, and A/AAAA records cannot sit beside a CNAME`);
+    } else if (type === 'HTTPS' && recordSet.SetIdentifier === undefined && recordSet.AliasTarget === undefined) {
+      const values = (recordSet.ResourceRecords ?? []).flatMap((record) => (record.Value !== undefined ? [record.Value] : []));
+      const ttl = recordSet.TTL ?? 0;
+      // Records that do not parse are kept as written: they differ from any plan, so a mirror replaces them.
+      sets.HTTPS = { ttl, values: normalizeRecordValues('HTTPS', values) ?? [...values].sort() };
+      stored.HTTPS = { ttl, values };
     } else if (type === 'A' || type === 'AAAA') {
       if (recordSet.AliasTarget !== undefined) {
         conflicts.push(`${ALIAS_CONFLICT} (${type} alias to ${recordSet.AliasTarget.DNSName ?? '?'})`);

@@ -24,5 +24,5 @@ export type Route53Settings = z.infer<typeof route53Settings>;
  * changes share one batch unless they exceed its limits, when they are split between names.
  */
 export function capabilitiesOf(_settings: Route53Settings): ProviderCapabilities {
-  return { atomicity: 'name', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'], maxBatch: 1000 };
+  return { atomicity: 'name', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA', 'HTTPS'], maxBatch: 1000 };
 }

@@ -1,6 +1,6 @@
-import { normalizeAddress, normalizeAddressSet } from '../../src/addresses.js';
+import { normalizeRecordValues } from '../../src/dns/record-values.js';
 import { isInZone } from '../../src/lib/names.js';
-import type { ApplyOutcome, Change, RecordSet } from '../../src/model.js';
+import type { ApplyOutcome, Change, RecordSet, RecordType } from '../../src/model.js';
 import type { RRsetEdit } from './edit.js';
 import type { ParsedZone } from './parse.js';
 import { recordSetsAt } from './zone-state.js';
@@ -39,18 +39,22 @@ export function checkNameChanges(zone: ParsedZone, name: string, changes: readon
     }
     const { ttl, values } = change.after;
     if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL) return refuse('rejected', `TTL ${ttl} for ${change.family} at ${name} is not a number of seconds from 0 to ${MAX_TTL}`);
-    const invalid = values.find((v) => normalizeAddress(change.family, v) === undefined);
-    if (invalid !== undefined) return refuse('rejected', `'${invalid}' is not an ${change.family === 'A' ? 'IPv4' : 'IPv6'} address (${name})`);
+    const normalized = normalizeRecordValues(change.family, values);
+    if (normalized === undefined) {
+      const invalid = values.find((value) => normalizeRecordValues(change.family, [value]) === undefined) ?? values.join(', ');
+      const what = change.family === 'A' ? 'an IPv4 address' : change.family === 'AAAA' ? 'an IPv6 address' : 'an HTTPS record';
+      return refuse('rejected', `'${invalid}' is not ${what} (${name})`);
+    }
     if (values.length === 0) return refuse('rejected', `an empty ${change.family} set for ${name} (a deletion is a 'delete' change)`);
-    edits.push({ name, family: change.family, after: { ttl, values: normalizeAddressSet(change.family, values) } });
+    edits.push({ name, family: change.family, after: { ttl, values: normalized } });
   }
   return { ok: true, edits };
 }
 
-function sameRecordSet(family: 'A' | 'AAAA', found: RecordSet | undefined, expected: RecordSet | null): boolean {
+function sameRecordSet(family: RecordType, found: RecordSet | undefined, expected: RecordSet | null): boolean {
   if (found === undefined || expected === null) return found === undefined && expected === null;
   const a = found.values.join(',');
-  const b = normalizeAddressSet(family, expected.values).join(',');
+  const b = (normalizeRecordValues(family, expected.values) ?? expected.values).join(',');
   return found.ttl === expected.ttl && a === b;
 }
 

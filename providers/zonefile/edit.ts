@@ -1,4 +1,4 @@
-import type { Family, RecordSet } from '../../src/model.js';
+import type { RecordSet, RecordType } from '../../src/model.js';
 import type { PhysicalLine } from './lexer.js';
 import { absoluteText } from './master-names.js';
 import type { ParsedZone, Placement, ZoneRecord } from './parse.js';
@@ -13,7 +13,7 @@ import type { ParsedZone, Placement, ZoneRecord } from './parse.js';
 
 export interface RRsetEdit {
   readonly name: string;
-  readonly family: Family;
+  readonly family: RecordType;
   /** The new RRset; null deletes it. */
   readonly after: RecordSet | null;
 }
@@ -84,7 +84,7 @@ function push(map: Map<number, WrittenLine[]>, line: number, written: readonly W
   map.set(line, [...(map.get(line) ?? []), ...written]);
 }
 
-function recordLines(name: string, owner: string, sep: string, family: Family, set: RecordSet, eol: string): WrittenLine[] {
+function recordLines(name: string, owner: string, sep: string, family: RecordType, set: RecordSet, eol: string): WrittenLine[] {
   return set.values.map((value) => ({ owner: name, text: `${owner}${sep}${set.ttl}${sep}IN${sep}${family}${sep}${value}${eol}` }));
 }
 

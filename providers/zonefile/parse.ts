@@ -2,7 +2,7 @@ import { ZoneSyntaxError } from './errors.js';
 import { expandGenerateOwners, GenerateSyntaxError } from './generate.js';
 import { lexEntries, splitLines, type Entry, type PhysicalLine, type Token } from './lexer.js';
 import { NameSyntaxError, resolveName } from './master-names.js';
-import { parseAddressRdata, parseSoaRdata, typeMnemonic } from './rdata.js';
+import { parseAddressRdata, parseHttpsRdata, parseSoaRdata, typeMnemonic } from './rdata.js';
 import { looksLikeTtl, parseTtl } from './ttl.js';
 
 /**
@@ -44,7 +44,7 @@ export interface ZoneRecord {
   readonly ttl: number;
   readonly rdata: readonly Token[];
   readonly source: SourceRef;
-  /** Normalised address, for A and AAAA. */
+  /** Normalised address, for A and AAAA; canonical presentation form for HTTPS. */
   readonly address?: string;
   /** Present only for records written in the main file (the only ones apexsync edits). */
   readonly placement?: Placement;
@@ -270,6 +270,10 @@ function record(entry: Entry, context: Context, ttl: TtlState, out: Collected): 
   let address: string | undefined;
   if (fields.type === 'A' || fields.type === 'AAAA') {
     const parsed = parseAddressRdata(fields.type, rdata);
+    if (typeof parsed !== 'string') return fail(parsed.error);
+    address = parsed;
+  } else if (fields.type === 'HTTPS') {
+    const parsed = parseHttpsRdata(rdata);
     if (typeof parsed !== 'string') return fail(parsed.error);
     address = parsed;
   }

@@ -1,6 +1,7 @@
 import { normalizeAddress } from '../../src/addresses.js';
 import type { Family } from '../../src/model.js';
 import type { Token } from './lexer.js';
+import { canonicalSvcbValues, decodeSvcbRdata, parseSvcbPresentation, SvcbError } from '../../src/dns/svcb.js';
 import { parseTtl } from './ttl.js';
 
 /**
@@ -10,7 +11,7 @@ import { parseTtl } from './ttl.js';
  */
 
 /** Type mnemonics by RFC 3597 `TYPEnnn` number, for the types apexsync looks at. */
-const TYPE_BY_NUMBER: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 28: 'AAAA', 39: 'DNAME' };
+const TYPE_BY_NUMBER: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 28: 'AAAA', 39: 'DNAME', 65: 'HTTPS' };
 
 /** Upper-case mnemonic of a type token (`a` → `A`, `TYPE28` → `AAAA`); undefined when it is not type syntax. */
 export function typeMnemonic(text: string): string | undefined {
@@ -42,6 +43,40 @@ function parseGenericAddress(family: Family, parts: readonly string[]): string |
       ? bytes.map((b) => parseInt(b, 16)).join('.')
       : Array.from({ length: 8 }, (_, i) => `${bytes[2 * i]}${bytes[2 * i + 1]}`).join(':');
   return normalizeAddress(family, text) ?? { error: `bad ${family} data: '\\# ${parts.join(' ')}'` };
+}
+
+/**
+ * An HTTPS record's RDATA in canonical presentation form, or why it is not one. The tokens are
+ * joined as written (quotes and escapes kept), which is the presentation form the codec reads;
+ * RFC 3597 `\#` data is decoded from its wire form.
+ */
+export function parseHttpsRdata(rdata: readonly Token[]): string | { error: string } {
+  const texts = rdata.map((t) => t.text);
+  try {
+    if (texts[0] === '\\#') {
+      const hex = texts.slice(2).join('');
+      if (!/^([0-9a-f]{2})*$/i.test(hex) || hex.length / 2 !== Number(texts[1])) return { error: `bad RFC 3597 HTTPS data: '${texts.join(' ')}'` };
+      return canonicalSvcbValues([decodeSvcbRdata(Buffer.from(hex, 'hex'))])[0]!;
+    }
+    return canonicalSvcbValues([parseSvcbPresentation(joinTouching(rdata))])[0]!;
+  } catch (error) {
+    if (error instanceof SvcbError) return { error: `bad HTTPS data: ${error.message}` };
+    throw error;
+  }
+}
+
+/**
+ * The tokens as one text, spaced only where the file had space: `alpn="h3,h2"` is one SvcParam
+ * although the lexer ends a token at its quote.
+ */
+function joinTouching(tokens: readonly Token[]): string {
+  let text = '';
+  tokens.forEach((token, i) => {
+    const previous = tokens[i - 1];
+    const touching = previous !== undefined && previous.line === token.line && previous.end === token.start;
+    text += (i === 0 || touching ? '' : ' ') + token.text;
+  });
+  return text;
 }
 
 export interface SoaFields {

@@ -19,5 +19,5 @@ export type ZonefileSettings = z.infer<typeof zonefileSettings>;
 
 /** One rename replaces the whole file (all or nothing); the write re-checks the file against what was read. */
 export function capabilitiesOf(_settings: ZonefileSettings): ProviderCapabilities {
-  return { atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] };
+  return { atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA', 'HTTPS'] };
 }

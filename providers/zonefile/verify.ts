@@ -1,4 +1,4 @@
-import { normalizeAddressSet } from '../../src/addresses.js';
+import { normalizeRecordValues } from '../../src/dns/record-values.js';
 import type { ParsedZone, ZoneRecord } from './parse.js';
 import type { RRsetEdit } from './edit.js';
 import { recordsAt } from './zone-index.js';
@@ -28,7 +28,7 @@ export function findUnintendedChange(before: ParsedZone, after: ParsedZone, edit
   for (const edit of edits) {
     const set = recordSetsAt(after, edit.name)[edit.family];
     const ttls = new Set(recordsAt(after, edit.name).filter((r) => r.type === edit.family).map((r) => r.ttl));
-    const wanted = edit.after === null ? '' : `${edit.after.ttl} ${normalizeAddressSet(edit.family, edit.after.values).join(',')}`;
+    const wanted = edit.after === null ? '' : `${edit.after.ttl} ${(normalizeRecordValues(edit.family, edit.after.values) ?? edit.after.values).join(',')}`;
     const got = set === undefined ? '' : `${set.ttl} ${set.values.join(',')}`;
     if (wanted !== got || ttls.size > 1) return `${edit.name} ${edit.family} would read back as '${got}', not '${wanted}'`;
   }

@@ -11,7 +11,7 @@ import { recordsAt, zoneIndex } from './zone-index.js';
  */
 export function recordSetsAt(zone: ParsedZone, name: string): RecordSets {
   const atName = recordsAt(zone, name);
-  const sets: { A?: RecordSet; AAAA?: RecordSet } = {};
+  const sets: { A?: RecordSet; AAAA?: RecordSet; HTTPS?: RecordSet } = {};
   for (const family of FAMILIES) {
     const records = atName.filter((r) => r.type === family && r.address !== undefined);
     if (records.length > 0) {
@@ -21,6 +21,8 @@ export function recordSetsAt(zone: ParsedZone, name: string): RecordSets {
       };
     }
   }
+  const https = atName.filter((r) => r.type === 'HTTPS' && r.address !== undefined);
+  if (https.length > 0) sets.HTTPS = { ttl: https[0]!.ttl, values: [...new Set(https.map((r) => r.address as string))].sort() };
   const conflicts = conflictsAt(zone, name, atName);
   return conflicts.length > 0 ? { ...sets, conflict: conflicts.join('; ') } : sets;
 }
@@ -29,7 +31,7 @@ function conflictsAt(zone: ParsedZone, name: string, atName: readonly ZoneRecord
   const conflicts: string[] = [];
   const cname = atName.find((r) => r.type === 'CNAME');
   if (cname) conflicts.push(`a CNAME is at ${name} (${where(cname.source)})`);
-  const foreign = atName.find((r) => (r.type === 'A' || r.type === 'AAAA' || r.type === 'CNAME') && r.placement === undefined);
+  const foreign = atName.find((r) => (r.type === 'A' || r.type === 'AAAA' || r.type === 'HTTPS' || r.type === 'CNAME') && r.placement === undefined);
   if (foreign) {
     const how = foreign.source.via === 'generate' ? 'a $GENERATE line' : 'an $INCLUDEd file';
     conflicts.push(`${foreign.type} records of ${name} come from ${how} (${where(foreign.source)}); apexsync edits only records written in ${zone.file}`);

@@ -36,17 +36,26 @@ function renderRecord(r: RecordReport, dryRun: boolean): string {
   return lines.join('\n');
 }
 
+/** HTTPS values in text: a long `ech` config list is shortened (JSON carries it whole). */
+function shown(c: Change, values: readonly string[]): string[] {
+  if (c.family !== 'HTTPS') return [...values];
+  return values.map((value) => value.replace(/\bech=([A-Za-z0-9+/=]{24,})/g, (_m, ech: string) => `ech=${ech.slice(0, 12)}…(${Buffer.from(ech, 'base64').length} bytes)`));
+}
+
 function renderChange(c: Change): string {
   const family = c.family.padEnd(5);
+  const before = c.before === null ? [] : shown(c, c.before.values);
+  const after = c.after === null ? [] : shown(c, c.after.values);
+  const list = c.family === 'HTTPS' ? ' | ' : ', ';
   switch (c.action) {
     case 'create':
-      return `+ ${family} ${ttl(c.after)}  ${c.after.values.join(', ')}`;
+      return `+ ${family} ${ttl(c.after)}  ${after.join(list)}`;
     case 'delete':
-      return `- ${family} ${' '.repeat(5)}  ${c.before.values.join(', ')}`;
+      return `- ${family} ${' '.repeat(5)}  ${before.join(list)}`;
     case 'update': {
       const sameValues = c.before.values.join() === c.after.values.join();
       const ttlText = c.before.ttl === c.after.ttl ? ttl(c.after) : `${c.before.ttl} → ${c.after.ttl}`;
-      const values = sameValues ? c.after.values.join(', ') : `${c.before.values.join(', ')} → ${c.after.values.join(', ')}`;
+      const values = sameValues ? after.join(list) : `${before.join(list)} → ${after.join(list)}`;
       return `~ ${family} ${ttlText.padEnd(5)}  ${values}`;
     }
   }

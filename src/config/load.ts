@@ -153,6 +153,10 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
     const families = r.families ?? raw.defaults.families ?? ['A', 'AAAA'];
     const familyProblem = unsupportedFamilies(families, capabilities, `${at}.families`, providerId);
     if (familyProblem !== undefined) problems.push(familyProblem);
+    const https = r.https ?? raw.defaults.https ?? 'off';
+    if (https !== 'off' && !capabilities.recordTypes.includes('HTTPS')) {
+      problems.push(`${r.https !== undefined ? `${at}.https` : 'defaults.https'}: provider ${providerId} cannot write HTTPS records`);
+    }
     const ttlSource: TtlSource = r.ttl === undefined ? defaultTtlSource : 'record';
     const ttl = ttlForProvider(toTtlPolicy(r.ttl) ?? defaultTtl, ttlSource, capabilities, ttlSource === 'defaults' ? 'defaults.ttl' : `${at}.ttl`, providerId);
     if (typeof ttl === 'string') {
@@ -169,6 +173,7 @@ function buildConfig(file: string, raw: ConfigFile, env: Record<string, string |
       maxAddresses: r.maxAddresses ?? raw.defaults.maxAddresses ?? 8,
       allowSpecialAddresses: r.allowSpecialAddresses ?? raw.defaults.allowSpecialAddresses ?? false,
       allowEmpty: r.allowEmpty ?? raw.defaults.allowEmpty ?? false,
+      https,
     });
   });
 

@@ -32,6 +32,9 @@ const heartbeatUrl = z
   .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
   .transform((url) => new Secret(url));
 
+/** HTTPS records at the name: off (default), mirror the target's, or alias to it. */
+const httpsMode = z.enum(['off', 'mirror', 'alias'], { error: 'expected off, mirror or alias' });
+
 const recordSchema = z.strictObject({
   name: hostname,
   target: hostname,
@@ -42,6 +45,7 @@ const recordSchema = z.strictObject({
   maxAddresses: z.number().int().min(1).max(64).optional(),
   allowSpecialAddresses: z.boolean().optional(),
   allowEmpty: z.boolean().optional(),
+  https: httpsMode.optional(),
 });
 
 export const fileSchema = z.strictObject({
@@ -64,6 +68,7 @@ export const fileSchema = z.strictObject({
       maxAddresses: z.number().int().min(1).max(64).optional(),
       allowSpecialAddresses: z.boolean().optional(),
       allowEmpty: z.boolean().optional(),
+      https: httpsMode.optional(),
     })
     .default({}),
   records: z.array(recordSchema, { error: 'expected a list of records' }).min(1, { error: 'lists no record' }),

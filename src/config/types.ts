@@ -1,4 +1,5 @@
 import type { Family } from '../model.js';
+import type { HttpsMode } from '../plan/https.js';
 import type { ResolverSettings } from '../resolve/types.js';
 import type { ProviderSettings } from '../../providers/index.js';
 import type { LogLevel } from '../log.js';
@@ -26,6 +27,8 @@ export interface RecordConfig {
   readonly maxAddresses: number;
   readonly allowSpecialAddresses: boolean;
   readonly allowEmpty: boolean;
+  /** Carry the target's HTTPS RRset over (`mirror`), publish `0 target.` (`alias`), or leave HTTPS alone (`off`, also when absent). */
+  readonly https?: HttpsMode;
 }
 
 export interface ListenAddress {

@@ -1,11 +1,12 @@
 import ipaddr from 'ipaddr.js';
-import type { Family } from '../model.js';
+import type { RecordType } from '../model.js';
+import { encodeSvcbRdata, parseSvcbPresentation } from './svcb.js';
 import { encodeName, skipName } from './names.js';
 import { HEADER_BYTES, readHeader, TYPE, uint16 } from './wire.js';
 
-/** The record type of an address family. */
-export function familyType(family: Family): number {
-  return family === 'A' ? TYPE.A : TYPE.AAAA;
+/** The wire type number of a record type apexsync writes. */
+export function familyType(family: RecordType): number {
+  return TYPE[family];
 }
 
 /**
@@ -25,8 +26,9 @@ export function encodeRecord(owner: string, type: number, klass: number, ttl: nu
   return record;
 }
 
-/** RDATA of an A (4 bytes) or AAAA (16 bytes) record from its normalised text. */
-export function addressRdata(family: Family, value: string): Buffer {
+/** RDATA of an A (4 bytes) or AAAA (16 bytes) record from its normalised text, or of an HTTPS record from its presentation form. */
+export function recordRdata(family: RecordType, value: string): Buffer {
+  if (family === 'HTTPS') return encodeSvcbRdata(parseSvcbPresentation(value));
   const bytes = family === 'A' ? ipaddr.IPv4.parse(value).toByteArray() : ipaddr.IPv6.parse(value).toByteArray();
   return Buffer.from(bytes);
 }

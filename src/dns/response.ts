@@ -1,18 +1,20 @@
 import ipaddr from 'ipaddr.js';
 import { readName, skipName } from './names.js';
 import { rcodeName } from './rcode.js';
+import { canonicalSvcbValues, decodeSvcbRdata, SvcbError } from './svcb.js';
 import { CLASS, FLAG_AUTHORITATIVE, FLAG_RESPONSE, FLAG_TRUNCATED, HEADER_BYTES, TYPE, uint16 } from './wire.js';
 
-/** One record of the answer section that a reader can use (class IN, A/AAAA/CNAME). */
+/** One record of the answer section that a reader can use (class IN, A/AAAA/CNAME/HTTPS). */
 export interface AnswerRecord {
   /** Owner name, normalised (presentation format, lower case, no trailing dot). */
   readonly name: string;
-  readonly type: 'A' | 'AAAA' | 'CNAME';
+  readonly type: 'A' | 'AAAA' | 'CNAME' | 'HTTPS';
   readonly ttl: number;
   /**
    * A/AAAA: the address, already in normalised text (dotted quad; RFC 5952 with IPv4-mapped
    * addresses unmapped, as src/addresses.ts writes them): it is decoded from exactly 4 or 16
-   * bytes, so it is always a valid address. CNAME: the target name, normalised.
+   * bytes, so it is always a valid address. CNAME: the target name, normalised. HTTPS: the
+   * record in canonical presentation form (src/dns/svcb.ts), checked when the answer was walked.
    */
   readonly data: string;
 }
@@ -187,8 +189,12 @@ function walkRecords(message: Buffer): Walk {
     if (type === TYPE.CNAME && skipName(message, data) !== data + length) {
       return { kind: 'bad-rdata', detail: 'malformed answer: CNAME record data is not one name' };
     }
+    if (type === TYPE.HTTPS && r < answerCount) {
+      const problem = svcbProblem(message.subarray(data, data + length));
+      if (problem !== undefined) return { kind: 'bad-rdata', detail: `malformed answer: HTTPS record data does not parse (${problem})` };
+    }
     if (r < answerCount) {
-      if ((expected !== undefined || type === TYPE.CNAME) && uint16(message, offset + 2) === CLASS.IN) usable.push(start);
+      if ((expected !== undefined || type === TYPE.CNAME || type === TYPE.HTTPS) && uint16(message, offset + 2) === CLASS.IN) usable.push(start);
     }
     if (r < withSoa) {
       if (type === TYPE.SOA && uint16(message, offset + 2) === CLASS.IN) (soa ??= []).push(start);
@@ -245,9 +251,24 @@ function readAnswer(message: Buffer, offset: number, nameAtQuestion: string | un
     return { name: owner.name, type: 'A', ttl, data: `${message[data]}.${message[data + 1]}.${message[data + 2]}.${message[data + 3]}` };
   }
   if (type === TYPE.AAAA) return { name: owner.name, type: 'AAAA', ttl, data: ipv6Text(message.subarray(data, data + 16)) };
+  if (type === TYPE.HTTPS) {
+    const length = uint16(message, fields + 8);
+    return { name: owner.name, type: 'HTTPS', ttl, data: canonicalSvcbValues([decodeSvcbRdata(message.subarray(data, data + length))])[0]! };
+  }
   const target = readName(message, data);
   if (typeof target !== 'object') return target;
   return { name: owner.name, type: 'CNAME', ttl, data: target.name };
+}
+
+/** Why an HTTPS record's RDATA is not one, or undefined when it reads. */
+function svcbProblem(rdata: Uint8Array): string | undefined {
+  try {
+    decodeSvcbRdata(rdata);
+    return undefined;
+  } catch (error) {
+    if (error instanceof SvcbError) return error.message;
+    throw error;
+  }
 }
 
 /** RFC 5952 text, with an IPv4-mapped address unmapped: exactly what normalizeAddress writes. */

@@ -1,5 +1,6 @@
 import { isSpecialAddress, sortAddresses, specialPurposeOf } from '../addresses.js';
-import type { Change, Family, RecordSet } from '../model.js';
+import { FAMILIES, type Change, type Family, type RecordSet } from '../model.js';
+import { planHttps } from './https.js';
 import type { FamilyResolution } from '../resolve/types.js';
 import { ttlForChange, ttlNeedsRewrite } from './ttl.js';
 import type { FamilyDecision, PlanInput, RecordPlan } from './types.js';
@@ -19,7 +20,7 @@ export function planRecord(input: PlanInput): RecordPlan {
     return {
       name: record.name,
       conflict: current.conflict,
-      decisions: record.families.map((family) => ({ family, kind: 'failed', cause: 'conflict', reason })),
+      decisions: [...record.families, ...(record.https !== undefined && record.https !== 'off' ? (['HTTPS'] as const) : [])].map((family) => ({ family, kind: 'failed', cause: 'conflict', reason })),
       changes: [],
       failed: true,
     };
@@ -73,7 +74,20 @@ export function planRecord(input: PlanInput): RecordPlan {
 
   for (const [family, set] of desired) decided.set(family, decideFamily(record, family, set, current[family]));
 
-  const decisions = record.families.map((family) => decided.get(family)!);
+  const decisions: FamilyDecision[] = record.families.map((family) => decided.get(family)!);
+  if (record.https !== undefined && record.https !== 'off') {
+    const published: Partial<Record<Family, readonly string[]>> = {};
+    for (const family of FAMILIES) {
+      const decision = decided.get(family);
+      const values = decision?.kind === 'change' ? decision.change.after?.values : current[family]?.values;
+      if (values !== undefined && values.length > 0) published[family] = values;
+    }
+    decisions.push(
+      record.target === undefined
+        ? { family: 'HTTPS', kind: 'failed', cause: 'config', reason: 'no target to publish HTTPS records for' }
+        : planHttps({ name: record.name, target: record.target, mode: record.https, ttl: record.ttl, resolved: input.resolvedHttps, published, current: current.HTTPS }),
+    );
+  }
   const changes = decisions.flatMap((d) => (d.kind === 'change' ? [d.change] : []));
   return { name: record.name, decisions, changes, failed: decisions.some((d) => d.kind === 'failed') };
 }

@@ -2,7 +2,35 @@ import { normalizeAddressSet } from '../addresses.js';
 import type { Family } from '../model.js';
 import type { QueryOutcome } from './exchange.js';
 import type { AnswerRecord } from '../dns/response.js';
-import type { ChainLink, FamilyResolution } from './types.js';
+import { parseSvcbPresentation } from '../dns/svcb.js';
+import type { ChainLink, FamilyResolution, HttpsResolution, ResolutionFailureKind } from './types.js';
+
+/** The record types whose RRset a chain is followed for. */
+export type ChainType = Family | 'HTTPS';
+
+/** How a chain ended without records of its type. */
+export type ChainMiss<T extends ChainType> =
+  | { readonly kind: 'empty'; readonly family: T; readonly reason: 'NXDOMAIN' | 'NODATA'; readonly chain: readonly ChainLink[] }
+  | { readonly kind: 'failure'; readonly family: T; readonly reason: string; readonly cause: ResolutionFailureKind; readonly chain: readonly ChainLink[] };
+
+/** What the records found at the end of a chain become (one module-level function per kind, no closure per lookup). */
+export type ChainFound<R> = (records: readonly AnswerRecord[], ttl: number, chain: ChainLink[]) => R;
+
+/** Addresses come off the wire already normalised (AnswerRecord.data), so one is a set as it is; several still need de-duplicating and ordering. */
+export const addressesFound: ChainFound<FamilyResolution> = (records, ttl, chain) => {
+  const family = records[0]!.type as Family;
+  const addresses = records.length === 1 ? [records[0]!.data] : normalizeAddressSet(family, records.map((record) => record.data));
+  return { kind: 'addresses', family, addresses, ttl, chain };
+};
+
+/** HTTPS records come off the wire checked and in canonical presentation form (src/dns/response.ts). */
+export const httpsFound: ChainFound<HttpsResolution> = (records, ttl, chain) => ({
+  kind: 'records',
+  family: 'HTTPS',
+  records: records.map((record) => parseSvcbPresentation(record.data)),
+  ttl,
+  chain,
+});
 
 /**
  * Most CNAME hops a chain may have. A chain of exactly 16 CNAMEs resolves; the 17th hop is a
@@ -16,7 +44,7 @@ export const MAX_CNAME_HOPS = 16;
  * not follow it, e.g. the target lives in another zone). Only records that belong to the chain
  * are used; anything else in the answer is ignored, not trusted.
  */
-export async function followChain(target: string, family: Family, ask: (name: string) => Promise<QueryOutcome>): Promise<FamilyResolution> {
+export async function followChain<T extends ChainType, R>(target: string, family: T, ask: (name: string) => Promise<QueryOutcome>, found: ChainFound<R>): Promise<R | ChainMiss<T>> {
   const chain: ChainLink[] = [];
   // Only chains need loop detection; most targets answer with addresses straight away.
   let seen: Set<string> | undefined;
@@ -56,11 +84,7 @@ export async function followChain(target: string, family: Family, ask: (name: st
     const records = answers.filter((record) => record.type === family && record.name === name);
     if (records.length > 0) {
       if (rcode === 'NXDOMAIN') return { kind: 'failure', family, reason: `malformed answer: NXDOMAIN with ${family} records for ${name}`, cause: 'malformed', chain };
-      const ttl = Math.min(minTtl(records), chainTtl);
-      // Addresses come off the wire already normalised (AnswerRecord.data), so one is a set as it
-      // is; several still need de-duplicating and ordering.
-      const addresses = records.length === 1 ? [records[0]!.data] : normalizeAddressSet(family, records.map((record) => record.data));
-      return { kind: 'addresses', family, addresses, ttl, chain };
+      return found(records, Math.min(minTtl(records), chainTtl), chain);
     }
     // RFC 6604: with a CNAME chain in the answer, the rcode speaks for the last name of it.
     if (rcode === 'NXDOMAIN') return { kind: 'empty', family, reason: 'NXDOMAIN', chain };

@@ -1,7 +1,7 @@
 import type { QueryEncoder } from '../dns/query.js';
 import { inspectResponse, type DnsResponse } from '../dns/response.js';
 import { exchangeTcp, TransportError } from '../dns/tcp.js';
-import type { Family } from '../model.js';
+import type { ChainType } from './chain.js';
 import type { ConcurrencyLimiter } from './limiter.js';
 import type { ResolutionFailureKind } from './types.js';
 import type { UdpOutcome, UdpSocketPool } from './udp-pool.js';
@@ -44,7 +44,7 @@ const RCODE_CAUSES: ReadonlyMap<string, ResolutionFailureKind> = new Map([
  * since asking the same server again mostly repeats the same error. When every server fails, the
  * reason lists each one's failure.
  */
-export async function queryServers(context: QueryContext, name: string, family: Family): Promise<QueryOutcome> {
+export async function queryServers(context: QueryContext, name: string, family: ChainType): Promise<QueryOutcome> {
   // Encoded once; every send stamps its own ID into a buffer of its own (see queryServer).
   const template = context.encoder.encode(name, family);
   // Only a name from an answer can get here (targets are checked before): the answer is at fault.

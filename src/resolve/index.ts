@@ -1,10 +1,10 @@
 import { clientSubnetOption, QueryEncoder } from '../dns/query.js';
-import { FAMILIES, type Family } from '../model.js';
+import type { Family } from '../model.js';
 import { isHostname, normalizeName } from '../lib/names.js';
-import { followChain } from './chain.js';
+import { addressesFound, followChain, httpsFound } from './chain.js';
 import { QueryContext, queryServers } from './exchange.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import type { FamilyResolution, Resolver, ResolverSettings } from './types.js';
+import type { FamilyResolution, HttpsResolution, Resolver, ResolverSettings } from './types.js';
 import { UdpSocketPool } from './udp-pool.js';
 import { toUpstream } from './upstream.js';
 
@@ -46,7 +46,7 @@ const UDP_IDLE_CLOSE_MS = 500;
  * SERVFAIL, timeouts and NXDOMAIN into look-alike errors. Concurrent calls for the same target
  * and family share one resolution: many records often point at one load balancer.
  */
-export function createResolver(settings: ResolverSettings, options: ResolverOptions = {}): Resolver {
+export function createResolver(settings: ResolverSettings, options: ResolverOptions = {}): Required<Resolver> {
   const servers = settings.servers.map(toUpstream);
   const encoder = new QueryEncoder({ recursionDesired: true, ednsOptions: settings.ecs ? [clientSubnetOption(settings.ecs)] : [] });
   const context = new QueryContext(
@@ -76,7 +76,7 @@ export function createResolver(settings: ResolverSettings, options: ResolverOpti
       const key = `${family} ${name}`;
       const pending = inFlight.get(key);
       if (pending) return pending;
-      const resolution = followChain(name, family, (queried) => queryServers(context, queried, family));
+      const resolution = followChain(name, family, (queried) => queryServers(context, queried, family), addressesFound);
       inFlight.set(key, resolution);
       // Not .finally(): that would add three promise turns to every lookup. This reaction is
       // registered first, so the entry is gone before any caller resumes.
@@ -86,6 +86,11 @@ export function createResolver(settings: ResolverSettings, options: ResolverOpti
       void resolution.then(forget, forget);
       return resolution;
     },
+    resolveHttps(target: string): Promise<HttpsResolution> {
+      const name = normalizeName(target);
+      if (!isHostname(name)) return Promise.resolve({ kind: 'failure', family: 'HTTPS', reason: `not a hostname: ${target}`, cause: 'error', chain: [] });
+      return followChain(name, 'HTTPS', (queried) => queryServers(context, queried, 'HTTPS'), httpsFound);
+    },
   };
 }
 
@@ -93,8 +98,8 @@ export function createResolver(settings: ResolverSettings, options: ResolverOpti
  * Both families of `target`, as the planner would see them, for `apexsync resolve`: each
  * FamilyResolution carries its chain (with per-hop TTLs), its class and its TTL or reason.
  */
-export async function traceResolve(settings: ResolverSettings, target: string): Promise<Readonly<Record<Family, FamilyResolution>>> {
+export async function traceResolve(settings: ResolverSettings, target: string): Promise<Readonly<Record<Family, FamilyResolution>> & { readonly HTTPS: HttpsResolution }> {
   const resolver = createResolver(settings);
-  const [a, aaaa] = await Promise.all(FAMILIES.map((family) => resolver.resolve(target, family)));
-  return { A: a!, AAAA: aaaa! };
+  const [a, aaaa, https] = await Promise.all([resolver.resolve(target, 'A'), resolver.resolve(target, 'AAAA'), resolver.resolveHttps(target)]);
+  return { A: a, AAAA: aaaa, HTTPS: https };
 }

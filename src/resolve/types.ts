@@ -1,6 +1,7 @@
 import type { ClientSubnet } from '../dns/query.js';
 import type { ServerAddress } from '../dns/server-address.js';
 import type { Family, FailureKind } from '../model.js';
+import type { SvcbRecord } from '../dns/svcb.js';
 
 export type { ClientSubnet } from '../dns/query.js';
 
@@ -45,4 +46,16 @@ export interface ResolverSettings {
 
 export interface Resolver {
   resolve(target: string, family: Family): Promise<FamilyResolution>;
+  /** The target's HTTPS RRset (type 65), following CNAMEs like `resolve`. (Test doubles that script addresses only leave it out.) */
+  resolveHttps?(target: string): Promise<HttpsResolution>;
 }
+
+/**
+ * The target's HTTPS RRset (type 65), resolved like an address family: the records at the end of
+ * the CNAME chain, `empty` (NXDOMAIN or no HTTPS record there) or `failure` (including RDATA that
+ * does not parse).
+ */
+export type HttpsResolution =
+  | { readonly kind: 'records'; readonly family: 'HTTPS'; readonly records: readonly SvcbRecord[]; readonly ttl: number; readonly chain: readonly ChainLink[] }
+  | { readonly kind: 'empty'; readonly family: 'HTTPS'; readonly reason: 'NXDOMAIN' | 'NODATA'; readonly chain: readonly ChainLink[] }
+  | { readonly kind: 'failure'; readonly family: 'HTTPS'; readonly reason: string; readonly cause: ResolutionFailureKind; readonly chain: readonly ChainLink[] };

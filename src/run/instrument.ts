@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { ProviderSettings } from '../../providers/index.js';
 import { ProviderError, type Provider } from '../../providers/types.js';
-import type { ApplyOutcome, Family } from '../model.js';
-import type { FamilyResolution, Resolver } from '../resolve/types.js';
+import type { ApplyOutcome, Family, RecordType } from '../model.js';
+import type { FamilyResolution, HttpsResolution, Resolver } from '../resolve/types.js';
 import { ProviderPool } from '../sync/provider-pool.js';
 import type { RunMetrics } from './metrics.js';
 
@@ -12,22 +12,25 @@ import type { RunMetrics } from './metrics.js';
  * startTimer costs a closure, two hrtime arrays and a merged labels object per lookup.
  */
 export function meteredResolver(resolver: Resolver, metrics: RunMetrics): Resolver {
-  const observe = (family: Family, result: string, started: number): void =>
+  const observe = (family: RecordType, result: string, started: number): void =>
     metrics.resolutionSeconds.observe({ family, result }, (performance.now() - started) / 1000);
+  const timed = <R extends { readonly kind: string }>(family: RecordType, lookup: Promise<R>): Promise<R> => {
+    const started = performance.now();
+    return lookup.then(
+      (result) => {
+        observe(family, result.kind, started);
+        return result;
+      },
+      (error: unknown) => {
+        observe(family, 'error', started);
+        throw error;
+      },
+    );
+  };
+  const resolveHttps = resolver.resolveHttps?.bind(resolver);
   return {
-    resolve(target: string, family: Family): Promise<FamilyResolution> {
-      const started = performance.now();
-      return resolver.resolve(target, family).then(
-        (result) => {
-          observe(family, result.kind, started);
-          return result;
-        },
-        (error: unknown) => {
-          observe(family, 'error', started);
-          throw error;
-        },
-      );
-    },
+    resolve: (target: string, family: Family): Promise<FamilyResolution> => timed(family, resolver.resolve(target, family)),
+    ...(resolveHttps ? { resolveHttps: (target: string): Promise<HttpsResolution> => timed('HTTPS', resolveHttps(target)) } : {}),
   };
 }
 
@@ -79,7 +82,7 @@ function meteredProvider(inner: Provider, id: string, metrics: RunMetrics): Prov
   const metered: Provider = {
     capabilities: inner.capabilities,
     findZone: (name) => timed('findZone', () => inner.findZone(name)),
-    read: (zone, names) => timed('read', () => inner.read(zone, names)),
+    read: (zone, names, types) => timed('read', () => inner.read(zone, names, types)),
     apply: (snapshot, changes, context) => timed('apply', () => inner.apply(snapshot, changes, context), applyResult),
   };
   const hintFor = inner.hintFor?.bind(inner);

@@ -194,6 +194,6 @@ export class RunMetrics {
 function publishedCounts(report: RecordReport, applied: boolean): PublishedCounts | undefined {
   if (report.current === undefined) return undefined;
   const counts = { A: report.current.A?.values.length ?? 0, AAAA: report.current.AAAA?.values.length ?? 0 };
-  if (applied) for (const c of report.changes) counts[c.family] = c.after?.values.length ?? 0;
+  if (applied) for (const c of report.changes) if (c.family !== 'HTTPS') counts[c.family] = c.after?.values.length ?? 0;
   return counts;
 }

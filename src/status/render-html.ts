@@ -90,7 +90,7 @@ function recordRow(record: RecordStatus, now: number): string {
 
 function published(sets: RecordStatus['published']): string {
   if (sets === null) return '<span class="muted">not read yet</span>';
-  const lines = (['A', 'AAAA'] as const).filter((family) => sets[family] !== null).map((family) => `${family} ${values(sets[family])}`);
+  const lines = (['A', 'AAAA', 'HTTPS'] as const).filter((family) => sets[family] !== null).map((family) => `${family} ${values(sets[family])}`);
   return lines.length === 0 ? '<span class="muted">none</span>' : `<span class="addr">${lines.join('<br>')}</span>`;
 }
 

@@ -1,4 +1,4 @@
-import type { Change, Failure, Family, RecordSet } from '../model.js';
+import type { Change, Failure, RecordSet, RecordType } from '../model.js';
 import type { RecordHealth } from '../run/health.js';
 import type { RecordReport, RoundReport } from '../sync/report.js';
 
@@ -22,7 +22,7 @@ export interface RecordStatus {
   /** ok: its latest round succeeded; failing: it failed; pending: no round has finished yet. */
   readonly state: 'ok' | 'failing' | 'pending';
   /** What the provider publishes, as of the latest round that read it; null before that. */
-  readonly published: { readonly A: RecordSet | null; readonly AAAA: RecordSet | null } | null;
+  readonly published: { readonly A: RecordSet | null; readonly AAAA: RecordSet | null; readonly HTTPS: RecordSet | null } | null;
   readonly lastChange: { readonly at: string; readonly changes: readonly ChangeView[] } | null;
   readonly lastSuccess: string | null;
   /** When it is looked at next; null while a round for it is running. */
@@ -32,7 +32,7 @@ export interface RecordStatus {
 }
 
 export interface ChangeView {
-  readonly family: Family;
+  readonly family: RecordType;
   readonly action: Change['action'];
   readonly before: RecordSet | null;
   readonly after: RecordSet | null;
@@ -47,7 +47,7 @@ export interface RecentChange extends ChangeView {
 
 interface Seen {
   zone: string | null;
-  published: { A: RecordSet | null; AAAA: RecordSet | null } | null;
+  published: { A: RecordSet | null; AAAA: RecordSet | null; HTTPS: RecordSet | null } | null;
   lastChange: { at: number; changes: readonly ChangeView[] } | null;
   failingSince: number | undefined;
   failure: Failure | null;
@@ -71,7 +71,7 @@ export class StatusStore {
       const seen = this.#seen.get(key) ?? { zone: null, published: null, lastChange: null, failingSince: undefined, failure: null };
       this.#seen.set(key, seen);
       if (record.zone !== null) seen.zone = record.zone;
-      if (record.current) seen.published = { A: record.current.A ?? null, AAAA: record.current.AAAA ?? null };
+      if (record.current) seen.published = { A: record.current.A ?? null, AAAA: record.current.AAAA ?? null, HTTPS: record.current.HTTPS ?? null };
       seen.failingSince = record.status === 'failed' ? (seen.failingSince ?? now) : undefined;
       seen.failure = record.error;
       if (record.status === 'updated') this.#changed(record, seen, now);
@@ -81,7 +81,7 @@ export class StatusStore {
   #changed(record: RecordReport, seen: Seen, now: number): void {
     const changes = record.changes.map((change): ChangeView => ({ family: change.family, action: change.action, before: change.before, after: change.after }));
     seen.lastChange = { at: now, changes };
-    const published = { A: seen.published?.A ?? null, AAAA: seen.published?.AAAA ?? null };
+    const published = { A: seen.published?.A ?? null, AAAA: seen.published?.AAAA ?? null, HTTPS: seen.published?.HTTPS ?? null };
     for (const change of changes) {
       published[change.family] = change.after;
       this.#recent.unshift({ at: new Date(now).toISOString(), name: record.name, provider: record.provider, zone: record.zone, ...change });

@@ -1,5 +1,5 @@
 import type { ApplyOutcome, Change, Failure, Family, RecordSets, Stage } from '../model.js';
-import type { FamilyResolution } from '../resolve/types.js';
+import type { FamilyResolution, HttpsResolution } from '../resolve/types.js';
 import type { FamilyDecision } from '../plan/types.js';
 import type { ServedReport } from '../verify/types.js';
 
@@ -24,6 +24,8 @@ export interface RecordReport {
   readonly hints: readonly string[];
   /** What the target resolved to this round, before any damping (the daemon schedules by its TTL). */
   readonly resolved?: Readonly<Partial<Record<Family, FamilyResolution>>>;
+  /** The target's HTTPS RRset this round, for records that mirror it. */
+  readonly resolvedHttps?: HttpsResolution;
   /** What the provider held when read (absent when the read failed). */
   readonly current?: RecordSets;
   /** What the zone's servers answer for it after the round (absent: not checked). */

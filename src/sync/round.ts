@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { RecordConfig } from '../config/types.js';
 import type { ZoneSnapshot } from '../../providers/types.js';
-import { ProviderError } from '../../providers/types.js';
+import { failedOutcome, ProviderError } from '../../providers/types.js';
 import { errorMessage } from '../lib/errors.js';
-import type { ApplyOutcome, Change, Failure, Family, RecordSets, Stage } from '../model.js';
+import type { ApplyOutcome, Change, Failure, Family, RecordSets, RecordType, Stage } from '../model.js';
 import { planRecord } from '../plan/index.js';
-import type { RecordPlan } from '../plan/types.js';
-import type { FamilyResolution, Resolver } from '../resolve/types.js';
+import type { FamilyDecision, RecordPlan } from '../plan/types.js';
+import type { FamilyResolution, HttpsResolution, Resolver } from '../resolve/types.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { groupBy } from './group-by.js';
 import { resolveSampled } from './sampling.js';
@@ -63,13 +63,14 @@ export function failureOf(stage: Stage, error: unknown): Failure {
  */
 export async function runRound(input: RoundInput): Promise<RoundReport> {
   const { records, logger } = input;
-  const [resolutions, reads] = await Promise.all([resolveTargets(input), readRecords(input.records, input.providers)]);
+  const [resolutions, httpsResolutions, reads] = await Promise.all([resolveTargets(input), resolveHttps(input), readRecords(input.records, input.providers)]);
 
   const plans = records.map((record, i): RecordPlan | undefined => {
     const state = reads[i]!;
     if (!state.ok) return undefined;
     const resolved = input.adjustResolutions ? input.adjustResolutions(record, resolutions[i]!, state.current) : resolutions[i]!;
-    return planRecord({ record, resolved, current: state.current });
+    const resolvedHttps = httpsResolutions[i];
+    return planRecord({ record, resolved, current: state.current, ...(resolvedHttps ? { resolvedHttps } : {}) });
   });
 
   const outcomes = input.dryRun ? new Map<number, ApplyOutcome>() : await applyPlans(input, reads, plans);
@@ -86,6 +87,7 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
       target: record.target,
       hints: state.hint ? [state.hint] : [],
       resolved: resolutions[i]!,
+      ...(httpsResolutions[i] ? { resolvedHttps: httpsResolutions[i] } : {}),
       ...(state.ok ? { current: state.current } : {}),
     };
     if (!state.ok || plan === undefined) {
@@ -93,7 +95,7 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
       return { ...base, status: 'failed', changes: [], decisions: [], outcome: null, error: failure };
     }
     const outcome = outcomes.get(i) ?? null;
-    const planFailure = describePlanFailure(plan, resolutions[i]!);
+    const planFailure = describePlanFailure(plan, resolutions[i]!, httpsResolutions[i]);
     const reread = sameChange.get(i);
     const servedReport = served?.served[i];
     const servedPart = servedReport ? { served: servedReport } : {};
@@ -132,6 +134,22 @@ async function resolveTargets(input: RoundInput): Promise<Array<Partial<Record<F
   return input.records.map((record) => Object.fromEntries(record.families.map((family) => [family, byKey.get(`${family} ${record.target}`)!])));
 }
 
+/** The HTTPS RRset of each distinct target of a record that mirrors it, once per round. */
+async function resolveHttps(input: RoundInput): Promise<Array<HttpsResolution | undefined>> {
+  const targets = [...new Set(input.records.filter((r) => r.https === 'mirror').map((r) => r.target))];
+  if (targets.length === 0) return input.records.map(() => undefined);
+  const results = await mapLimit(targets, RESOLVE_CONCURRENCY, async (target): Promise<HttpsResolution> => {
+    try {
+      if (input.resolver.resolveHttps === undefined) return { kind: 'failure', family: 'HTTPS', reason: 'this resolver cannot look up HTTPS records', cause: 'error', chain: [] };
+      return await input.resolver.resolveHttps(target);
+    } catch (error) {
+      return { kind: 'failure', family: 'HTTPS', reason: `resolver error: ${errorMessage(error)}`, cause: 'error', chain: [] };
+    }
+  });
+  const byTarget = new Map(targets.map((target, i) => [target, results[i]!]));
+  return input.records.map((record) => (record.https === 'mirror' ? byTarget.get(record.target) : undefined));
+}
+
 /**
  * Zone discovery, then one `read` per provider and zone with every managed name in it.
  * Also the whole of `apexsync check`.
@@ -166,7 +184,8 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
         [...byZone].map(async ([zone, zoneIndexes]) => {
           const names = [...new Set(zoneIndexes.map((i) => records[i]!.name))];
           try {
-            const snapshot = await provider.read(zone, names);
+            const types = typesToRead(zoneIndexes.map((i) => records[i]!));
+            const snapshot = await provider.read(zone, names, types);
             for (const i of zoneIndexes) {
               const sets = snapshot.records.get(records[i]!.name);
               states[i] = sets
@@ -183,6 +202,13 @@ export async function readRecords(records: readonly RecordConfig[], providers: P
     }),
   );
   return states;
+}
+
+/** The record types the records of one zone are planned for: their families, and HTTPS when one asks for it. */
+function typesToRead(records: readonly RecordConfig[]): RecordType[] {
+  const types = new Set<RecordType>(['A', 'AAAA']);
+  if (records.some((r) => r.https !== undefined && r.https !== 'off')) types.add('HTTPS');
+  return [...types];
 }
 
 /** One `apply` per provider and zone, carrying the changes of every record in it. */
@@ -207,7 +233,9 @@ async function applyPlans(input: RoundInput, reads: readonly ReadState[], plans:
         const targets = new Map(indexes.map((i) => [input.records[i]!.name, input.records[i]!.target]));
         byName = await provider.apply(snapshot, changes, { targets });
       } catch (error) {
-        const outcome: ApplyOutcome = { status: 'unconfirmed', kind: error instanceof ProviderError ? error.kind : 'unconfirmed', message: errorMessage(error) };
+        // A ProviderError that says nothing was sent is a refusal; any other throw may have happened after a write.
+        const outcome: ApplyOutcome =
+          error instanceof ProviderError ? failedOutcome(error) : { status: 'unconfirmed', kind: 'unconfirmed', message: errorMessage(error) };
         byName = new Map(indexes.map((i) => [input.records[i]!.name, outcome]));
       }
       for (const i of indexes) {
@@ -218,13 +246,14 @@ async function applyPlans(input: RoundInput, reads: readonly ReadState[], plans:
   return outcomes;
 }
 
-function describePlanFailure(plan: RecordPlan, resolved: Partial<Record<Family, FamilyResolution>>): Failure | null {
+function describePlanFailure(plan: RecordPlan, resolved: Partial<Record<Family, FamilyResolution>>, https: HttpsResolution | undefined): Failure | null {
+  const lookupFailed = (d: FamilyDecision): boolean => (d.family === 'HTTPS' ? https?.kind === 'failure' : resolved[d.family]?.kind === 'failure');
   if (plan.conflict !== undefined) return { stage: 'plan', kind: 'conflict', message: `conflict: ${plan.conflict}; apexsync will not overwrite it`, maybeApplied: false };
   const failed = plan.decisions.flatMap((d) => (d.kind === 'failed' ? [d] : []));
   if (failed.length === 0) return null;
-  const stage: Stage = failed.every((d) => resolved[d.family]?.kind === 'failure') ? 'resolve' : 'plan';
+  const stage: Stage = failed.every(lookupFailed) ? 'resolve' : 'plan';
   // A planner refusal (special address, empty) says more than a lookup failure beside it.
-  const first = failed.find((d) => resolved[d.family]?.kind !== 'failure') ?? failed[0]!;
+  const first = failed.find((d) => !lookupFailed(d)) ?? failed[0]!;
   return { stage, kind: first.cause, message: failed.map((d) => `${d.family}: ${d.reason}`).join('; '), maybeApplied: false };
 }
 

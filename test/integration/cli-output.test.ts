@@ -118,6 +118,7 @@ describe('resolve --output json', () => {
         { kind: 'addresses', family: 'A', addresses: ['93.184.216.34'], ttl: 60, chain: [] },
         { kind: 'addresses', family: 'AAAA', addresses: ['2606:2800:220:1::1'], ttl: 60, chain: [] },
       ],
+      https: { kind: 'empty', family: 'HTTPS', reason: 'NODATA', chain: [], mirrored: [] },
     });
   });
 });

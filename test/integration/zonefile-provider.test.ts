@@ -89,7 +89,7 @@ afterEach(() => {
 describe('zonefile provider: findZone and read', () => {
   it('finds the zone from the file and refuses names outside it', async () => {
     const p = provider();
-    expect(p.provider.capabilities).toEqual({ atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] });
+    expect(p.provider.capabilities).toEqual({ atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA', 'HTTPS'] });
     expect(await p.findZone('example.com')).toBe('example.com');
     expect(await p.findZone('deep.shop.example.com')).toBe('example.com');
     await expect(p.findZone('example.org')).rejects.toThrow(ProviderError);

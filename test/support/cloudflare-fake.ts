@@ -30,6 +30,8 @@ export interface FakeRecord {
   name: string;
   type: string;
   content: string;
+  /** HTTPS/SVCB: the structured form the API takes and returns; `content` is derived from it. */
+  data?: { priority: number; target: string; value: string };
   ttl: number;
   proxied: boolean;
   proxiable: boolean;
@@ -425,6 +427,7 @@ function create(zone: FakeZone, records: FakeRecord[], body: unknown, newId: () 
     name: ownerName(String(input.name ?? ''), zone.name),
     type,
     content: String(input.content ?? ''),
+    ...structuredData(type, input.data),
     ttl: proxied ? 1 : Number(input.ttl ?? 1),
     proxied,
     proxiable: PROXIABLE.has(type),
@@ -447,6 +450,7 @@ function patch(zone: FakeZone, records: FakeRecord[], id: string, body: unknown)
   if (input.name !== undefined) next.name = ownerName(String(input.name), zone.name);
   if (input.type !== undefined) next.type = String(input.type);
   if (input.content !== undefined) next.content = String(input.content);
+  if (input.data !== undefined) Object.assign(next, structuredData(next.type, input.data));
   if (input.ttl !== undefined) next.ttl = Number(input.ttl);
   if (input.proxied !== undefined) next.proxied = input.proxied === true;
   if (input.comment !== undefined) next.comment = input.comment === null ? null : String(input.comment);
@@ -467,6 +471,7 @@ function put(zone: FakeZone, records: FakeRecord[], id: string, body: unknown): 
     name: ownerName(String(input.name ?? ''), zone.name),
     type: String(input.type ?? ''),
     content: String(input.content ?? ''),
+    ...structuredData(String(input.type ?? ''), input.data),
     ttl: proxied ? 1 : Number(input.ttl ?? 1),
     proxied,
     comment: typeof input.comment === 'string' ? input.comment : null,
@@ -477,6 +482,18 @@ function put(zone: FakeZone, records: FakeRecord[], id: string, body: unknown): 
   validate(next, records.filter((r) => r.id !== id));
   records[records.indexOf(record)] = next;
   return next;
+}
+
+/**
+ * HTTPS and SVCB records are written with `data` { priority, target, value } (the API's
+ * `content` for them is read-only text made from it: "1 . alpn=h2"); other types have none.
+ */
+function structuredData(type: string, data: unknown): { data?: FakeRecord['data']; content?: string } {
+  if (type !== 'HTTPS' && type !== 'SVCB') return {};
+  const d = asObject(data);
+  if (typeof d.priority !== 'number' || typeof d.target !== 'string') throw new ApiFailure(400, 1004, `DNS Validation Error: data.priority and data.target are required for ${type} records`);
+  const value = typeof d.value === 'string' ? d.value : '';
+  return { data: { priority: d.priority, target: d.target, value }, content: `${d.priority} ${d.target}${value === '' ? '' : ` ${value}`}` };
 }
 
 function remove(records: FakeRecord[], id: string): { id: string } {

@@ -97,6 +97,8 @@ export interface TestDnsServer {
   /** Like setAddresses, but each answer holds `count` of `pool` picked at random (a rotating pool). */
   setRotatingPool(name: string, family: AddressFamily, pool: readonly string[], count: number, ttl?: number): void;
   setCname(name: string, target: string, ttl?: number, options?: CnameOptions): void;
+  /** Replaces the HTTPS RRset at `name` with these RDATA (wire form, served as they are, well-formed or not); [] removes it. */
+  setHttps(name: string, rdata: readonly Uint8Array[], ttl?: number): void;
   /** Forgets the name entirely → NXDOMAIN. */
   remove(name: string): void;
   /** null restores normal answers. */
@@ -120,7 +122,11 @@ interface NameData {
   A?: AddressSet;
   AAAA?: AddressSet;
   cname?: { target: string; ttl: number; follow: boolean };
+  https?: { rdata: readonly Uint8Array[]; ttl: number };
 }
+
+/** dns-packet has no HTTPS type: it reads and writes type 65 as this, with raw RDATA. */
+const HTTPS_QTYPE = 'UNKNOWN_65';
 
 /** `rotate`: each answer holds that many of `addresses`, picked at random. */
 interface AddressSet {
@@ -189,6 +195,10 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
         if (!data.cname.follow || visited.has(key(data.cname.target))) return { rcode: 'NOERROR', answers };
         current = data.cname.target;
         continue;
+      }
+      if (qtype === HTTPS_QTYPE) {
+        for (const rdata of data.https?.rdata ?? []) answers.push({ name: data.owner, type: HTTPS_QTYPE, ttl: data.https!.ttl, data: Buffer.from(rdata) } as unknown as Answer);
+        return { rcode: 'NOERROR', answers };
       }
       const set = qtype === 'A' || qtype === 'AAAA' ? data[qtype] : undefined;
       const chosen = set?.rotate === undefined ? (set?.addresses ?? []) : sample(set.addresses, set.rotate);
@@ -383,6 +393,11 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
     },
     setCname(name, target, ttl = DEFAULT_TTL, cnameOptions = {}) {
       entry(name).cname = { target: target.trim().replace(/\.$/, ''), ttl, follow: cnameOptions.follow ?? true };
+    },
+    setHttps(name, rdata, ttl = DEFAULT_TTL) {
+      const data = entry(name);
+      if (rdata.length === 0) delete data.https;
+      else data.https = { rdata: [...rdata], ttl };
     },
     remove(name) {
       names.delete(key(name));

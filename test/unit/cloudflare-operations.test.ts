@@ -14,7 +14,7 @@ const rec = (id: string, family: 'A' | 'AAAA', content: string, extra: Partial<E
   ...extra,
 });
 
-const at = (A: readonly ExistingRecord[], AAAA: readonly ExistingRecord[] = []): ExistingAtName => ({ A, AAAA });
+const at = (A: readonly ExistingRecord[], AAAA: readonly ExistingRecord[] = []): ExistingAtName => ({ A, AAAA, HTTPS: [] });
 
 function plan(changes: Change[], existing: Record<string, ExistingAtName>): Map<string, Operation[]> {
   return planOperations(changes, (name) => existing[name]);

@@ -37,7 +37,7 @@ describe('loadConfig', () => {
   it('applies defaults and normalises names', () => {
     const config = loadConfig({ file: write(minimal), cwd: dir, env: {} });
     expect(config.records).toEqual([
-      { name: 'example.com', target: 'lb.example.net', provider: 'files', families: ['A', 'AAAA'], ttl: { kind: 'range', min: 60, max: 3600 }, maxAddresses: 8, allowSpecialAddresses: false, allowEmpty: false },
+      { name: 'example.com', target: 'lb.example.net', provider: 'files', families: ['A', 'AAAA'], ttl: { kind: 'range', min: 60, max: 3600 }, maxAddresses: 8, allowSpecialAddresses: false, allowEmpty: false, https: 'off' },
     ]);
     expect(config.resolver).toEqual({ servers: [{ host: '127.0.0.1', port: 5300 }], timeoutMs: 2000, attempts: 2 });
     // Relative zone file paths are taken from the config file's folder.
@@ -170,5 +170,24 @@ ${records}
     for (const id of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
       expect(problemsOf(cloudflare(`  - { name: a.example.com, target: t.example.net, provider: ${id} }`))).toEqual([`records[0].provider: no provider '${id}' under providers`]);
     }
+  });
+});
+
+describe('https on a provider that cannot hold HTTPS records', () => {
+  it('is a configuration error naming the field, for the record and for defaults', () => {
+    const yaml = (records: string, defaults = ''): string => `
+resolver: { servers: ["127.0.0.1:5300"] }
+providers:
+  az: { type: azuredns, subscriptionId: s, resourceGroup: g }
+  files: { type: zonefile, file: zones/example.com.zone }
+${defaults}
+records:
+${records}
+`;
+    expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: az, https: mirror }'))).toEqual(['records[0].https: provider az cannot write HTTPS records']);
+    expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: az }', 'defaults: { https: alias }'))).toEqual(['defaults.https: provider az cannot write HTTPS records']);
+    const config = loadConfig({ file: write(yaml('  - { name: a.example.com, target: t.example.net, provider: files, https: mirror }')), cwd: dir, env: {} });
+    expect(config.records[0]!.https).toBe('mirror');
+    expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: files, https: on }'))).toEqual(['records[0].https: expected off, mirror or alias']);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { pino } from 'pino';
 import type { Config, RecordConfig } from '../../src/config/types.js';
-import type { ApplyOutcome, Change, Family, RecordSet, RecordSets } from '../../src/model.js';
+import type { ApplyOutcome, Change, Family, RecordSet, RecordSets, RecordType } from '../../src/model.js';
 import type { FamilyResolution, Resolver } from '../../src/resolve/types.js';
 import type { Clock, Random } from '../../src/lib/clock.js';
 import { ProviderPool } from '../../src/sync/provider-pool.js';
@@ -136,7 +136,7 @@ export class MemoryProvider implements Provider {
     this.applies.push({ at: this.clock.now(), zone, changes });
     const outcomes = new Map<string, ApplyOutcome>();
     for (const change of changes) {
-      const current: Partial<Record<Family, RecordSet>> = { ...this.sets.get(change.name) };
+      const current: Partial<Record<RecordType, RecordSet>> = { ...this.sets.get(change.name) };
       if (change.after === null) delete current[change.family];
       else current[change.family] = change.after;
       this.sets.set(change.name, current);

@@ -29,7 +29,7 @@ function keyStatement(key: TsigKeySpec): string {
 }
 
 function namedConf(s: Setup): string {
-  const grants = s.apexsyncKeys.flatMap((key) => s.managedNames.map((name) => `grant ${key.name} name ${name}. A AAAA;`)).join(' ');
+  const grants = s.apexsyncKeys.flatMap((key) => s.managedNames.map((name) => `grant ${key.name} name ${name}. A AAAA HTTPS;`)).join(' ');
   return `${keyStatement(s.adminKey)}
 ${s.apexsyncKeys.map(keyStatement).join('\n')}
 options {
