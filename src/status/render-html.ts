@@ -79,7 +79,7 @@ function recordRow(record: RecordStatus, now: number): string {
     `${escape(record.provider)} · ${record.zone === null ? '<span class="muted">?</span>' : escape(record.zone)}`,
     `<code>${escape(record.target)}</code>`,
     `<span class="state ${record.state}">${state}</span>`,
-    published(record.published),
+    published(record.published) + served(record.served),
     record.lastChange ? `${time(record.lastChange.at, now)}<br>${record.lastChange.changes.map(describeChange).join('<br>')}` : '<span class="muted">none</span>',
     record.lastSuccess ? time(record.lastSuccess, now) : '<span class="muted">never</span>',
     record.nextCheck ? time(record.nextCheck, now) : '<span class="muted">now</span>',
@@ -92,6 +92,13 @@ function published(sets: RecordStatus['published']): string {
   if (sets === null) return '<span class="muted">not read yet</span>';
   const lines = (['A', 'AAAA', 'HTTPS'] as const).filter((family) => sets[family] !== null).map((family) => `${family} ${values(sets[family])}`);
   return lines.length === 0 ? '<span class="muted">none</span>' : `<span class="addr">${lines.join('<br>')}</span>`;
+}
+
+/** `served by 2/2`, `diverged: served by 1/2`, … under what is published (nothing when not checked). */
+function served(state: RecordStatus['served']): string {
+  if (state === null) return '';
+  const counts = `served by ${state.servedBy}/${state.servers}`;
+  return `<br><span class="served ${state.status}">${state.status === 'served' ? counts : `${escape(state.status)}: ${counts}`}</span>`;
 }
 
 function describeChange(change: ChangeView): string {

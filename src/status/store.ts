@@ -1,4 +1,5 @@
 import type { Change, Failure, RecordSet, RecordType } from '../model.js';
+import type { ServedReport, ServedStatus } from '../verify/types.js';
 import type { RecordHealth } from '../run/health.js';
 import type { RecordReport, RoundReport } from '../sync/report.js';
 
@@ -21,6 +22,8 @@ export interface RecordStatus {
   readonly target: string;
   /** ok: its latest round succeeded; failing: it failed; pending: no round has finished yet. */
   readonly state: 'ok' | 'failing' | 'pending';
+  /** What the zone's servers answer, as of the latest round that checked (null before, or with verify off). */
+  readonly served: { readonly status: ServedStatus; readonly servedBy: number; readonly servers: number } | null;
   /** What the provider publishes, as of the latest round that read it; null before that. */
   readonly published: { readonly A: RecordSet | null; readonly AAAA: RecordSet | null; readonly HTTPS: RecordSet | null } | null;
   readonly lastChange: { readonly at: string; readonly changes: readonly ChangeView[] } | null;
@@ -51,6 +54,7 @@ interface Seen {
   lastChange: { at: number; changes: readonly ChangeView[] } | null;
   failingSince: number | undefined;
   failure: Failure | null;
+  served: ServedReport | null;
 }
 
 /**
@@ -68,12 +72,13 @@ export class StatusStore {
     if (report.dryRun) return;
     for (const record of report.records) {
       const key = `${record.provider}/${record.name}`;
-      const seen = this.#seen.get(key) ?? { zone: null, published: null, lastChange: null, failingSince: undefined, failure: null };
+      const seen = this.#seen.get(key) ?? { zone: null, published: null, lastChange: null, failingSince: undefined, failure: null, served: null };
       this.#seen.set(key, seen);
       if (record.zone !== null) seen.zone = record.zone;
       if (record.current) seen.published = { A: record.current.A ?? null, AAAA: record.current.AAAA ?? null, HTTPS: record.current.HTTPS ?? null };
       seen.failingSince = record.status === 'failed' ? (seen.failingSince ?? now) : undefined;
       seen.failure = record.error;
+      if (record.served !== undefined) seen.served = record.served;
       if (record.status === 'updated') this.#changed(record, seen, now);
     }
   }
@@ -106,6 +111,7 @@ export class StatusStore {
         zone: seen?.zone ?? null,
         target: health.target,
         state,
+        served: seen?.served ? { status: seen.served.status, servedBy: seen.served.servers.filter((server) => server.status === 'served').length, servers: seen.served.servers.length } : null,
         published: seen?.published ?? null,
         lastChange: seen?.lastChange ? { at: iso(seen.lastChange.at)!, changes: seen.lastChange.changes } : null,
         lastSuccess: iso(health.lastSuccessAt),
