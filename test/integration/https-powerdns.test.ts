@@ -23,6 +23,8 @@ const ECH_1 = 'AEX+DQBBpQAgACB/bfoHyjM0eaqF';
 const ECH_2 = 'AEX+DQBBzzzzACB/bfoHyjM0eaqF';
 const EDGE_A = '93.184.216.34';
 const EDGE_AAAA = '2606:2800:220:1:248:1893:25c8:1946';
+/** Every kind of SvcParam PowerDNS prints its own way: a key list, an alpn id with a comma, a flag, keys it has no name for. */
+const RICH = '1 . mandatory=alpn,port alpn="h2,a\\\\,b" no-default-alpn port=8443 ipv6hint=2001:db8::1 key7="/q{?dns}" key65000="x y"';
 
 let pdns: PowerDnsServer;
 let api: HttpCounter;
@@ -36,6 +38,8 @@ beforeAll(async () => {
       `edge 300 AAAA ${EDGE_AAAA}`,
       `edge 300 HTTPS 1 . alpn="h3,h2" ipv4hint=198.51.100.1 ipv6hint=2001:db8::1 ech=${ECH_1}`,
       'pool 300 A 93.184.216.35',
+      'rich 300 A 93.184.216.36',
+      `rich 300 HTTPS ${RICH}`,
     ],
     apexRecords: ['@ 3600 A 52.4.1.1', 'alias 3600 A 52.4.2.2', 'odd 3600 A 52.4.3.3', 'odd 3600 HTTPS 1 . port=8443'],
   });
@@ -52,6 +56,7 @@ records:
   - { name: example.test, target: www.target.test, https: mirror }
   - { name: alias.example.test, target: pool.target.test, families: [A], https: alias }
   - { name: odd.example.test, target: www.target.test, families: [A], https: mirror }
+  - { name: rich.example.test, target: rich.target.test, families: [A], https: mirror }
 `,
   );
 }, 60_000);
@@ -84,25 +89,27 @@ function patchedHttps(): unknown[] {
 const mirrored = (ech: string, hints = `ipv4hint=${EDGE_A} ech=${ech} ipv6hint=${EDGE_AAAA}`): string => `1 . alpn="h3,h2" ${hints}`;
 
 describe('HTTPS records through the built CLI and the powerdns provider', () => {
-  it('first sync publishes the mirror with hints rewritten, replaces a stale record and writes the alias, in one PATCH', async () => {
+  it('first sync publishes the mirror with hints rewritten, replaces a stale record and writes the alias and every SvcParam form, in one PATCH', async () => {
     api.reset();
     const result = await sync();
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Summary: 3 updated, 0 in sync, 0 failed');
+    expect(result.stdout).toContain('Summary: 4 updated, 0 in sync, 0 failed');
     expect(result.code).toBe(0);
     expect(api.count('PATCH')).toBe(1);
-    expect(patchedHttps()).toHaveLength(3);
+    expect(patchedHttps()).toHaveLength(4);
     expect(await served('example.test')).toEqual({ ttl: 120, records: [mirrored(ECH_1)] });
     // Only A is published at odd.example.test: the AAAA hint goes with it.
     expect(await served('odd.example.test')).toEqual({ ttl: 120, records: [mirrored(ECH_1, `ipv4hint=${EDGE_A} ech=${ECH_1}`)] });
     expect(await served('alias.example.test')).toEqual({ ttl: 3600, records: ['0 pool.target.test.'] });
+    // Hints are the published addresses: only A is published there.
+    expect(await served('rich.example.test')).toEqual({ ttl: 300, records: canonicalSvcbValues([parseSvcbPresentation(RICH.replace('ipv6hint=2001:db8::1', 'ipv4hint=93.184.216.36'))]) });
   });
 
   it('a second sync reads what PowerDNS stored as equal and writes nothing', async () => {
     api.reset();
     const result = await sync('--output', 'json');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).summary).toMatchObject({ records: 3, inSync: 3, updated: 0, failed: 0 });
+    expect(JSON.parse(result.stdout).summary).toMatchObject({ records: 4, inSync: 4, updated: 0, failed: 0 });
     expect(api.count('PATCH')).toBe(0);
   });
 
@@ -111,7 +118,7 @@ describe('HTTPS records through the built CLI and the powerdns provider', () => 
     api.reset();
     const result = await sync();
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Summary: 2 updated, 1 in sync, 0 failed');
+    expect(result.stdout).toContain('Summary: 2 updated, 2 in sync, 0 failed');
     expect(api.count('PATCH')).toBe(1);
     expect(patchedHttps()).toHaveLength(2);
     expect(await served('example.test')).toEqual({ ttl: 120, records: [mirrored(ECH_2)] });
@@ -132,6 +139,7 @@ describe('HTTPS records through the built CLI and the powerdns provider', () => 
     expect(await served('example.test')).toEqual({ ttl: undefined, records: [] });
     expect(await served('odd.example.test')).toEqual({ ttl: undefined, records: [] });
     expect(await served('alias.example.test')).toEqual({ ttl: 3600, records: ['0 pool.target.test.'] });
+    expect((await served('rich.example.test')).records).toHaveLength(1);
     expect(await pdns.rrset('example.test', 'A')).toEqual({ ttl: 120, values: [EDGE_A] });
   });
 });
