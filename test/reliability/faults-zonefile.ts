@@ -149,13 +149,13 @@ const CASES: Case[] = [
   },
   {
     id: 'reload-chatty-fails',
-    what: 'the reload command prints 300 KB on stderr, then its reason, and fails: the reason is the tail',
+    what: 'the reload command prints 300 KB on stderr, then its reason, and fails: the reason is the tail, the run fails and the reload is owed',
     via: 'cli',
     inject: (w) => {
       w.reloadCommand = ['sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" y >&2; echo >&2; echo "rndc: zone example.com/IN: not found" >&2; exit 1'];
       w.reloadTimeoutMs = 10_000;
     },
-    expect: { code: 0, outcome: 'applied', state: 'new', message: /reload command failed \(sh exited with 1: rndc: zone example\.com\/IN: not found\)/ },
+    expect: { code: 1, outcome: 'unconfirmed', state: 'new', message: /reload command failed \(sh exited with 1: rndc: zone example\.com\/IN: not found\)/ },
   },
   {
     id: 'read-only-directory',
