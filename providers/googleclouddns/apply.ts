@@ -1,7 +1,6 @@
 import type { Record as CloudDnsRecord, RecordMetadata, Zone } from '@google-cloud/dns';
-import type { AddressChange } from '../types.js';
 import type { Logger } from 'pino';
-import type { ApplyOutcome, Family } from '../../src/model.js';
+import type { ApplyOutcome, Change, RecordType } from '../../src/model.js';
 import { failedOutcome } from '../types.js';
 import type { CloudDnsClient, CloudDnsTuning } from './client.js';
 import { describeCloudDnsError } from './errors.js';
@@ -29,7 +28,7 @@ export interface ChangeSender {
  * the set is gone) or an addition already exists (409): that is the compare-and-swap. Every name
  * in the call shares the outcome.
  */
-export async function sendChange(sender: ChangeSender, zone: ManagedZoneRef, states: ReadonlyMap<string, NameState>, changes: readonly AddressChange[]): Promise<Map<string, ApplyOutcome>> {
+export async function sendChange(sender: ChangeSender, zone: ManagedZoneRef, states: ReadonlyMap<string, NameState>, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
   const names = [...new Set(changes.map((change) => change.name))];
   const same = (outcome: ApplyOutcome): Map<string, ApplyOutcome> => new Map(names.map((name) => [name, outcome]));
   let created: CloudDnsChange;
@@ -59,7 +58,7 @@ export async function sendChange(sender: ChangeSender, zone: ManagedZoneRef, sta
 }
 
 /** The set to delete: as Cloud DNS stores it when it is what was read, else as the core gave it. */
-function storedSet(zone: Zone, states: ReadonlyMap<string, NameState>, name: string, family: Family, before: { ttl: number; values: readonly string[] }): CloudDnsRecord {
+function storedSet(zone: Zone, states: ReadonlyMap<string, NameState>, name: string, family: RecordType, before: { ttl: number; values: readonly string[] }): CloudDnsRecord {
   const read = states.get(name);
   const stored: StoredRrset | undefined = read?.stored[family];
   const seen = read?.sets[family];
@@ -75,7 +74,7 @@ function storedSet(zone: Zone, states: ReadonlyMap<string, NameState>, name: str
  * on its own replay. Reading the names again tells the two apart: if the zone already holds
  * exactly the planned records, the change is in place.
  */
-async function conflictOutcome(sender: ChangeSender, zone: ManagedZoneRef, changes: readonly AddressChange[], apiMessage: string): Promise<ApplyOutcome> {
+async function conflictOutcome(sender: ChangeSender, zone: ManagedZoneRef, changes: readonly Change[], apiMessage: string): Promise<ApplyOutcome> {
   const conflict: ApplyOutcome = { status: 'not-applied', kind: 'conflict', message: `changed by someone else since it was read; nothing applied (Cloud DNS: ${apiMessage})` };
   try {
     const names = [...new Set(changes.map((change) => change.name))];

@@ -1,5 +1,5 @@
 import type { ApplyOutcome, Change } from '../../src/model.js';
-import { addressChangesOnly, failedOutcome, outcomeForAll, ProviderError, type Provider, type ProviderContext, type ZoneSnapshot } from '../types.js';
+import { failedOutcome, outcomeForAll, ProviderError, type Provider, type ProviderContext, type ZoneSnapshot } from '../types.js';
 import { sendChange } from './apply.js';
 import { createCloudDnsClient, DEFAULT_TUNING, type CloudDnsTuning } from './client.js';
 import { readZoneNames } from './read.js';
@@ -46,7 +46,7 @@ export function createProvider(settings: GoogleCloudDnsSettings, context: Provid
         const failure = error instanceof ProviderError ? error : new ProviderError('error', String(error));
         return outcomeForAll(changes, failedOutcome(failure));
       }
-      return sendChange({ client, tuning: timing, logger }, managedZone, snapshot.state, addressChangesOnly(changes));
+      return sendChange({ client, tuning: timing, logger }, managedZone, snapshot.state, changes);
     },
   };
 }

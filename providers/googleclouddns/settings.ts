@@ -27,7 +27,7 @@ const CAPABILITIES: ProviderCapabilities = {
   atomicity: 'zone',
   compareAndSwap: true,
   ttl: { min: 0, max: 2_147_483_647 },
-  recordTypes: ['A', 'AAAA'],
+  recordTypes: ['A', 'AAAA', 'HTTPS'],
 };
 
 export function capabilitiesOf(_settings: GoogleCloudDnsSettings): ProviderCapabilities {

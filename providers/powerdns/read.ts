@@ -1,5 +1,6 @@
 import { normalizeAddressSet } from '../../src/addresses.js';
 import { FAMILIES, type RecordSets } from '../../src/model.js';
+import { normalizeRecordValues } from '../../src/dns/record-values.js';
 import { normalizeName } from '../../src/lib/names.js';
 import { ProviderError } from '../types.js';
 import { callApi, type ApiEndpoint } from './api.js';
@@ -14,8 +15,8 @@ interface ApiRrset {
 }
 
 /**
- * A and AAAA at each name from one GET of the zone (the API reads the backend, not the query
- * cache). Disabled records are not served, so they do not count; an enabled CNAME at a name is
+ * A, AAAA and HTTPS at each name from one GET of the zone (the API reads the backend, not the
+ * query cache). Disabled records are not served, so they do not count; an enabled CNAME at a name is
  * a conflict.
  */
 export async function readZone(endpoint: ApiEndpoint, zone: string, names: readonly string[]): Promise<Map<string, RecordSets>> {
@@ -43,5 +44,10 @@ function recordSetsOf(rrsets: readonly ApiRrset[]): RecordSets {
     const values = rrset ? normalizeAddressSet(family, enabled(rrset)) : [];
     if (rrset && values.length > 0) sets = { ...sets, [family]: { ttl: rrset.ttl, values } };
   }
+  const https = rrsets.find((candidate) => candidate.type === 'HTTPS');
+  const httpsValues = https ? enabled(https) : [];
+  // PowerDNS shows HTTPS content in presentation form. Content that does not parse is kept as
+  // written: it differs from any plan, so a mirror replaces it.
+  if (https && httpsValues.length > 0) sets = { ...sets, HTTPS: { ttl: https.ttl, values: normalizeRecordValues('HTTPS', httpsValues) ?? [...httpsValues].sort() } };
   return sets;
 }

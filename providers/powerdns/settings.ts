@@ -23,5 +23,5 @@ export type PowerdnsSettings = z.infer<typeof powerdnsSettings>;
  * The API has no conditional write: an edit made between our read and our PATCH is overwritten.
  */
 export function capabilitiesOf(_settings: PowerdnsSettings): ProviderCapabilities {
-  return { atomicity: 'zone', compareAndSwap: false, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] };
+  return { atomicity: 'zone', compareAndSwap: false, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA', 'HTTPS'] };
 }

@@ -24,6 +24,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { parseSvcbPresentation } from '../../src/dns/svcb.js';
 
 export type CloudDnsMethod = 'token' | 'managedZones.list' | 'managedZones.get' | 'resourceRecordSets.list' | 'changes.create' | 'changes.get';
 const METHODS: readonly CloudDnsMethod[] = ['token', 'managedZones.list', 'managedZones.get', 'resourceRecordSets.list', 'changes.create', 'changes.get'];
@@ -415,8 +416,18 @@ function validateAddition(zone: FakeManagedZone, addition: FakeRrset, field: str
   const rrdatas = addition.rrdatas ?? [];
   if (rrdatas.length === 0) throw new ApiError(400, 'required', `The '${field}.rrdata' parameter is required but was missing.`);
   for (const [index, rrdata] of rrdatas.entries()) {
-    const ok = addition.type === 'A' ? net.isIPv4(rrdata) : addition.type === 'AAAA' ? net.isIPv6(rrdata) : true;
+    const ok = addition.type === 'A' ? net.isIPv4(rrdata) : addition.type === 'AAAA' ? net.isIPv6(rrdata) : addition.type === 'HTTPS' ? isSvcbPresentation(rrdata) : true;
     if (!ok) throw new ApiError(400, 'invalid', `Invalid value for '${field}.rrdata[${index}]': '${rrdata}'`);
+  }
+}
+
+/** Cloud DNS takes HTTPS rrdatas in presentation form (RFC 9460) and refuses what does not parse. */
+function isSvcbPresentation(rrdata: string): boolean {
+  try {
+    parseSvcbPresentation(rrdata);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -30,7 +30,7 @@ describe('googleclouddns settings', () => {
     const config = load('{ type: googleclouddns, project: my-project, managedZone: example-com, credentialsFile: /etc/key.json, endpoint: "https://dns.example.test" }');
     const settings = config.providers.p;
     expect(settings).toEqual({ type: 'googleclouddns', project: 'my-project', managedZone: 'example-com', credentialsFile: '/etc/key.json', endpoint: 'https://dns.example.test', privateZones: false });
-    expect(capabilitiesOf(settings!)).toEqual({ atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] });
+    expect(capabilitiesOf(settings!)).toEqual({ atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA', 'HTTPS'] });
     // A relative key path is taken from the config file's folder, as a zone file's is.
     const relative = load('{ type: googleclouddns, project: my-project, credentialsFile: keys/gcp.json }');
     expect(relative.providers.p?.type === 'googleclouddns' && relative.providers.p.credentialsFile).toBe(path.join(dir, 'keys/gcp.json'));

@@ -12,7 +12,7 @@ describe('powerdns settings', () => {
     expect(settings.timeoutMs).toBe(10_000);
     expect(settings.apiKey).toBeInstanceOf(Secret);
     expect(inspect(settings)).not.toContain('k3y-value');
-    expect(powerdnsCapabilities(settings)).toEqual({ atomicity: 'zone', compareAndSwap: false, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA'] });
+    expect(powerdnsCapabilities(settings)).toEqual({ atomicity: 'zone', compareAndSwap: false, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA', 'HTTPS'] });
   });
 
   it('refuses a URL that is not http(s), a missing key and a serverId with a slash', () => {
