@@ -78,9 +78,16 @@ function floorFor(type: CostCase['type'], zonesWithChanges: number): Floor {
       const sets = zonesWithChanges === 0 ? 0 : (NAMES / CHANGED_EVERY) * 2;
       return { reads: pages + 3, writes: sets, text: `${pages} list pages + 1 zone list + 2 token, ${sets} record-set PUTs` };
     }
-    case 'rfc2136':
-      // No listing in the protocol short of a zone transfer (rarely granted): A and AAAA per name.
-      return { reads: NAMES * 2, writes: zonesWithChanges === 0 ? 0 : 1, text: `${NAMES * 2} queries (A+AAAA per name), ${zonesWithChanges === 0 ? 0 : 1} UPDATE` };
+    case 'rfc2136': {
+      // No listing in the protocol short of a zone transfer (rarely granted): A and AAAA per name;
+      // after an UPDATE, A and AAAA of each changed name again (NOERROR alone does not prove it applied).
+      const readBack = zonesWithChanges === 0 ? 0 : (NAMES / CHANGED_EVERY) * 2;
+      return {
+        reads: NAMES * 2 + readBack,
+        writes: zonesWithChanges === 0 ? 0 : 1,
+        text: `${NAMES * 2} queries (A+AAAA per name)${readBack > 0 ? ` + ${readBack} read back` : ''}, ${zonesWithChanges === 0 ? 0 : 1} UPDATE`,
+      };
+    }
   }
 }
 
