@@ -41,7 +41,14 @@ async function main(argv: readonly string[]): Promise<void> {
       try {
         await SCENARIOS[name](lab, table);
       } catch (error) {
-        table.add({ scenario: name, case: 'scenario', measured: `failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 200), reference: '', target: '', verdict: 'ERROR' });
+        table.add({
+          scenario: name,
+          case: 'scenario',
+          measured: `failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 200),
+          reference: '',
+          target: '',
+          verdict: 'ERROR',
+        });
       }
     }
   } finally {

@@ -6,9 +6,7 @@
 import dgram from 'node:dgram';
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 
-export type DemoRecord =
-  | { readonly type: 'CNAME'; readonly target: string }
-  | { readonly type: 'A' | 'AAAA'; readonly addresses: readonly string[] };
+export type DemoRecord = { readonly type: 'CNAME'; readonly target: string } | { readonly type: 'A' | 'AAAA'; readonly addresses: readonly string[] };
 
 export interface DemoDnsServer {
   /** `127.0.0.1:PORT`, as `resolver.servers` takes it. */

@@ -25,7 +25,7 @@ export const verifyBlock = z
   .strictObject({
     servers: z
       .array(z.string().refine(isServerText, { error: 'expected host or host:port (an IP address or a host name; [IPv6]:port)' }))
-      .min(1, { error: 'lists no server (leave it out to ask the zone\'s NS set)' })
+      .min(1, { error: "lists no server (leave it out to ask the zone's NS set)" })
       .optional(),
     timeout: duration.optional(),
     mode: z.enum(['require', 'report', 'off'], { error: 'expected require, report or off' }).optional(),

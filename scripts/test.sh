@@ -37,9 +37,9 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-# Lint rules first (a second): no explicit any, no unused imports or variables, the providers' import boundary.
-# Formatting joins this check once the tree has been formatted (npm run format): then drop the flag.
-npm run --silent lint -- --formatter-enabled=false
+# Lint first (a second): no explicit any, no unused imports or variables, the providers' import
+# boundary, and the code style (npm run format writes it).
+npm run --silent lint
 # Build (the CLI tests run dist/) and type-check the tests too (vitest only strips types): two
 # independent tsc runs, side by side (docs/design/test-gate.md).
 npm run --silent build &

@@ -31,7 +31,11 @@ export class Table {
     const rows = [...this.rows].sort((a, b) => parseInt(a.scenario, 10) - parseInt(b.scenario, 10));
     const all = [header, ...rows].map(cells);
     const widths = all[0]!.map((_, column) => Math.max(...all.map((line) => line[column]!.length)));
-    const format = (line: string[]): string => line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+    const format = (line: string[]): string =>
+      line
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd();
     const rule = widths.map((w) => '-'.repeat(w)).join('  ');
     return [format(all[0]!), rule, ...all.slice(1).map(format)].join('\n');
   }

@@ -70,7 +70,11 @@ function floorFor(type: CostCase['type'], zonesWithChanges: number): Floor {
     case 'googleclouddns': {
       // One listing per zone, the zone list, one token; a change per changed zone, polled once until done.
       const pages = ZONES * Math.ceil((setsPerZone + 2) / CLOUD_DNS_PAGE);
-      return { reads: pages + 2 + zonesWithChanges, writes: zonesWithChanges, text: `${pages} list + 1 zone list + 1 token${zonesWithChanges > 0 ? ` + ${zonesWithChanges} done polls` : ''}, ${zonesWithChanges} changes` };
+      return {
+        reads: pages + 2 + zonesWithChanges,
+        writes: zonesWithChanges,
+        text: `${pages} list + 1 zone list + 1 token${zonesWithChanges > 0 ? ` + ${zonesWithChanges} done polls` : ''}, ${zonesWithChanges} changes`,
+      };
     }
     case 'azuredns': {
       // One listing per zone (100 per page), the zone list, discovery + token; one write per changed record set (no batch).
@@ -107,7 +111,12 @@ async function costCase(lab: Lab, table: Table, provider: BenchProvider, c: Cost
   const records = costRecords(c.type, c.firstTarget);
   const zones = [...new Set(records.map((r) => r.zone))];
   let settings = '';
-  for (const zone of zones) settings = await provider.prepare(zone, records.filter((r) => r.zone === zone), 'in-sync');
+  for (const zone of zones)
+    settings = await provider.prepare(
+      zone,
+      records.filter((r) => r.zone === zone),
+      'in-sync',
+    );
   const env = baseEnv(provider.env);
   const round = async (label: string, expectUpdated: number, withZone = true): Promise<CallCounts | string> => {
     const config = await writeConfig(path.join(lab.dir, `cost-${c.type}-${label}.yaml`), {
@@ -130,7 +139,11 @@ async function costCase(lab: Lab, table: Table, provider: BenchProvider, c: Cost
   addCostRow(table, c.type, 'steady state', steady, floorFor(c.type, 0));
 
   const changed = records.filter((_, i) => i % CHANGED_EVERY === 0);
-  await changeTargets(lab, changed.map((r) => r.targetIndex), 1);
+  await changeTargets(
+    lab,
+    changed.map((r) => r.targetIndex),
+    1,
+  );
   const zonesWithChanges = new Set(changed.map((r) => r.zone)).size;
   const tenPercent = await round('changed', changed.length);
   addCostRow(table, c.type, `${(changed.length * 100) / NAMES} % of targets changed`, tenPercent, floorFor(c.type, zonesWithChanges));

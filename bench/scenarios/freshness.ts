@@ -33,8 +33,22 @@ export async function runFreshness(lab: Lab, table: Table): Promise<void> {
   const help = await runCli(['--help'], { env: baseEnv() });
   if (!/^\s+run\b/m.test(help.stdout)) {
     const na = 'n/a (run mode not built)';
-    table.add({ scenario: '5 freshness', case: `run: target change → apex answers (target TTL ${FRESH_TTL_S} s)`, measured: na, reference: '', target: `≤ TTL + 2 s`, verdict: 'n/a' });
-    table.add({ scenario: '6 start-up', case: `daemon RSS, ${DAEMON_RECORDS.toLocaleString('en-US')} records`, measured: na, reference: '', target: `< ${DAEMON_RSS_TARGET_MB} MB`, verdict: 'n/a' });
+    table.add({
+      scenario: '5 freshness',
+      case: `run: target change → apex answers (target TTL ${FRESH_TTL_S} s)`,
+      measured: na,
+      reference: '',
+      target: `≤ TTL + 2 s`,
+      verdict: 'n/a',
+    });
+    table.add({
+      scenario: '6 start-up',
+      case: `daemon RSS, ${DAEMON_RECORDS.toLocaleString('en-US')} records`,
+      measured: na,
+      reference: '',
+      target: `< ${DAEMON_RSS_TARGET_MB} MB`,
+      verdict: 'n/a',
+    });
     return;
   }
   await freshness(lab, table);
@@ -71,7 +85,14 @@ async function freshness(lab: Lab, table: Table): Promise<void> {
   try {
     // The daemon's first round replaces the stale addresses: from then on it is running.
     if (!(await publishes(lab, record, 0, 60_000))) {
-      table.add({ scenario: '5 freshness', case: caseName, measured: `the daemon never published the target's addresses: ${daemon.stderr().slice(-160)}`, reference: '', target, verdict: 'ERROR' });
+      table.add({
+        scenario: '5 freshness',
+        case: caseName,
+        measured: `the daemon never published the target's addresses: ${daemon.stderr().slice(-160)}`,
+        reference: '',
+        target,
+        verdict: 'ERROR',
+      });
       return;
     }
     await changeTargets(lab, [FRESH_TARGET], 1, FRESH_TTL_S);
@@ -177,7 +198,10 @@ async function publishes(lab: Lab, record: ManagedRecord, generation: number, ti
 async function pollReady(port: number, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    const status = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+    const status = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return true;
     await sleep(500);
   }

@@ -67,7 +67,14 @@ function addScaleRow(table: Table, c: { type: ProviderType; size: number; dryRun
   const target = hasTarget ? `< ${DRY_RUN_TARGET_MS / 1000} s` : '';
   if (run.code !== 0 || expected !== size) {
     const why = firstFailure(run.stdout) ?? (run.stderr.trim().split('\n').pop() || `exit ${run.code}`);
-    table.add({ scenario: '1 scale', case: caseName, measured: `exit ${run.code}, ${expected ?? '?'}/${size} ${dryRun ? 'planned' : 'updated'}: ${why.slice(0, 120)}`, reference: '', target, verdict: 'ERROR' });
+    table.add({
+      scenario: '1 scale',
+      case: caseName,
+      measured: `exit ${run.code}, ${expected ?? '?'}/${size} ${dryRun ? 'planned' : 'updated'}: ${why.slice(0, 120)}`,
+      reference: '',
+      target,
+      verdict: 'ERROR',
+    });
     return;
   }
   // The fakes run inside the benchmark process: their CPU time is part of the wall time on 2 cores.

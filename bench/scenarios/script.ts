@@ -45,7 +45,9 @@ export async function runScript(lab: Lab, table: Table): Promise<void> {
   const oursOk = ours.code === 0 && syncSummary(ours.stdout)?.updated === SCRIPT_SIZE && (await published(lab, apexsync));
 
   if (!loopOk || !oursOk) {
-    const why = !loopOk ? `shell loop: exit ${loop.code}, ${loop.stdout.trim() || loop.stderr.trim().slice(0, 120)}` : `apexsync: exit ${ours.code}, ${firstFailure(ours.stdout) ?? ours.stderr.trim().slice(0, 120)}`;
+    const why = !loopOk
+      ? `shell loop: exit ${loop.code}, ${loop.stdout.trim() || loop.stderr.trim().slice(0, 120)}`
+      : `apexsync: exit ${ours.code}, ${firstFailure(ours.stdout) ?? ours.stderr.trim().slice(0, 120)}`;
     table.add({ scenario: '2 vs script', case: `rfc2136 ${SCRIPT_SIZE.toLocaleString('en-US')} records, all stale`, measured: why, reference: '', target: '', verdict: 'ERROR' });
     return;
   }

@@ -19,7 +19,10 @@ const DRY_RUN_TARGET_MS = 600;
 
 export async function runStartup(lab: Lab, table: Table): Promise<void> {
   const env = baseEnv();
-  const help = await repeat(() => runCli(['--help'], { env }), (run) => run.code === 0 && run.stdout.includes('Usage'));
+  const help = await repeat(
+    () => runCli(['--help'], { env }),
+    (run) => run.code === 0 && run.stdout.includes('Usage'),
+  );
   addRow(table, '--help', help, HELP_TARGET_MS);
 
   for (const type of ['zonefile', 'route53', 'cloudflare', 'googleclouddns', 'azuredns'] as const satisfies readonly ProviderType[]) {

@@ -26,7 +26,12 @@ const NAMES_IN_FLIGHT = 4;
  * loses them (an update or create before a delete): a failure between the two leaves the name
  * with more addresses, never with none. The outcome says which types landed.
  */
-export async function writeRecordSets(writer: RecordSetWriter, zone: string, states: ReadonlyMap<string, NameState>, changes: readonly AddressChange[]): Promise<Map<string, ApplyOutcome>> {
+export async function writeRecordSets(
+  writer: RecordSetWriter,
+  zone: string,
+  states: ReadonlyMap<string, NameState>,
+  changes: readonly AddressChange[],
+): Promise<Map<string, ApplyOutcome>> {
   const byName = new Map<string, AddressChange[]>();
   for (const change of changes) byName.set(change.name, [...(byName.get(change.name) ?? []), change]);
   const names = [...byName.keys()];
@@ -51,7 +56,12 @@ async function writeName(writer: RecordSetWriter, zone: string, state: NameState
     const landed = applied.length > 0 ? { appliedTypes: [...applied] } : {};
     const prefix = applied.length > 0 ? `${applied.join(' and ')} written; ${change.family} not written: ` : '';
     if (failure.kind === 'conflict') {
-      return { status: 'not-applied', kind: 'conflict', message: `${prefix}${change.family} changed by someone else since it was read; ${applied.length > 0 ? 'left as it was' : 'nothing applied'} (Azure DNS: ${failure.message})`, ...landed };
+      return {
+        status: 'not-applied',
+        kind: 'conflict',
+        message: `${prefix}${change.family} changed by someone else since it was read; ${applied.length > 0 ? 'left as it was' : 'nothing applied'} (Azure DNS: ${failure.message})`,
+        ...landed,
+      };
     }
     if (failure.maybeSent) return { status: 'unconfirmed', kind: failure.kind, message: `${prefix}${failure.message}`, ...landed };
     return { status: 'not-applied', kind: failure.kind, message: `${prefix}${failure.message}`, ...landed };
@@ -77,7 +87,9 @@ async function writeOne(writer: RecordSetWriter, zone: string, state: NameState 
       const body: AzureRecordSet = {
         ttl: change.after.ttl,
         ...(stored?.metadata !== undefined ? { metadata: { ...stored.metadata } } : {}),
-        ...(change.family === 'A' ? { aRecords: change.after.values.map((ipv4Address) => ({ ipv4Address })) } : { aaaaRecords: change.after.values.map((ipv6Address) => ({ ipv6Address })) }),
+        ...(change.family === 'A'
+          ? { aRecords: change.after.values.map((ipv4Address) => ({ ipv4Address })) }
+          : { aaaaRecords: change.after.values.map((ipv6Address) => ({ ipv6Address })) }),
       };
       await client.call(operation, () => client.dns.recordSets.createOrUpdate(resourceGroup, zone, relative, change.family, body, condition));
     }
@@ -109,5 +121,8 @@ async function alreadyInPlace(writer: RecordSetWriter, zone: string, relative: s
 
 function valuesOf(recordSet: AzureRecordSet, family: Family): string[] {
   const raw = family === 'A' ? (recordSet.aRecords ?? []).map((record) => record.ipv4Address) : (recordSet.aaaaRecords ?? []).map((record) => record.ipv6Address);
-  return normalizeAddressSet(family, raw.filter((value): value is string => value !== undefined));
+  return normalizeAddressSet(
+    family,
+    raw.filter((value): value is string => value !== undefined),
+  );
 }

@@ -61,11 +61,22 @@ export function describeAzureDnsError(error: unknown, operation: AzureDnsOperati
     const base = { status, maybeSent: false, retryable: false, refusedBeforeApplying: false };
     const label = `${code ?? 'HTTP'} ${status}`;
     if (status === 429) {
-      return { ...base, kind: 'rate-limit', message: `Azure Resource Manager is throttling ${operation} (${label}); the next round tries again`, retryable: true, refusedBeforeApplying: true, retryAfterMs: retryAfterOf(fields) };
+      return {
+        ...base,
+        kind: 'rate-limit',
+        message: `Azure Resource Manager is throttling ${operation} (${label}); the next round tries again`,
+        retryable: true,
+        refusedBeforeApplying: true,
+        retryAfterMs: retryAfterOf(fields),
+      };
     }
     if (status === 401) return { ...base, kind: 'auth', message: `Azure rejected the access token (${label}): ${text}` };
     if (status === 403) {
-      return { ...base, kind: 'auth', message: `the Azure identity may not call ${operation}: it needs ${ACTION[operation]} on the zone (see docs/providers/azuredns.md): ${text}` };
+      return {
+        ...base,
+        kind: 'auth',
+        message: `the Azure identity may not call ${operation}: it needs ${ACTION[operation]} on the zone (see docs/providers/azuredns.md): ${text}`,
+      };
     }
     if (status === 404) return { ...base, kind: 'not-found', message: `Azure DNS ${operation}: not found (${label}): ${text}` };
     if (status === 409 || status === 412) return { ...base, kind: 'conflict', message: `${label}: ${text}` };
@@ -74,10 +85,22 @@ export function describeAzureDnsError(error: unknown, operation: AzureDnsOperati
   }
   const networkCode = networkErrorCode(error);
   if (wasNeverSent(error)) {
-    return { kind: 'unreachable', message: `cannot reach Azure Resource Manager (${networkCode ?? 'network'}): ${text}`, maybeSent: false, retryable: true, refusedBeforeApplying: true };
+    return {
+      kind: 'unreachable',
+      message: `cannot reach Azure Resource Manager (${networkCode ?? 'network'}): ${text}`,
+      maybeSent: false,
+      retryable: true,
+      refusedBeforeApplying: true,
+    };
   }
   if (networkCode === undefined && code === undefined) {
     return { kind: 'error', message: `Azure DNS ${operation} failed (${name}): ${text}`, maybeSent: true, retryable: false, refusedBeforeApplying: false };
   }
-  return { kind: 'unreachable', message: `no answer from Azure Resource Manager to ${operation} (${networkCode ?? code ?? name}): ${text}`, maybeSent: true, retryable: true, refusedBeforeApplying: false };
+  return {
+    kind: 'unreachable',
+    message: `no answer from Azure Resource Manager to ${operation} (${networkCode ?? code ?? name}): ${text}`,
+    maybeSent: true,
+    retryable: true,
+    refusedBeforeApplying: false,
+  };
 }

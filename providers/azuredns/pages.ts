@@ -21,7 +21,9 @@ export async function readAllPages<T>(list: () => Pager<T>, send: (call: () => P
     if (pages >= PAGE_LIMIT) throw new ProviderError('error', `listing ${what} did not end after ${pages} pages`);
     const resumeFrom = token;
     const page = await send(async () => {
-      const next = await list().byPage(resumeFrom !== undefined ? { continuationToken: resumeFrom } : undefined).next();
+      const next = await list()
+        .byPage(resumeFrom !== undefined ? { continuationToken: resumeFrom } : undefined)
+        .next();
       return next.done === true ? [] : next.value;
     });
     pages += 1;

@@ -27,9 +27,12 @@ export class ZoneDirectory {
     const zones = await this.#allZones();
     const longest = zones.filter((zone) => isInZone(name, zone)).sort((a, b) => b.length - a.length)[0];
     if (longest === undefined) {
-      throw new ProviderError('not-found', this.options.zone !== undefined
-        ? `${name} is not in the configured zone ${this.options.zone}`
-        : `no DNS zone in resource group ${this.options.resourceGroup} holds ${name}`);
+      throw new ProviderError(
+        'not-found',
+        this.options.zone !== undefined
+          ? `${name} is not in the configured zone ${this.options.zone}`
+          : `no DNS zone in resource group ${this.options.resourceGroup} holds ${name}`,
+      );
     }
     this.logger.debug({ name, zone: longest }, 'found the Azure DNS zone');
     return longest;

@@ -34,7 +34,10 @@ export class EnvelopePage<Item> extends V4PagePaginationArray<Item> {
     const problem = listingEnvelopeProblem(body);
     if (problem !== undefined) {
       const type = response.headers.get('content-type') ?? 'no content-type';
-      throw new ProviderError('unreachable', `Cloudflare's answer to a listing was not the API's JSON envelope (HTTP ${response.status}, ${type}: ${problem}); nothing was written`);
+      throw new ProviderError(
+        'unreachable',
+        `Cloudflare's answer to a listing was not the API's JSON envelope (HTTP ${response.status}, ${type}: ${problem}); nothing was written`,
+      );
     }
     super(client, response, body, options);
   }

@@ -72,7 +72,11 @@ class CloudflareProvider implements Provider<ReadonlyMap<string, ExistingAtName>
       const failure = readError(error, 'read', zone);
       return outcomeForAll(changes, { status: 'not-applied', kind: failure.kind, message: withoutSecret(failure.message, this.#token.reveal()) });
     }
-    const operations = planOperations(changes, (name) => snapshot.state.get(name), (name) => context.targets.get(name));
+    const operations = planOperations(
+      changes,
+      (name) => snapshot.state.get(name),
+      (name) => context.targets.get(name),
+    );
     const outcomes = await writeOperations(
       { client: this.#client, zoneId, zone, batchSize: this.#batchSize, logger: this.#context.logger, batchRoute: this.#batchRoute },
       operations,

@@ -47,18 +47,12 @@ export interface ListedRecord {
   readonly tags?: readonly string[];
 }
 
-
 /**
  * Groups listed records by owner name, keeping only `names`. A/AAAA records are kept (with an
  * invalid content reported through `onInvalid`); a CNAME at the name, or a delegation (NS below
  * the apex), is a conflict.
  */
-export function groupByName(
-  records: Iterable<ListedRecord>,
-  names: readonly string[],
-  zone: string,
-  onInvalid: (record: ListedRecord) => void,
-): Map<string, ExistingAtName> {
+export function groupByName(records: Iterable<ListedRecord>, names: readonly string[], zone: string, onInvalid: (record: ListedRecord) => void): Map<string, ExistingAtName> {
   const wanted = new Set(names);
   const found = new Map<string, { A: ExistingRecord[]; AAAA: ExistingRecord[]; HTTPS: ExistingRecord[]; conflict?: string }>();
   const at = (name: string) => {

@@ -149,12 +149,7 @@ async function sendOneByOne(target: WriteTarget, ops: readonly Operation[], prog
           case 'patch':
             return client.dns.records.edit(op.id, { zone_id: zoneId, ...recordBody(op) }, NO_SDK_RETRY).withResponse();
           case 'post':
-            return client.dns.records
-              .create(
-                { zone_id: zoneId, ...recordBody(op), proxied: op.proxied, comment: op.comment, tags: [...op.tags] },
-                NO_SDK_RETRY,
-              )
-              .withResponse();
+            return client.dns.records.create({ zone_id: zoneId, ...recordBody(op), proxied: op.proxied, comment: op.comment, tags: [...op.tags] }, NO_SDK_RETRY).withResponse();
           case 'delete':
             return client.dns.records.delete(op.id, { zone_id: zoneId }, NO_SDK_RETRY).withResponse();
         }
@@ -163,7 +158,8 @@ async function sendOneByOne(target: WriteTarget, ops: readonly Operation[], prog
       return classifyFailure(error, 'write', target.zone);
     }
     const problem = recordAnswerProblem(op, answer.data);
-    if (problem !== undefined) return unconfirmedAnswer(answer.response, `the ${CALL_NAME[op.kind]} of ${op.family} record ${op.kind === 'delete' ? op.id : op.content} at ${op.name}`, problem);
+    if (problem !== undefined)
+      return unconfirmedAnswer(answer.response, `the ${CALL_NAME[op.kind]} of ${op.family} record ${op.kind === 'delete' ? op.id : op.content} at ${op.name}`, problem);
     progress.done += 1;
   }
   return undefined;

@@ -28,7 +28,12 @@ export interface ChangeSender {
  * the set is gone) or an addition already exists (409): that is the compare-and-swap. Every name
  * in the call shares the outcome.
  */
-export async function sendChange(sender: ChangeSender, zone: ManagedZoneRef, states: ReadonlyMap<string, NameState>, changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
+export async function sendChange(
+  sender: ChangeSender,
+  zone: ManagedZoneRef,
+  states: ReadonlyMap<string, NameState>,
+  changes: readonly Change[],
+): Promise<Map<string, ApplyOutcome>> {
   const names = [...new Set(changes.map((change) => change.name))];
   const same = (outcome: ApplyOutcome): Map<string, ApplyOutcome> => new Map(names.map((name) => [name, outcome]));
   let created: CloudDnsChange;
@@ -37,7 +42,9 @@ export async function sendChange(sender: ChangeSender, zone: ManagedZoneRef, sta
       const managedZone = dns.zone(zone.id);
       const deletions = changes.flatMap((change) => (change.before === null ? [] : [storedSet(managedZone, states, change.name, change.family, change.before)]));
       const additions = changes.flatMap((change) =>
-        change.after === null ? [] : [managedZone.record(change.family.toLowerCase(), { name: toCloudDnsName(change.name), ttl: change.after.ttl, data: [...change.after.values] })],
+        change.after === null
+          ? []
+          : [managedZone.record(change.family.toLowerCase(), { name: toCloudDnsName(change.name), ttl: change.after.ttl, data: [...change.after.values] })],
       );
       return managedZone.createChange({ add: additions, delete: deletions });
     });

@@ -46,16 +46,20 @@ export function createCloudDnsClient(settings: GoogleCloudDnsSettings, tuning: C
     }));
   return {
     call<T>(method: CloudDnsMethod, request: (dns: DNS) => Promise<T>): Promise<T> {
-      return callWithRetries(async () => request(await open()), (error) => describeCloudDnsError(error, method), {
-        write: method === 'changes.create',
-        policy: tuning.retry,
-        // The SDK's own timeout covers the HTTP request; this bounds everything around it too.
-        attemptTimeoutMs: tuning.requestTimeoutMs * 2,
-        events: {
-          onRetry: (attempt, delayMs, error) =>
-            logger.debug({ method, attempt, delayMs, reason: describeCloudDnsError(error, method).message }, 'Cloud DNS call failed; retrying'),
+      return callWithRetries(
+        async () => request(await open()),
+        (error) => describeCloudDnsError(error, method),
+        {
+          write: method === 'changes.create',
+          policy: tuning.retry,
+          // The SDK's own timeout covers the HTTP request; this bounds everything around it too.
+          attemptTimeoutMs: tuning.requestTimeoutMs * 2,
+          events: {
+            onRetry: (attempt, delayMs, error) =>
+              logger.debug({ method, attempt, delayMs, reason: describeCloudDnsError(error, method).message }, 'Cloud DNS call failed; retrying'),
+          },
         },
-      });
+      );
     },
   };
 }

@@ -76,7 +76,13 @@ export function describeCloudDnsError(error: unknown, method: CloudDnsMethod): C
   if (status !== undefined) {
     const base = { status, reason, maybeSent: false, retryable: false, refusedBeforeApplying: false };
     if (status === 429 || (reason !== undefined && RATE_LIMIT_REASONS.has(reason))) {
-      return { ...base, kind: 'rate-limit', message: `Cloud DNS is rate limiting ${method} (${reason ?? `HTTP ${status}`}); the next round tries again`, retryable: true, refusedBeforeApplying: true };
+      return {
+        ...base,
+        kind: 'rate-limit',
+        message: `Cloud DNS is rate limiting ${method} (${reason ?? `HTTP ${status}`}); the next round tries again`,
+        retryable: true,
+        refusedBeforeApplying: true,
+      };
     }
     if (status === 401) return { ...base, kind: 'auth', message: `Cloud DNS rejected the credentials (HTTP 401): ${text}` };
     if (status === 403) {
@@ -88,7 +94,8 @@ export function describeCloudDnsError(error: unknown, method: CloudDnsMethod): C
     }
     if (status === 404) return { ...base, kind: 'not-found', message: `Cloud DNS ${method}: not found (${text})` };
     if (status === 409 || status === 412) return { ...base, kind: 'conflict', message: text };
-    if (status >= 400 && status < 500) return { ...base, kind: 'rejected', message: `Cloud DNS refused ${method} (HTTP ${status}${reason !== undefined ? `, ${reason}` : ''}): ${text}` };
+    if (status >= 400 && status < 500)
+      return { ...base, kind: 'rejected', message: `Cloud DNS refused ${method} (HTTP ${status}${reason !== undefined ? `, ${reason}` : ''}): ${text}` };
     // A 5xx may or may not have been acted on.
     return { ...base, kind: 'error', message: `Cloud DNS ${method} failed (HTTP ${status}): ${text}`, maybeSent: true, retryable: true };
   }

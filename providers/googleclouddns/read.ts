@@ -54,7 +54,10 @@ export async function readZoneNames(client: CloudDnsClient, zone: ManagedZoneRef
     // Cloud DNS always answers a listing with its `kind`; a 200 without it is some other page (a
     // proxy's, an empty body) and taking it for "no records" would plan creates that then fail.
     if (!Array.isArray(records) || !isListResponse(response)) {
-      throw new ProviderError('error', `reading managed zone ${zone.id} (${zone.name}): Cloud DNS answered the listing with something that is not a resourceRecordSets.list response`);
+      throw new ProviderError(
+        'error',
+        `reading managed zone ${zone.id} (${zone.name}): Cloud DNS answered the listing with something that is not a resourceRecordSets.list response`,
+      );
     }
     for (const record of records) {
       const rrset = record.metadata as StoredRrset;

@@ -38,9 +38,12 @@ export class ZoneDirectory {
     const holding = zones.filter((zone) => isInZone(name, zone.name)).sort((a, b) => b.name.length - a.name.length);
     const longest = holding[0];
     if (longest === undefined) {
-      throw new ProviderError('not-found', this.options.managedZone !== undefined
-        ? `${name} is not in managed zone ${this.options.managedZone} (${zones[0]?.name ?? '?'})`
-        : `no ${this.#kindOfZones()} managed zone of the project holds ${name}`);
+      throw new ProviderError(
+        'not-found',
+        this.options.managedZone !== undefined
+          ? `${name} is not in managed zone ${this.options.managedZone} (${zones[0]?.name ?? '?'})`
+          : `no ${this.#kindOfZones()} managed zone of the project holds ${name}`,
+      );
     }
     const twins = holding.filter((zone) => zone.name === longest.name);
     if (twins.length > 1) {

@@ -57,7 +57,10 @@ export async function applyName(bridge: LexiconBridge, zone: string, name: strin
     const have = now[family];
     const sameValues = (have?.values ?? []).join(',') === (want?.values ?? []).join(',');
     if (!sameValues) return [`${family} is ${have ? have.values.join(', ') : 'absent'} (wanted ${want ? want.values.join(', ') : 'none'})`];
-    if (want && have && have.ttl !== want.ttl) return [`${family} has the wanted values but TTL ${have.ttl} (wanted ${want.ttl}; lexicon's ${provider} provider keeps the TTL of an existing record set: change it there once)`];
+    if (want && have && have.ttl !== want.ttl)
+      return [
+        `${family} has the wanted values but TTL ${have.ttl} (wanted ${want.ttl}; lexicon's ${provider} provider keeps the TTL of an existing record set: change it there once)`,
+      ];
     return [];
   });
   if (off.length === 0) return { status: 'applied' };

@@ -85,7 +85,9 @@ export class LexiconBridge {
             : new BridgeError('lost', `cannot run ${this.settings.python}: ${error.message}`),
         ),
       );
-      child.once('exit', (code, signal) => resolve(new BridgeError('lost', `the lexicon helper (${this.settings.python}) exited (${signal ?? `code ${code}`})${this.#lastError()}`)));
+      child.once('exit', (code, signal) =>
+        resolve(new BridgeError('lost', `the lexicon helper (${this.settings.python}) exited (${signal ?? `code ${code}`})${this.#lastError()}`)),
+      );
     });
     void exited.then((error) => {
       if (this.#child === child) {
@@ -100,10 +102,7 @@ export class LexiconBridge {
     });
     child.stdin.on('error', () => undefined); // a dead helper is reported through 'exit'
     const options = Object.fromEntries([...this.settings.options].map(([name, value]) => [name, typeof value === 'string' ? value : value.reveal()]));
-    return Promise.race([
-      this.#send('configure', { provider: this.settings.provider, options }).then(() => undefined),
-      exited.then((error) => Promise.reject(error)),
-    ]);
+    return Promise.race([this.#send('configure', { provider: this.settings.provider, options }).then(() => undefined), exited.then((error) => Promise.reject(error))]);
   }
 
   #send(op: string, fields: Record<string, unknown>): Promise<Record<string, unknown>> {

@@ -104,7 +104,10 @@ async function findZone(bridge: LexiconBridge, name: string, settings: LexiconSe
       last = error;
     }
   }
-  throw new ProviderError('rejected', `lexicon's ${settings.provider} provider accepted no zone for ${name} (last answer: ${last?.message ?? 'none'}); set zones in the provider or zone on the record`);
+  throw new ProviderError(
+    'rejected',
+    `lexicon's ${settings.provider} provider accepted no zone for ${name} (last answer: ${last?.message ?? 'none'}); set zones in the provider or zone on the record`,
+  );
 }
 
 function providerKind(error: BridgeError): FailureKind {

@@ -7,7 +7,13 @@ import path from 'node:path';
  * `python3` earlier on PATH may not see it). A bare name is looked up on PATH.
  */
 export function interpreterFor(command: string, searchPath = process.env.PATH ?? ''): string {
-  const found = command.includes('/') ? command : searchPath.split(':').filter(Boolean).map((dir) => path.join(dir, command)).find(isExecutable);
+  const found = command.includes('/')
+    ? command
+    : searchPath
+        .split(':')
+        .filter(Boolean)
+        .map((dir) => path.join(dir, command))
+        .find(isExecutable);
   if (found === undefined) return command; // spawn reports it missing, in words, later
   if (/^python[0-9.]*$/.test(path.basename(found))) return found;
   const shebang = firstLine(found);

@@ -39,7 +39,10 @@ export async function readName(bridge: LexiconBridge, zone: string, name: string
   let sets: RecordSets = {};
   for (const family of FAMILIES) {
     const records = await listAt(bridge, zone, name, family);
-    const values = normalizeAddressSet(family, records.map((record) => record.content));
+    const values = normalizeAddressSet(
+      family,
+      records.map((record) => record.content),
+    );
     for (const record of records) {
       const value = normalizeAddressSet(family, [record.content])[0];
       if (value !== undefined) stored?.set(storedKey(name, family, value), record.content);

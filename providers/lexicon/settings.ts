@@ -26,7 +26,10 @@ export const lexiconSettings = z.strictObject({
   /** The Python that has lexicon, or the `lexicon` executable (its interpreter is used). */
   command: z.string().min(1).default('/usr/bin/python3'),
   /** The zones this account holds; without it a zone is found by asking lexicon, deepest name first. */
-  zones: z.array(z.string().refine(isHostname, { error: 'not a zone name' }).transform(normalizeName)).min(1).optional(),
+  zones: z
+    .array(z.string().refine(isHostname, { error: 'not a zone name' }).transform(normalizeName))
+    .min(1)
+    .optional(),
   /** Per request to the helper (a lexicon call may make several HTTP requests). */
   timeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
 });

@@ -1,9 +1,7 @@
 import type { FailureKind } from '../../src/model.js';
 
 /** What PowerDNS's API returned, or why no answer came; never throws. */
-export type ApiResult =
-  | { readonly kind: 'ok'; readonly status: number; readonly body: unknown }
-  | { readonly kind: 'failed'; readonly failure: ApiFailure };
+export type ApiResult = { readonly kind: 'ok'; readonly status: number; readonly body: unknown } | { readonly kind: 'failed'; readonly failure: ApiFailure };
 
 export interface ApiFailure {
   readonly kind: FailureKind;

@@ -13,7 +13,13 @@ export async function applyZone(endpoint: ApiEndpoint, zone: string, changes: re
   const rrsets = changes.map((change) =>
     change.after === null
       ? { name: `${change.name}.`, type: change.family, changetype: 'DELETE' }
-      : { name: `${change.name}.`, type: change.family, ttl: change.after.ttl, changetype: 'REPLACE', records: change.after.values.map((value) => ({ content: change.family === 'HTTPS' ? powerdnsHttpsContent(value) : value, disabled: false })) },
+      : {
+          name: `${change.name}.`,
+          type: change.family,
+          ttl: change.after.ttl,
+          changetype: 'REPLACE',
+          records: change.after.values.map((value) => ({ content: change.family === 'HTTPS' ? powerdnsHttpsContent(value) : value, disabled: false })),
+        },
   );
   const result = await callApi(endpoint, 'PATCH', zonePath(zone), `the change of zone ${zone}`, { rrsets });
   if (result.kind === 'ok') return outcomeForAll(changes, { status: 'applied' });

@@ -20,7 +20,9 @@ function param(key: number, data: Uint8Array): string {
   const name = keyName(key);
   switch (key) {
     case SVC_KEY.mandatory:
-      return `${name}=${chunks(data, 2).map((pair) => keyName((pair[0]! << 8) | pair[1]!)).join(',')}`;
+      return `${name}=${chunks(data, 2)
+        .map((pair) => keyName((pair[0]! << 8) | pair[1]!))
+        .join(',')}`;
     case SVC_KEY.alpn:
       return `${name}=${alpnIds(data).map(escapeAlpnId).join(',')}`;
     case SVC_KEY.noDefaultAlpn:
@@ -29,7 +31,9 @@ function param(key: number, data: Uint8Array): string {
       return `${name}=${(data[0]! << 8) | data[1]!}`;
     case SVC_KEY.ipv4hint:
     case SVC_KEY.ipv6hint:
-      return `${name}=${chunks(data, key === SVC_KEY.ipv4hint ? 4 : 16).map((bytes) => addressText(bytes)).join(',')}`;
+      return `${name}=${chunks(data, key === SVC_KEY.ipv4hint ? 4 : 16)
+        .map((bytes) => addressText(bytes))
+        .join(',')}`;
     case SVC_KEY.ech:
       return `${name}="${Buffer.from(data).toString('base64')}"`;
     default:
@@ -76,4 +80,3 @@ function addressText(bytes: Uint8Array): string {
   const address = ipaddr.fromByteArray([...bytes]);
   return address.kind() === 'ipv6' ? (address as ipaddr.IPv6).toRFC5952String() : address.toString();
 }
-

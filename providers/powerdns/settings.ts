@@ -12,7 +12,11 @@ export const powerdnsSettings = z.strictObject({
   /** The API key (`api-key` in pdns.conf), usually `${PDNS_API_KEY}`. */
   apiKey: secretString,
   /** The server id in the API path; PowerDNS always calls itself `localhost`. */
-  serverId: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, { error: 'letters, digits, dots, hyphens and underscores only' }).default('localhost'),
+  serverId: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9._-]+$/, { error: 'letters, digits, dots, hyphens and underscores only' })
+    .default('localhost'),
   /** Per-request timeout. A write that times out is reported as "could not confirm". */
   timeoutMs: z.number().int().min(100).max(300_000).default(10_000),
 });

@@ -31,10 +31,19 @@ export async function applyChanges(endpoint: Endpoint, zone: string, changes: re
 async function readAfterWrite(endpoint: Endpoint, zone: string, names: readonly string[], changes: readonly Change[]): Promise<Map<string, ApplyOutcome>> {
   let read: Map<string, RecordSets>;
   try {
-    read = await readRecordSets(endpoint, zone, names, changes.some((change) => change.family === 'HTTPS'));
+    read = await readRecordSets(
+      endpoint,
+      zone,
+      names,
+      changes.some((change) => change.family === 'HTTPS'),
+    );
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    const outcome: ApplyOutcome = { status: 'unconfirmed', kind: 'unconfirmed', message: `${serverLabel(endpoint)} accepted the update of ${names.join(', ')}, but reading it back failed: ${why}` };
+    const outcome: ApplyOutcome = {
+      status: 'unconfirmed',
+      kind: 'unconfirmed',
+      message: `${serverLabel(endpoint)} accepted the update of ${names.join(', ')}, but reading it back failed: ${why}`,
+    };
     return new Map(names.map((name) => [name, outcome]));
   }
   const outcomes = new Map<string, ApplyOutcome>();
@@ -111,7 +120,12 @@ async function keyVerifies(endpoint: Endpoint, zone: string): Promise<boolean> {
 async function unchangedSinceRead(endpoint: Endpoint, zone: string, changes: readonly Change[]): Promise<boolean> {
   let now: Awaited<ReturnType<typeof readRecordSets>>;
   try {
-    now = await readRecordSets(endpoint, zone, [...new Set(changes.map((change) => change.name))], changes.some((change) => change.family === 'HTTPS'));
+    now = await readRecordSets(
+      endpoint,
+      zone,
+      [...new Set(changes.map((change) => change.name))],
+      changes.some((change) => change.family === 'HTTPS'),
+    );
   } catch {
     return false;
   }
@@ -135,7 +149,11 @@ function outcomeOf(result: Exchange, endpoint: Endpoint, zone: string, message: 
   const server = serverLabel(endpoint);
   const names = message.names.join(', ');
   // The core adds "could not confirm" and "the next run re-reads them"; this says what happened.
-  const unconfirmed = (why: string, kind: FailureKind = 'unconfirmed'): ApplyOutcome => ({ status: 'unconfirmed', kind, message: `the update of ${names} was sent to ${server}, but ${why}` });
+  const unconfirmed = (why: string, kind: FailureKind = 'unconfirmed'): ApplyOutcome => ({
+    status: 'unconfirmed',
+    kind,
+    message: `the update of ${names} was sent to ${server}, but ${why}`,
+  });
   if (result.kind === 'failed') {
     return result.maybeApplied ? unconfirmed(result.message, 'timeout') : notApplied('unreachable', `could not reach ${server}: ${result.message}; nothing applied`);
   }

@@ -192,7 +192,17 @@ export class QueryPipeline {
 
   #open(): Connection {
     const socket = net.connect({ host: this.#server.host, port: this.#server.port, noDelay: true });
-    const connection: Connection = { socket, inFlight: new Map(), connected: false, answered: 0, dead: false, corked: false, idleTimer: undefined, lastError: undefined, buffered: Buffer.alloc(0) };
+    const connection: Connection = {
+      socket,
+      inFlight: new Map(),
+      connected: false,
+      answered: 0,
+      dead: false,
+      corked: false,
+      idleTimer: undefined,
+      lastError: undefined,
+      buffered: Buffer.alloc(0),
+    };
     this.#connections.add(connection);
     this.stats.connectionsOpened += 1;
     socket.on('connect', () => {

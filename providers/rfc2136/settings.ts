@@ -20,9 +20,12 @@ export const rfc2136Settings = z.strictObject({
   /** Which servers must serve what was written (see docs/design/verification.md). */
   verify: verifyBlock,
   /** The primary server, `host`, `host:port` or `[v6]:port` (IP literal). Default port 53. */
-  server: z.string().min(1).refine((value) => parseServerAddress(value) !== undefined, {
-    error: 'expected an IP address with an optional port (10.0.0.53, 10.0.0.53:53, [2001:db8::53]:53)',
-  }),
+  server: z
+    .string()
+    .min(1)
+    .refine((value) => parseServerAddress(value) !== undefined, {
+      error: 'expected an IP address with an optional port (10.0.0.53, 10.0.0.53:53, [2001:db8::53]:53)',
+    }),
   tsig: z
     .strictObject({
       /** The key's name as in the server's `key` statement. */

@@ -30,7 +30,13 @@ function parse(wire: Buffer): { zone: string; prerequisites: Rr[]; updates: Rr[]
       const owner = readName(wire, at);
       const f = owner.next;
       const length = wire.readUInt16BE(f + 8);
-      const rr = { name: owner.name, type: wire.readUInt16BE(f), klass: wire.readUInt16BE(f + 2), ttl: wire.readUInt32BE(f + 4), rdata: wire.subarray(f + 10, f + 10 + length).toString('hex') };
+      const rr = {
+        name: owner.name,
+        type: wire.readUInt16BE(f),
+        klass: wire.readUInt16BE(f + 2),
+        ttl: wire.readUInt32BE(f + 4),
+        rdata: wire.subarray(f + 10, f + 10 + length).toString('hex'),
+      };
       at = f + 10 + length;
       return rr;
     });
@@ -83,11 +89,7 @@ describe('UPDATE messages (RFC 2136)', () => {
     expect(whole).toHaveLength(1);
     const limit = Math.ceil(whole[0]!.wire.length / 2);
     const split = buildUpdateMessages('example.test', changes, ids(), limit);
-    expect(split.map((m) => m.names)).toEqual([
-      ['a.example.test', 'b.example.test'],
-      ['c.example.test', 'd.example.test'],
-      ['e.example.test'],
-    ]);
+    expect(split.map((m) => m.names)).toEqual([['a.example.test', 'b.example.test'], ['c.example.test', 'd.example.test'], ['e.example.test']]);
     for (const message of split) {
       expect(message.wire.length).toBeLessThanOrEqual(limit);
       const { prerequisites, updates } = parse(message.wire);

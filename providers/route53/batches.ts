@@ -43,9 +43,7 @@ export function toNameChanges(changes: readonly Change[], stored: StoredLookup):
     }
     if (change.after !== null) entry.creates.push(recordSetChange('CREATE', change.name, change.family, change.after));
   }
-  return [...byName.entries()]
-    .sort(([a], [b]) => compareListingOrder(a, b))
-    .map(([name, { deletes, creates }]) => ({ name, changes: [...deletes, ...creates] }));
+  return [...byName.entries()].sort(([a], [b]) => compareListingOrder(a, b)).map(([name, { deletes, creates }]) => ({ name, changes: [...deletes, ...creates] }));
 }
 
 /**

@@ -76,8 +76,5 @@ function addPacing(client: Route53Client, tuning: Route53Tuning): void {
       await tuning.pacer.acquire();
       return next(args);
     };
-  client.middlewareStack.addRelativeTo(
-    paced,
-    { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'apexsyncRoute53Pacer' },
-  );
+  client.middlewareStack.addRelativeTo(paced, { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'apexsyncRoute53Pacer' });
 }

@@ -15,9 +15,7 @@ export function fromRoute53Name(route53Name: string): string {
 
 /** A normalised name in Route 53's stored form (escaped, with the trailing dot). */
 export function toRoute53Name(name: string): string {
-  const escaped = [...name]
-    .map((char) => (/[a-z0-9._-]/.test(char) ? char : `\\${char.charCodeAt(0).toString(8).padStart(3, '0')}`))
-    .join('');
+  const escaped = [...name].map((char) => (/[a-z0-9._-]/.test(char) ? char : `\\${char.charCodeAt(0).toString(8).padStart(3, '0')}`)).join('');
   return `${escaped}.`;
 }
 

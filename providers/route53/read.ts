@@ -57,10 +57,7 @@ export async function readZoneNames(client: Route53Client, zone: HostedZoneRef, 
     if (page.IsTruncated !== true || page.NextRecordName === undefined) break;
     const next = fromRoute53Name(page.NextRecordName);
     while (unread[0] !== undefined && compareListingOrder(unread[0], next) < 0) unread.shift();
-    cursor =
-      unread[0] === next
-        ? { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier }
-        : undefined;
+    cursor = unread[0] === next ? { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier } : undefined;
   }
   const states = new Map<string, NameState>();
   for (const [name, recordSets] of found) states.set(name, nameStateOf(recordSets));

@@ -46,8 +46,7 @@ export function nameStateOf(recordSets: readonly ResourceRecordSet[]): NameState
         conflicts.push(`${ALIAS_CONFLICT} (${type} alias to ${recordSet.AliasTarget.DNSName ?? '?'})`);
       } else if (recordSet.SetIdentifier !== undefined) {
         conflicts.push(
-          `this name has a Route 53 ${routingPolicyOf(recordSet)} ${type} record set (identifier "${recordSet.SetIdentifier}"); ` +
-            'apexsync manages plain A/AAAA records',
+          `this name has a Route 53 ${routingPolicyOf(recordSet)} ${type} record set (identifier "${recordSet.SetIdentifier}"); ` + 'apexsync manages plain A/AAAA records',
         );
       } else {
         const values = (recordSet.ResourceRecords ?? []).flatMap((record) => (record.Value !== undefined ? [record.Value] : []));

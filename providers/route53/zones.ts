@@ -113,9 +113,7 @@ export class ZoneDirectory {
    * accounts are searched name by name.
    */
   async #zonesCalled(zoneName: string): Promise<HostedZoneRef[]> {
-    this.#everyZone ??= this.#listZones({ MaxItems: MAX_ZONES_PER_PAGE }).then((page) =>
-      page.IsTruncated === true ? undefined : page.HostedZones.map(toZoneRef),
-    );
+    this.#everyZone ??= this.#listZones({ MaxItems: MAX_ZONES_PER_PAGE }).then((page) => (page.IsTruncated === true ? undefined : page.HostedZones.map(toZoneRef)));
     const everyZone = await this.#everyZone;
     if (everyZone !== undefined) return everyZone.filter((zone) => zone.name === zoneName);
     let zones = this.#zonesNamed.get(zoneName);

@@ -71,10 +71,12 @@ export function createProvider(settings: ZonefileSettings, context: ProviderCont
     async read(zone: string, names: readonly string[]): Promise<ZoneSnapshot<void>> {
       const { zone: parsed } = await load();
       requireZone(zone, parsed.origin);
-      const records = new Map(names.map((name) => {
-        if (!isInZone(name, parsed.origin)) throw new ProviderError('rejected', `${name} is not in the zone ${parsed.origin} of ${file}`);
-        return [name, recordSetsAt(parsed, name)] as const;
-      }));
+      const records = new Map(
+        names.map((name) => {
+          if (!isInZone(name, parsed.origin)) throw new ProviderError('rejected', `${name} is not in the zone ${parsed.origin} of ${file}`);
+          return [name, recordSetsAt(parsed, name)] as const;
+        }),
+      );
       logger.debug({ zone, names: names.length, records: parsed.records.length }, 'zone file read');
       return { zone, records, state: undefined };
     },

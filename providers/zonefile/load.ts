@@ -65,4 +65,3 @@ function includeReaderFor(mainFile: string): IncludeReader {
     }
   };
 }
-

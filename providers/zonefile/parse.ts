@@ -184,15 +184,7 @@ function directive(entry: Entry, context: Context, ttl: TtlState, out: Collected
   }
 }
 
-function include(
-  entry: Entry,
-  args: readonly Token[],
-  context: Context,
-  ttl: TtlState,
-  out: Collected,
-  readInclude: IncludeReader,
-  fail: (reason: string) => never,
-): void {
+function include(entry: Entry, args: readonly Token[], context: Context, ttl: TtlState, out: Collected, readInclude: IncludeReader, fail: (reason: string) => never): void {
   const pathToken = args[0];
   if (pathToken === undefined) fail('$INCLUDE needs a file name');
   if (context.depth >= MAX_INCLUDE_DEPTH) fail(`$INCLUDE nested more than ${MAX_INCLUDE_DEPTH} deep (a loop?)`);

@@ -38,10 +38,7 @@ function parseGenericAddress(family: Family, parts: readonly string[]): string |
     return { error: `bad RFC 3597 ${family} data: '\\# ${parts.join(' ')}'` };
   }
   const bytes = hex.match(/../g) as string[];
-  const text =
-    family === 'A'
-      ? bytes.map((b) => parseInt(b, 16)).join('.')
-      : Array.from({ length: 8 }, (_, i) => `${bytes[2 * i]}${bytes[2 * i + 1]}`).join(':');
+  const text = family === 'A' ? bytes.map((b) => parseInt(b, 16)).join('.') : Array.from({ length: 8 }, (_, i) => `${bytes[2 * i]}${bytes[2 * i + 1]}`).join(':');
   return normalizeAddress(family, text) ?? { error: `bad ${family} data: '\\# ${parts.join(' ')}'` };
 }
 

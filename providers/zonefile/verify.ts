@@ -27,7 +27,11 @@ export function findUnintendedChange(before: ParsedZone, after: ParsedZone, edit
   if (after.soa.serial !== newSerial) return `the SOA serial would be ${after.soa.serial}, not ${newSerial}`;
   for (const edit of edits) {
     const set = recordSetsAt(after, edit.name)[edit.family];
-    const ttls = new Set(recordsAt(after, edit.name).filter((r) => r.type === edit.family).map((r) => r.ttl));
+    const ttls = new Set(
+      recordsAt(after, edit.name)
+        .filter((r) => r.type === edit.family)
+        .map((r) => r.ttl),
+    );
     const wanted = edit.after === null ? '' : `${edit.after.ttl} ${(normalizeRecordValues(edit.family, edit.after.values) ?? edit.after.values).join(',')}`;
     const got = set === undefined ? '' : `${set.ttl} ${set.values.join(',')}`;
     if (wanted !== got || ttls.size > 1) return `${edit.name} ${edit.family} would read back as '${got}', not '${wanted}'`;

@@ -17,7 +17,10 @@ export function recordSetsAt(zone: ParsedZone, name: string): RecordSets {
     if (records.length > 0) {
       sets[family] = {
         ttl: records[0]!.ttl,
-        values: normalizeAddressSet(family, records.map((r) => r.address as string)),
+        values: normalizeAddressSet(
+          family,
+          records.map((r) => r.address as string),
+        ),
       };
     }
   }
@@ -60,7 +63,8 @@ function ttlInheritedAcross(zone: ParsedZone, atName: readonly ZoneRecord[]): In
   if (zone.inheritedTtls.length === 0) return undefined;
   const placed = atName.flatMap((r) => (r.placement === undefined ? [] : [r]));
   const addresses = placed.filter((r) => r.type === 'A' || r.type === 'AAAA');
-  const at = addresses.length > 0 ? Math.min(...addresses.map((r) => r.placement!.firstLine)) : placed.length > 0 ? Math.max(...placed.map((r) => r.placement!.lastLine)) : undefined;
+  const at =
+    addresses.length > 0 ? Math.min(...addresses.map((r) => r.placement!.firstLine)) : placed.length > 0 ? Math.max(...placed.map((r) => r.placement!.lastLine)) : undefined;
   if (at === undefined) return undefined;
   const ownLine = new Set(addresses.map((r) => r.placement!.firstLine));
   return zone.inheritedTtls.find((r) => r.line > at && !ownLine.has(r.line) && (r.from === undefined || r.from <= at));

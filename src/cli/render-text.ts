@@ -6,11 +6,7 @@ import { describeServed } from '../verify/describe.js';
 export function renderRoundText(report: RoundReport): string {
   const blocks = report.records.map((r) => renderRecord(r, report.dryRun));
   const s = summarize(report);
-  const parts = [
-    report.dryRun ? `${s.wouldUpdate} would update` : `${s.updated} updated`,
-    `${s.inSync} in sync`,
-    `${s.failed} failed`,
-  ];
+  const parts = [report.dryRun ? `${s.wouldUpdate} would update` : `${s.updated} updated`, `${s.inSync} in sync`, `${s.failed} failed`];
   const tail = report.dryRun ? ' (dry run: nothing was written)' : '';
   return `${blocks.join('\n')}\nSummary: ${parts.join(', ')}${tail}\n`;
 }

@@ -20,23 +20,25 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** A duration field, parsed to milliseconds. */
-export const duration = z
-  .union([z.number().min(0), z.string()], { error: DURATION_HINT })
-  .transform((value, ctx) => {
-    const ms = typeof value === 'number' ? Math.round(value * 1000) : parseDuration(value);
-    if (ms === undefined) {
-      ctx.issues.push({ code: 'custom', message: DURATION_HINT, input: value });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const duration = z.union([z.number().min(0), z.string()], { error: DURATION_HINT }).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? Math.round(value * 1000) : parseDuration(value);
+  if (ms === undefined) {
+    ctx.issues.push({ code: 'custom', message: DURATION_HINT, input: value });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 /** "1m30s" style text for log lines and messages. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   const parts: string[] = [];
   let rest = Math.round(ms / 1000);
-  for (const [unit, size] of [['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
       rest %= size;

@@ -17,13 +17,7 @@ export function interpolate(value: unknown, env: Readonly<Record<string, string 
  * per node made a 10 000-record config allocate a path array for every field and a set for
  * every record.
  */
-function interpolateAt(
-  value: unknown,
-  env: Readonly<Record<string, string | undefined>>,
-  problems: string[],
-  path: PropertyKey[],
-  ancestors: Set<object>,
-): unknown {
+function interpolateAt(value: unknown, env: Readonly<Record<string, string | undefined>>, problems: string[], path: PropertyKey[], ancestors: Set<object>): unknown {
   if (typeof value === 'string') {
     if (!value.includes('$')) return value;
     return value.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {

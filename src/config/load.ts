@@ -269,4 +269,3 @@ function logLevelFromEnv(env: Record<string, string | undefined>, problems: stri
 function isMissingFile(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR');
 }
-

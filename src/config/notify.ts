@@ -26,7 +26,10 @@ const events = z
 const target = z
   .strictObject(
     {
-      url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).transform((url) => new Secret(url)).optional(),
+      url: z
+        .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+        .transform((url) => new Secret(url))
+        .optional(),
       format: z.enum(WEBHOOK_FORMATS, { error: `expected one of ${WEBHOOK_FORMATS.join(', ')}` }).optional(),
       apprise: z
         .string({ error: 'expected an Apprise URL' })

@@ -18,19 +18,12 @@ const families = z
   .refine((list) => new Set(list).size === list.length, { error: 'lists a family twice' });
 const ttlSeconds = z.number({ error: 'expected a number of seconds' }).int({ error: 'expected a whole number of seconds' }).min(1).max(2_147_483_647);
 const ttl = z.union(
-  [
-    ttlSeconds,
-    z
-      .strictObject({ min: ttlSeconds.default(60), max: ttlSeconds.default(3600) })
-      .refine((range) => range.min <= range.max, { error: 'min is greater than max' }),
-  ],
+  [ttlSeconds, z.strictObject({ min: ttlSeconds.default(60), max: ttlSeconds.default(3600) }).refine((range) => range.min <= range.max, { error: 'min is greater than max' })],
   { error: 'expected a number of seconds or { min, max }' },
 );
 
 /** A heartbeat URL holds its check's credential (the UUID or push token): kept as a Secret. */
-const heartbeatUrl = z
-  .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
-  .transform((url) => new Secret(url));
+const heartbeatUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).transform((url) => new Secret(url));
 
 /** HTTPS records at the name: off (default), mirror the target's, or alias to it. */
 const httpsMode = z.enum(['off', 'mirror', 'alias'], { error: 'expected off, mirror or alias' });

@@ -237,10 +237,7 @@ export function findOption(bytes: Uint8Array, start: number, end: number, code: 
 
 /** The A/AAAA/CNAME record at `offset` (already framed by walkRecords), or why its names cannot be read. */
 function readAnswer(message: Buffer, offset: number, nameAtQuestion: string | undefined): AnswerRecord | string {
-  const owner =
-    nameAtQuestion !== undefined && uint16(message, offset) === POINTER_TO_QUESTION
-      ? { name: nameAtQuestion, end: offset + 2 }
-      : readName(message, offset);
+  const owner = nameAtQuestion !== undefined && uint16(message, offset) === POINTER_TO_QUESTION ? { name: nameAtQuestion, end: offset + 2 } : readName(message, offset);
   if (typeof owner !== 'object') return owner;
   const fields = owner.end;
   const type = uint16(message, fields);

@@ -290,7 +290,8 @@ function valueFromPresentation(key: number, raw: Buffer | undefined): Uint8Array
       const kind = key === SVC_KEY.ipv4hint ? 'ipv4' : 'ipv6';
       return Buffer.concat(
         text.split(',').map((address) => {
-          if (!ipaddr.isValid(address) || ipaddr.parse(address).kind() !== kind) throw new SvcbError(`${name} holds "${address}", not an ${kind === 'ipv4' ? 'IPv4' : 'IPv6'} address`);
+          if (!ipaddr.isValid(address) || ipaddr.parse(address).kind() !== kind)
+            throw new SvcbError(`${name} holds "${address}", not an ${kind === 'ipv4' ? 'IPv4' : 'IPv6'} address`);
           return Buffer.from(ipaddr.parse(address).toByteArray());
         }),
       );

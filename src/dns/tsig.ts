@@ -65,25 +65,14 @@ function tsigVariables(record: Omit<TsigRecord, 'mac' | 'originalId'>): Buffer {
   const classAndTtl = Buffer.alloc(6);
   classAndTtl.writeUInt16BE(CLASS.ANY, 0);
   classAndTtl.writeUInt32BE(0, 2);
-  return Buffer.concat([
-    keyWireName(record.keyName),
-    classAndTtl,
-    keyWireName(record.algorithm),
-    fixed,
-    record.otherData,
-  ]);
+  return Buffer.concat([keyWireName(record.keyName), classAndTtl, keyWireName(record.algorithm), fixed, record.otherData]);
 }
 
 /**
  * The MAC over `message` (the DNS message without its TSIG record, ARCOUNT excluding it, ID set to
  * the original ID) and the TSIG variables; `requestMac` is prepended for a response.
  */
-export function computeMac(
-  key: TsigKey,
-  message: Buffer,
-  variables: Omit<TsigRecord, 'mac' | 'originalId' | 'keyName' | 'algorithm'>,
-  requestMac?: Buffer,
-): Buffer {
+export function computeMac(key: TsigKey, message: Buffer, variables: Omit<TsigRecord, 'mac' | 'originalId' | 'keyName' | 'algorithm'>, requestMac?: Buffer): Buffer {
   const hmac = createHmac(HASH[key.algorithm], key.secret);
   if (requestMac !== undefined) {
     const size = Buffer.alloc(2);

@@ -24,7 +24,8 @@ export class SendError extends Error {
 export async function postWebhook(url: Secret, payload: Payload, fetchFn: PostFetch, timeoutMs = NOTIFY_TIMEOUT_MS): Promise<void> {
   // fetch refuses URLs with credentials (https://user:token@ntfy.example/topic): they go in a header.
   const target = new URL(url.reveal());
-  const authorization = target.username || target.password ? `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}` : undefined;
+  const authorization =
+    target.username || target.password ? `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}` : undefined;
   target.username = '';
   target.password = '';
   let status: number;

@@ -44,7 +44,12 @@ export function planHttps(input: HttpsPlanInput): FamilyDecision {
     const publishing = input.published.A !== undefined || input.published.AAAA !== undefined;
     if (current === undefined) return { family: 'HTTPS', kind: 'unchanged' };
     if (!publishing) {
-      return { family: 'HTTPS', kind: 'failed', cause: 'empty', reason: `target has no HTTPS record (${resolution.reason}) and no address is published; the HTTPS record is left as it is` };
+      return {
+        family: 'HTTPS',
+        kind: 'failed',
+        cause: 'empty',
+        reason: `target has no HTTPS record (${resolution.reason}) and no address is published; the HTTPS record is left as it is`,
+      };
     }
     return { family: 'HTTPS', kind: 'change', change: { action: 'delete', name, family: 'HTTPS', before: current, after: null } };
   }

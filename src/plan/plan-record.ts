@@ -20,7 +20,12 @@ export function planRecord(input: PlanInput): RecordPlan {
     return {
       name: record.name,
       conflict: current.conflict,
-      decisions: [...record.families, ...(record.https !== undefined && record.https !== 'off' ? (['HTTPS'] as const) : [])].map((family) => ({ family, kind: 'failed', cause: 'conflict', reason })),
+      decisions: [...record.families, ...(record.https !== undefined && record.https !== 'off' ? (['HTTPS'] as const) : [])].map((family) => ({
+        family,
+        kind: 'failed',
+        cause: 'conflict',
+        reason,
+      })),
       changes: [],
       failed: true,
     };
@@ -58,10 +63,7 @@ export function planRecord(input: PlanInput): RecordPlan {
     if (resolution?.kind !== 'empty') continue;
     if (otherWillPublish || record.allowEmpty) {
       const before = current[family];
-      decided.set(
-        family,
-        before ? { family, kind: 'change', change: { action: 'delete', name: record.name, family, before, after: null } } : { family, kind: 'unchanged' },
-      );
+      decided.set(family, before ? { family, kind: 'change', change: { action: 'delete', name: record.name, family, before, after: null } } : { family, kind: 'unchanged' });
     } else {
       decided.set(family, {
         family,

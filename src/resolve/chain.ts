@@ -19,7 +19,13 @@ export type ChainFound<R> = (records: readonly AnswerRecord[], ttl: number, chai
 /** Addresses come off the wire already normalised (AnswerRecord.data), so one is a set as it is; several still need de-duplicating and ordering. */
 export const addressesFound: ChainFound<FamilyResolution> = (records, ttl, chain) => {
   const family = records[0]!.type as Family;
-  const addresses = records.length === 1 ? [records[0]!.data] : normalizeAddressSet(family, records.map((record) => record.data));
+  const addresses =
+    records.length === 1
+      ? [records[0]!.data]
+      : normalizeAddressSet(
+          family,
+          records.map((record) => record.data),
+        );
   return { kind: 'addresses', family, addresses, ttl, chain };
 };
 
@@ -44,7 +50,12 @@ export const MAX_CNAME_HOPS = 16;
  * not follow it, e.g. the target lives in another zone). Only records that belong to the chain
  * are used; anything else in the answer is ignored, not trusted.
  */
-export async function followChain<T extends ChainType, R>(target: string, family: T, ask: (name: string) => Promise<QueryOutcome>, found: ChainFound<R>): Promise<R | ChainMiss<T>> {
+export async function followChain<T extends ChainType, R>(
+  target: string,
+  family: T,
+  ask: (name: string) => Promise<QueryOutcome>,
+  found: ChainFound<R>,
+): Promise<R | ChainMiss<T>> {
   const chain: ChainLink[] = [];
   // Only chains need loop detection; most targets answer with addresses straight away.
   let seen: Set<string> | undefined;

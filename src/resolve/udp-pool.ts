@@ -6,10 +6,7 @@ import { DeadlineQueue, type Expiring } from './deadlines.js';
 import type { Upstream } from './upstream.js';
 
 /** How one UDP exchange ended. Never a rejection: timeouts are ordinary outcomes here. */
-export type UdpOutcome =
-  | { readonly kind: 'answer'; readonly verdict: AcceptedVerdict }
-  | { readonly kind: 'timeout' }
-  | { readonly kind: 'network'; readonly message: string };
+export type UdpOutcome = { readonly kind: 'answer'; readonly verdict: AcceptedVerdict } | { readonly kind: 'timeout' } | { readonly kind: 'network'; readonly message: string };
 
 export interface UdpPoolSettings {
   /** Sockets in rotation per server; each query goes to one of them at random. */

@@ -135,7 +135,8 @@ export class Daemon {
     this.#stopping ??= (async () => {
       this.#stopCron?.();
       const finished = await this.#scheduler.stop(graceMs);
-      if (!finished) this.options.logger.warn({ graceMs }, 'a round was still running at shutdown; its write may or may not have been applied, the next start re-reads the provider');
+      if (!finished)
+        this.options.logger.warn({ graceMs }, 'a round was still running at shutdown; its write may or may not have been applied, the next start re-reads the provider');
       // The last round's messages (a change made just before the stop) get a moment to go out.
       let cancel: (() => void) | undefined;
       await Promise.race([this.#notifier.idle(), new Promise<void>((resolve) => (cancel = this.#clock.setTimer(resolve, NOTIFY_GRACE_MS)))]);

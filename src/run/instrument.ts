@@ -12,8 +12,7 @@ import type { RunMetrics } from './metrics.js';
  * startTimer costs a closure, two hrtime arrays and a merged labels object per lookup.
  */
 export function meteredResolver(resolver: Resolver, metrics: RunMetrics): Resolver {
-  const observe = (family: RecordType, result: string, started: number): void =>
-    metrics.resolutionSeconds.observe({ family, result }, (performance.now() - started) / 1000);
+  const observe = (family: RecordType, result: string, started: number): void => metrics.resolutionSeconds.observe({ family, result }, (performance.now() - started) / 1000);
   const timed = <R extends { readonly kind: string }>(family: RecordType, lookup: Promise<R>): Promise<R> => {
     const started = performance.now();
     return lookup.then(

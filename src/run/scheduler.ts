@@ -255,7 +255,10 @@ export class Scheduler {
   #lane(provider: string): Lane<string> {
     let lane = this.#lanes.get(provider);
     if (!lane) {
-      lane = new Lane((keys) => this.#execute(keys), () => this.options.clock.monotonic());
+      lane = new Lane(
+        (keys) => this.#execute(keys),
+        () => this.options.clock.monotonic(),
+      );
       this.#lanes.set(provider, lane);
     }
     return lane;

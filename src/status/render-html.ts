@@ -83,7 +83,9 @@ function recordRow(record: RecordStatus, now: number): string {
     record.lastChange ? `${time(record.lastChange.at, now)}<br>${record.lastChange.changes.map(describeChange).join('<br>')}` : '<span class="muted">none</span>',
     record.lastSuccess ? time(record.lastSuccess, now) : '<span class="muted">never</span>',
     record.nextCheck ? time(record.nextCheck, now) : '<span class="muted">now</span>',
-    record.error ? `<span class="error">${escape(record.error.stage)}: ${escape(record.error.message)}</span><br><span class="muted">since ${time(record.error.since, now)}</span>` : '',
+    record.error
+      ? `<span class="error">${escape(record.error.stage)}: ${escape(record.error.message)}</span><br><span class="muted">since ${time(record.error.since, now)}</span>`
+      : '',
   ];
   return `<tr class="${record.state}" data-record="${escape(record.name)}">${cells.map((cell) => `<td>${cell}</td>`).join('')}</tr>`;
 }
@@ -114,7 +116,14 @@ function time(iso: string, now: number): string {
   const at = Date.parse(iso);
   const seconds = Math.round((at - now) / 1000);
   const magnitude = Math.abs(seconds);
-  const amount = magnitude < 90 ? `${magnitude} s` : magnitude < 5400 ? `${Math.round(magnitude / 60)} min` : magnitude < 172_800 ? `${Math.round(magnitude / 3600)} h` : `${Math.round(magnitude / 86_400)} d`;
+  const amount =
+    magnitude < 90
+      ? `${magnitude} s`
+      : magnitude < 5400
+        ? `${Math.round(magnitude / 60)} min`
+        : magnitude < 172_800
+          ? `${Math.round(magnitude / 3600)} h`
+          : `${Math.round(magnitude / 86_400)} d`;
   const relative = seconds === 0 ? 'now' : seconds < 0 ? `${amount} ago` : `in ${amount}`;
   return `<time datetime="${escape(iso)}">${escape(iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}</time> <span class="muted">(${relative})</span>`;
 }

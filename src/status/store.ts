@@ -111,7 +111,9 @@ export class StatusStore {
         zone: seen?.zone ?? null,
         target: health.target,
         state,
-        served: seen?.served ? { status: seen.served.status, servedBy: seen.served.servers.filter((server) => server.status === 'served').length, servers: seen.served.servers.length } : null,
+        served: seen?.served
+          ? { status: seen.served.status, servedBy: seen.served.servers.filter((server) => server.status === 'served').length, servers: seen.served.servers.length }
+          : null,
         published: seen?.published ?? null,
         lastChange: seen?.lastChange ? { at: iso(seen.lastChange.at)!, changes: seen.lastChange.changes } : null,
         lastSuccess: iso(health.lastSuccessAt),

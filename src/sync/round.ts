@@ -75,7 +75,9 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
 
   const outcomes = input.dryRun ? new Map<number, ApplyOutcome>() : await applyPlans(input, reads, plans);
   const sameChange = await confirmSameChange(records, reads, plans, outcomes, input.providers);
-  const served = input.verify ? await servedStep(input.verify, { records, reads, plans, outcomes, reread: sameChange }, input.dryRun ? undefined : input.providers, Date.now()) : undefined;
+  const served = input.verify
+    ? await servedStep(input.verify, { records, reads, plans, outcomes, reread: sameChange }, input.dryRun ? undefined : input.providers, Date.now())
+    : undefined;
 
   const reports = records.map((record, i): RecordReport => {
     const state = reads[i]!;
@@ -101,17 +103,31 @@ export async function runRound(input: RoundInput): Promise<RoundReport> {
     const servedPart = servedReport ? { served: servedReport } : {};
     if (reread && planFailure === null) {
       const error = served?.failures[i] ?? null;
-      return { ...base, current: reread, hints: [...base.hints, SAME_CHANGE_HINT], status: error ? 'failed' : 'in-sync', changes: [], decisions: plan.decisions, outcome: null, error, ...servedPart };
+      return {
+        ...base,
+        current: reread,
+        hints: [...base.hints, SAME_CHANGE_HINT],
+        status: error ? 'failed' : 'in-sync',
+        changes: [],
+        decisions: plan.decisions,
+        outcome: null,
+        error,
+        ...servedPart,
+      };
     }
     const applyFailure = outcome === null ? null : describeApplyFailure(outcome);
-    const error = (applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure)) ?? served?.failures[i] ?? null;
+    const error =
+      (applyFailure && planFailure ? { ...applyFailure, message: `${planFailure.message}; ${applyFailure.message}` } : (applyFailure ?? planFailure)) ??
+      served?.failures[i] ??
+      null;
     const status = error !== null ? 'failed' : plan.changes.length === 0 ? 'in-sync' : input.dryRun ? 'would-update' : 'updated';
     return { ...base, status, changes: plan.changes, decisions: plan.decisions, outcome, error, ...servedPart };
   });
 
   for (const r of reports) {
     if (r.error) logger.warn({ record: r.name, provider: r.provider, stage: r.error.stage, kind: r.error.kind }, r.error.message);
-    else if (r.status === 'updated') logger.info({ record: r.name, provider: r.provider, changes: r.changes.length, served: r.served?.status, servedSeconds: r.served?.seconds }, 'records updated');
+    else if (r.status === 'updated')
+      logger.info({ record: r.name, provider: r.provider, changes: r.changes.length, served: r.served?.status, servedSeconds: r.served?.seconds }, 'records updated');
   }
   return { dryRun: input.dryRun, records: reports };
 }
@@ -156,7 +172,10 @@ async function resolveHttps(input: RoundInput): Promise<Array<HttpsResolution | 
  */
 export async function readRecords(records: readonly RecordConfig[], providers: ProviderPool): Promise<ReadState[]> {
   const states = new Array<ReadState>(records.length);
-  const byProvider = groupBy(records.map((_, i) => i), (i) => records[i]!.provider);
+  const byProvider = groupBy(
+    records.map((_, i) => i),
+    (i) => records[i]!.provider,
+  );
   await Promise.all(
     [...byProvider].map(async ([providerId, indexes]) => {
       let provider;
@@ -234,8 +253,7 @@ async function applyPlans(input: RoundInput, reads: readonly ReadState[], plans:
         byName = await provider.apply(snapshot, changes, { targets });
       } catch (error) {
         // A ProviderError that says nothing was sent is a refusal; any other throw may have happened after a write.
-        const outcome: ApplyOutcome =
-          error instanceof ProviderError ? failedOutcome(error) : { status: 'unconfirmed', kind: 'unconfirmed', message: errorMessage(error) };
+        const outcome: ApplyOutcome = error instanceof ProviderError ? failedOutcome(error) : { status: 'unconfirmed', kind: 'unconfirmed', message: errorMessage(error) };
         byName = new Map(indexes.map((i) => [input.records[i]!.name, outcome]));
       }
       for (const i of indexes) {
@@ -272,4 +290,3 @@ function describeApplyFailure(outcome: ApplyOutcome): Failure | null {
       };
   }
 }
-

@@ -32,7 +32,10 @@ export async function confirmSameChange(
       const { provider: providerId } = records[indexes[0]!]!;
       try {
         const provider = await providers.get(providerId);
-        const snapshot = await provider.read(reads[indexes[0]!]!.zone!, indexes.map((i) => records[i]!.name));
+        const snapshot = await provider.read(
+          reads[indexes[0]!]!.zone!,
+          indexes.map((i) => records[i]!.name),
+        );
         for (const i of indexes) {
           const now = snapshot.records.get(records[i]!.name);
           if (now && holdsWhatWasPlanned(now, plans[i]!)) confirmed.set(i, now);

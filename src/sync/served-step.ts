@@ -54,7 +54,11 @@ export async function servedStep(verify: RoundVerify, round: RoundSoFar, provide
     }
     // Only an applied write waits for propagation; an unconfirmed one is checked once.
     const writtenAt = outcome?.status === 'applied' ? appliedAt : verify.writtenAt?.(record);
-    return { providerId: record.provider, zone: state.zone, target: { name: record.name, families: record.families, planned: planned as RecordSets, ...(writtenAt !== undefined ? { writtenAt } : {}) } };
+    return {
+      providerId: record.provider,
+      zone: state.zone,
+      target: { name: record.name, families: record.families, planned: planned as RecordSets, ...(writtenAt !== undefined ? { writtenAt } : {}) },
+    };
   });
   const healerOf = providers
     ? async (providerId: string): Promise<Healer | undefined> => {

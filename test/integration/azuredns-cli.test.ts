@@ -112,7 +112,16 @@ describe('apexsync sync with Azure DNS', () => {
       ['PUT', 'AAAA', '*', undefined, 201],
     ]);
     // discovery + token, the zone listing, one listing of the record sets, two writes
-    expect(fake.calls).toEqual({ 'openid-configuration': 1, token: 1, 'zones.list': 1, 'zones.get': 0, 'recordSets.list': 1, 'recordSets.get': 0, 'recordSets.put': 2, 'recordSets.delete': 0 });
+    expect(fake.calls).toEqual({
+      'openid-configuration': 1,
+      token: 1,
+      'zones.list': 1,
+      'zones.get': 0,
+      'recordSets.list': 1,
+      'recordSets.get': 0,
+      'recordSets.put': 2,
+      'recordSets.delete': 0,
+    });
     expect(fake.types(ZONE)).toEqual(['@ A', '@ AAAA', '@ MX', '@ NS', '@ SOA', '@ TXT']);
 
     fake.resetCounters();
@@ -120,7 +129,16 @@ describe('apexsync sync with Azure DNS', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('Summary: 0 updated, 1 in sync, 0 failed');
     // The floor: the zone lookup, one listing of the zone, no write.
-    expect(fake.calls).toEqual({ 'openid-configuration': 1, token: 1, 'zones.list': 1, 'zones.get': 0, 'recordSets.list': 1, 'recordSets.get': 0, 'recordSets.put': 0, 'recordSets.delete': 0 });
+    expect(fake.calls).toEqual({
+      'openid-configuration': 1,
+      token: 1,
+      'zones.list': 1,
+      'zones.get': 0,
+      'recordSets.list': 1,
+      'recordSets.get': 0,
+      'recordSets.put': 0,
+      'recordSets.delete': 0,
+    });
   });
 
   it('a target change is a PUT against the ETag as read, keeping the metadata; AAAA removal deletes only AAAA; --dry-run writes nothing', async () => {
@@ -135,7 +153,16 @@ describe('apexsync sync with Azure DNS', () => {
 
     const changed = await sync();
     expect(changed.code).toBe(0);
-    expect(fake.writes).toEqual([{ method: 'PUT', type: 'A', name: '@', ifMatch: etag, body: { properties: { TTL: 120, metadata: { owner: 'web-team' }, ARecords: [{ ipv4Address: '93.184.216.99' }] } }, status: 200 }]);
+    expect(fake.writes).toEqual([
+      {
+        method: 'PUT',
+        type: 'A',
+        name: '@',
+        ifMatch: etag,
+        body: { properties: { TTL: 120, metadata: { owner: 'web-team' }, ARecords: [{ ipv4Address: '93.184.216.99' }] } },
+        status: 200,
+      },
+    ]);
     expect(addresses('@', 'A')).toEqual(['93.184.216.99']);
 
     dns.setAddresses('edge.target.test', 'AAAA', []);
@@ -151,7 +178,12 @@ describe('apexsync sync with Azure DNS', () => {
     fake.setRecordSet(ZONE, '@', 'AAAA', { TTL: 120, AAAARecords: EDGE_AAAA.map((ipv6Address) => ({ ipv6Address })) });
     dns.setAddresses('edge.target.test', 'AAAA', []);
     // AAAA goes, A comes: A first. The AAAA delete is then refused.
-    fake.inject({ operation: 'recordSets.delete', status: 403, code: 'AuthorizationFailed', message: "The client does not have authorization to perform action 'Microsoft.Network/dnsZones/AAAA/delete'." });
+    fake.inject({
+      operation: 'recordSets.delete',
+      status: 403,
+      code: 'AuthorizationFailed',
+      message: "The client does not have authorization to perform action 'Microsoft.Network/dnsZones/AAAA/delete'.",
+    });
     const result = await sync('--output', 'json');
     expect(result.code).toBe(1);
     expect(fake.writes.map((w) => `${w.method} ${w.type} ${w.status}`)).toEqual(['PUT A 201']);
@@ -231,7 +263,9 @@ describe('apexsync sync with Azure DNS', () => {
   });
 
   it('an alias record set or a CNAME at the name is a conflict: reported, exit 1, nothing written', async () => {
-    const alias = JSON.parse(readFileSync(path.join(FIXTURES, 'CreateOrUpdateARecordsetAlias.json'), 'utf8')) as { responses: { 200: { body: { properties: FakeRecordSetProperties } } } };
+    const alias = JSON.parse(readFileSync(path.join(FIXTURES, 'CreateOrUpdateARecordsetAlias.json'), 'utf8')) as {
+      responses: { 200: { body: { properties: FakeRecordSetProperties } } };
+    };
     const { fqdn: _fqdn, ProvisioningState: _state, ...aliasProperties } = alias.responses[200].body.properties;
     fake.setRecordSet(ZONE, '@', 'A', aliasProperties);
     fake.setRecordSet(ZONE, 'www', 'CNAME', { TTL: 300, CNAMERecord: { cname: 'contoso.com' } });
@@ -255,7 +289,13 @@ describe('apexsync sync with Azure DNS', () => {
 
     fake.clients.set(CLIENT_ID, CLIENT_SECRET);
     fake.resetCounters();
-    fake.inject({ operation: 'recordSets.put', status: 403, code: 'AuthorizationFailed', message: "The client 'x' does not have authorization to perform action 'Microsoft.Network/dnsZones/A/write'.", times: 2 });
+    fake.inject({
+      operation: 'recordSets.put',
+      status: 403,
+      code: 'AuthorizationFailed',
+      message: "The client 'x' does not have authorization to perform action 'Microsoft.Network/dnsZones/A/write'.",
+      times: 2,
+    });
     const forbidden = await sync();
     expect(forbidden.code).toBe(1);
     expect(forbidden.stdout).toContain('the Azure identity may not call recordSets.createOrUpdate: it needs Microsoft.Network/dnsZones/A/write');
@@ -329,11 +369,17 @@ describe('apexsync sync with Azure DNS', () => {
     const update = await sync();
     expect(update.code).toBe(0);
     const documented = example('CreateOrUpdateARecordset.json');
-    expect(fake.writes).toEqual([{ method: 'PUT', type: 'A', name: 'record1', ifMatch: '00000000-0000-0000-0000-000000000000', body: documented.parameters.parameters, status: 200 }]);
+    expect(fake.writes).toEqual([
+      { method: 'PUT', type: 'A', name: 'record1', ifMatch: '00000000-0000-0000-0000-000000000000', body: documented.parameters.parameters, status: 200 },
+    ]);
     // The fake answers with the documented response's fields.
     const stored = fake.recordSet('zone1', 'record1', 'A');
     expect(stored?.properties).toEqual((documented.parameters.parameters as { properties: FakeRecordSetProperties }).properties);
     const documentedZones = example('ListZonesByResourceGroup.json').responses['200']?.body?.value as Array<Record<string, unknown>>;
-    expect(Object.keys(documentedZones[0] ?? {}).filter((field) => field !== 'tags').sort()).toEqual(['etag', 'id', 'location', 'name', 'properties', 'type']);
+    expect(
+      Object.keys(documentedZones[0] ?? {})
+        .filter((field) => field !== 'tags')
+        .sort(),
+    ).toEqual(['etag', 'id', 'location', 'name', 'properties', 'type']);
   });
 });

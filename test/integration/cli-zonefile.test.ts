@@ -40,8 +40,11 @@ function writeConfig(extra = '', records?: string): void {
 providers:
   files: { type: zonefile, file: example.com.zone }
 records:
-${records ?? `  - { name: example.com, target: lb.target.test }
-  - { name: shop.example.com, target: shop.target.test, families: [A] }`}
+${
+  records ??
+  `  - { name: example.com, target: lb.target.test }
+  - { name: shop.example.com, target: shop.target.test, families: [A] }`
+}
 ${extra}`,
   );
 }
@@ -233,7 +236,7 @@ describe('apexsync sync with a zone file', () => {
     const result = await sync();
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toEqual(["apexsync: records[0].name: not a hostname", "apexsync: records[0]: unknown field 'colour'"]);
+    expect(result.stderr.trim().split('\n')).toEqual(['apexsync: records[0].name: not a hostname', "apexsync: records[0]: unknown field 'colour'"]);
     const usage = await runCli(['sync', '--output', 'yaml'], { cwd: dir });
     expect(usage.code).toBe(2);
     expect(usage.stderr).not.toMatch(/\n\s+at /);

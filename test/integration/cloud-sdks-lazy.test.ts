@@ -37,12 +37,21 @@ async function importsOf(provider: string): Promise<string[]> {
   const imports = path.join(dir, `imports-${provider.split(':')[0]}.txt`);
   writeFileSync(imports, '');
   const config = path.join(dir, 'apexsync.yaml');
-  writeFileSync(config, `resolver: { servers: ["${dns.address}"], timeoutMs: 500, attempts: 1 }\nproviders:\n  p: ${provider}\nrecords:\n  - { name: example.com, target: lb.target.test, families: [A] }\n`);
+  writeFileSync(
+    config,
+    `resolver: { servers: ["${dns.address}"], timeoutMs: 500, attempts: 1 }\nproviders:\n  p: ${provider}\nrecords:\n  - { name: example.com, target: lb.target.test, families: [A] }\n`,
+  );
   await runCli(['sync', '-c', config, '--dry-run'], {
     cwd: dir,
     env: { NODE_OPTIONS: `--import "data:text/javascript,${encodeURIComponent(REGISTER)}"`, APEXSYNC_TEST_IMPORTS: imports },
   });
-  return [...new Set(readFileSync(imports, 'utf8').split('\n').filter((line) => line !== ''))].sort();
+  return [
+    ...new Set(
+      readFileSync(imports, 'utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+    ),
+  ].sort();
 }
 
 describe('cloud SDKs are loaded lazily', () => {
@@ -54,7 +63,9 @@ describe('cloud SDKs are loaded lazily', () => {
     // Unreachable endpoints: the dry run fails at the zone lookup, after the SDK was loaded.
     const google = await importsOf('{ type: googleclouddns, project: p, credentialsFile: /nonexistent.json, endpoint: "https://127.0.0.1:9" }');
     expect(google).toEqual(['@google-cloud/dns']);
-    const azure = await importsOf('{ type: azuredns, subscriptionId: s, resourceGroup: rg, endpoint: "https://127.0.0.1:9", authorityHost: "https://127.0.0.1:9", tenantId: t, clientId: c, clientSecret: x }');
+    const azure = await importsOf(
+      '{ type: azuredns, subscriptionId: s, resourceGroup: rg, endpoint: "https://127.0.0.1:9", authorityHost: "https://127.0.0.1:9", tenantId: t, clientId: c, clientSecret: x }',
+    );
     expect(azure.every((specifier) => specifier.startsWith('@azure/'))).toBe(true);
     expect(azure).toEqual(expect.arrayContaining(['@azure/arm-dns', '@azure/identity']));
   });

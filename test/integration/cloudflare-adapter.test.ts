@@ -52,7 +52,7 @@ beforeEach(() => {
 });
 
 describe('zone discovery', () => {
-  it('finds the longest matching zone with one listing of the account\'s zones, shared by concurrent lookups', async () => {
+  it("finds the longest matching zone with one listing of the account's zones, shared by concurrent lookups", async () => {
     fake.addZone('sub.example.com');
     const cf = provider();
     const zones = await Promise.all([cf.findZone('www.sub.example.com'), cf.findZone('api.sub.example.com'), cf.findZone('example.com'), cf.findZone('sub.example.com')]);
@@ -120,7 +120,8 @@ describe('read', () => {
   });
 
   it('reads 50 names in a 2 000-record zone in one call', async () => {
-    for (let i = 0; i < 2_000; i++) fake.addRecord('example.com', { name: `h${i}.example.com`, type: i % 2 ? 'A' : 'TXT', content: i % 2 ? `198.51.${(i >> 8) & 255}.${i & 255}` : `t${i}` });
+    for (let i = 0; i < 2_000; i++)
+      fake.addRecord('example.com', { name: `h${i}.example.com`, type: i % 2 ? 'A' : 'TXT', content: i % 2 ? `198.51.${(i >> 8) & 255}.${i & 255}` : `t${i}` });
     const names = Array.from({ length: 50 }, (_, k) => `h${2 * k + 1}.example.com`);
     const cf = provider();
     await cf.findZone('example.com');
@@ -158,7 +159,10 @@ describe('read', () => {
     const cf = provider({ zoneId: fake.zone('example.com').id });
     fake.token = 'rotated';
     try {
-      await expect(cf.read('example.com', ['example.com'])).rejects.toMatchObject({ kind: 'auth', message: expect.stringMatching(/Zone → DNS → Read \(or Edit\) on zone example\.com/) });
+      await expect(cf.read('example.com', ['example.com'])).rejects.toMatchObject({
+        kind: 'auth',
+        message: expect.stringMatching(/Zone → DNS → Read \(or Edit\) on zone example\.com/),
+      });
     } finally {
       fake.token = TOKEN;
     }
@@ -275,7 +279,8 @@ describe('apply', () => {
     const cf = provider();
     await readFresh(cf, ['example.com']);
     const states: Array<{ call: string; A: string[]; AAAA: string[] }> = [];
-    fake.afterWrite = (request) => states.push({ call: request.method, A: fake.contents('example.com', 'example.com', 'A'), AAAA: fake.contents('example.com', 'example.com', 'AAAA') });
+    fake.afterWrite = (request) =>
+      states.push({ call: request.method, A: fake.contents('example.com', 'example.com', 'A'), AAAA: fake.contents('example.com', 'example.com', 'AAAA') });
     const outcomes = await cf.apply('example.com', [
       // 3 addresses → 1 new one plus a kept one: recycle one id, delete one
       update('example.com', 'A', set(300, '198.51.100.1', '198.51.100.2', '198.51.100.3'), set(300, '198.51.100.3', '198.51.100.9')),
@@ -358,7 +363,11 @@ describe('apply', () => {
     fake.tokenScope = 'read';
     const outcomes = await cf.apply('example.com', [create('example.com', 'A', set(300, '198.51.100.1')), create('www.example.com', 'A', set(300, '198.51.100.1'))]);
     for (const outcome of outcomes.values()) {
-      expect(outcome).toMatchObject({ status: 'not-applied', kind: 'auth', message: expect.stringContaining('the token needs the permission Zone → DNS → Edit on zone example.com') });
+      expect(outcome).toMatchObject({
+        status: 'not-applied',
+        kind: 'auth',
+        message: expect.stringContaining('the token needs the permission Zone → DNS → Edit on zone example.com'),
+      });
       expect(JSON.stringify(outcome)).not.toContain(TOKEN);
     }
     expect(fake.records('example.com')).toEqual([]);

@@ -51,7 +51,11 @@ beforeEach(async () => {
 describe('a listing that is not the v4 envelope fails the read', () => {
   const notEnvelope = [
     { what: 'an HTML page', action: { kind: 'respond', status: 200, body: HTML } as const, problem: /\(HTTP 200, text\/html: the body is not JSON\)/ },
-    { what: 'JSON without "success"', action: json({ result: [], result_info: { page: 1, per_page: 100, count: 0, total_count: 0, total_pages: 0 } }), problem: /"success" is not true/ },
+    {
+      what: 'JSON without "success"',
+      action: json({ result: [], result_info: { page: 1, per_page: 100, count: 0, total_count: 0, total_pages: 0 } }),
+      problem: /"success" is not true/,
+    },
     { what: 'JSON without "result_info"', action: json({ success: true, errors: [], messages: [], result: [] }), problem: /"result_info" is missing/ },
     { what: 'JSON whose "result" is not a list', action: json({ success: true, result: {}, result_info: {} }), problem: /"result" is not an array/ },
   ];
@@ -87,12 +91,19 @@ describe('a listing that is not the v4 envelope fails the read', () => {
     proxy.inject({ on: 'read', path: /\/zones\?/, action: { kind: 'respond', status: 200, body: HTML } });
     const settings = cloudflareSettings.parse({ type: 'cloudflare', apiToken: TOKEN, baseUrl: `${proxy.origin}/client/v4` });
     const cf = providerSession(createProvider(settings, { id: 'cf', logger: pino({ level: 'silent' }) }), 'read');
-    await expect(cf.findZone('www.example.com')).rejects.toMatchObject({ name: 'ProviderError', kind: 'unreachable', message: expect.stringMatching(/not the API's JSON envelope/) });
+    await expect(cf.findZone('www.example.com')).rejects.toMatchObject({
+      name: 'ProviderError',
+      kind: 'unreachable',
+      message: expect.stringMatching(/not the API's JSON envelope/),
+    });
   });
 });
 
 describe('a write answered with something that does not confirm it is "could not confirm"', () => {
-  const change = [update('example.com', set(300, '198.51.100.1'), set(300, '203.0.113.1', '203.0.113.2')), update('www.example.com', set(300, '198.51.100.2'), set(300, '203.0.113.3'))];
+  const change = [
+    update('example.com', set(300, '198.51.100.1'), set(300, '203.0.113.1', '203.0.113.2')),
+    update('www.example.com', set(300, '198.51.100.2'), set(300, '203.0.113.3')),
+  ];
 
   it('an HTML 200 instead of the batch answer, never forwarded: unconfirmed for every name, nothing changed', async () => {
     const cf = provider();
@@ -103,7 +114,9 @@ describe('a write answered with something that does not confirm it is "could not
       expect(outcomes.get(name)).toEqual({
         status: 'unconfirmed',
         kind: 'unconfirmed',
-        message: expect.stringMatching(/^Cloudflare's answer to the batch \(HTTP 200, text\/html\) does not confirm it: the answer holds no batch result \(nothing\) \(batch of 2 names, 3 record operations\)$/),
+        message: expect.stringMatching(
+          /^Cloudflare's answer to the batch \(HTTP 200, text\/html\) does not confirm it: the answer holds no batch result \(nothing\) \(batch of 2 names, 3 record operations\)$/,
+        ),
       });
     }
     expect(proxy.seen.write).toBe(1);
@@ -167,7 +180,11 @@ describe('a write answered with something that does not confirm it is "could not
     await cf.read('example.com', ['example.com']);
     proxy.inject({ on: 'write', path: /\/dns_records\/[0-9a-f]{32}$/, action: json({ success: true, errors: [], messages: [], result: { id: 'f'.repeat(32) } }) });
     const outcomes = await cf.apply('example.com', [update('example.com', set(300, '198.51.100.1'), set(300, '203.0.113.1', '203.0.113.2'))]);
-    expect(outcomes.get('example.com')).toEqual({ status: 'unconfirmed', kind: 'unconfirmed', message: expect.stringMatching(/update \(PATCH\) of A record 203\.0\.113\.1 at example\.com .*the answer is about record f{32}, not [0-9a-f]{32}$/) });
+    expect(outcomes.get('example.com')).toEqual({
+      status: 'unconfirmed',
+      kind: 'unconfirmed',
+      message: expect.stringMatching(/update \(PATCH\) of A record 203\.0\.113\.1 at example\.com .*the answer is about record f{32}, not [0-9a-f]{32}$/),
+    });
     // the POST after the PATCH is not sent
     expect(fake.requests.filter((r) => r.method !== 'GET').map((r) => r.method)).toEqual(['POST']);
     expect(proxy.seen.write).toBe(2);

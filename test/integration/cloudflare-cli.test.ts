@@ -42,7 +42,11 @@ async function sync(...args: string[]): Promise<CliResult> {
   return result;
 }
 
-const ids = (type: string, name = 'example.com') => fake.records('example.com', { name, type }).map((r) => r.id).sort();
+const ids = (type: string, name = 'example.com') =>
+  fake
+    .records('example.com', { name, type })
+    .map((r) => r.id)
+    .sort();
 
 beforeAll(async () => {
   [fake, dns] = await Promise.all([CloudflareFake.start({ token: TOKEN }), startTestDnsServer()]);
@@ -91,7 +95,12 @@ describe('apexsync sync with Cloudflare', () => {
     expect(fake.counts).toEqual({ GET: 2, POST: 1, PATCH: 0, PUT: 0, DELETE: 0 });
     expect(fake.batchCalls).toBe(1);
     // MX and TXT at the apex untouched
-    expect(fake.records('example.com').map((r) => r.type).sort()).toEqual(['A', 'A', 'AAAA', 'MX', 'TXT']);
+    expect(
+      fake
+        .records('example.com')
+        .map((r) => r.type)
+        .sort(),
+    ).toEqual(['A', 'A', 'AAAA', 'MX', 'TXT']);
 
     fake.resetCounts();
     const second = await sync();
@@ -180,7 +189,8 @@ describe('apexsync sync with Cloudflare', () => {
   });
 
   it('reads 50 managed names in a 2 000-record zone with one listing, and writes them in one batch', async () => {
-    for (let i = 0; i < 1_998; i++) fake.addRecord('example.com', { name: `h${i}.example.com`, type: i % 3 ? 'A' : 'TXT', content: i % 3 ? `198.51.100.${(i % 250) + 1}` : `t${i}` });
+    for (let i = 0; i < 1_998; i++)
+      fake.addRecord('example.com', { name: `h${i}.example.com`, type: i % 3 ? 'A' : 'TXT', content: i % 3 ? `198.51.100.${(i % 250) + 1}` : `t${i}` });
     const names = Array.from({ length: 50 }, (_, k) => `app${k}.example.com`);
     writeConfig(names.map((n) => `  - { name: ${n}, zone: example.com, target: lb.target.test, families: [A] }`).join('\n'));
     fake.resetCounts();
@@ -208,7 +218,11 @@ describe('apexsync sync with Cloudflare', () => {
     dns.setAddresses('edge.target.test', 'AAAA', ['2606:2800:220:1::1', '2606:2800:220:1::2'], 120);
     const seen: Array<{ call: string; A: number; AAAA: number }> = [];
     fake.afterWrite = (request) =>
-      seen.push({ call: request.method, A: fake.records('example.com', { name: 'example.com', type: 'A' }).length, AAAA: fake.records('example.com', { name: 'example.com', type: 'AAAA' }).length });
+      seen.push({
+        call: request.method,
+        A: fake.records('example.com', { name: 'example.com', type: 'A' }).length,
+        AAAA: fake.records('example.com', { name: 'example.com', type: 'AAAA' }).length,
+      });
     const result = await sync();
     expect(result.code).toBe(0);
     // A: 3 → 2 (two patched, one deleted); AAAA: 1 → 2 (one patched, one created)

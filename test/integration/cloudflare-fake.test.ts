@@ -124,9 +124,7 @@ describe('cloudflare fake through the real SDK', () => {
     await expect(stranger.zones.list({ name: 'example.com' })).rejects.toBeInstanceOf(AuthenticationError);
     await expect(stranger.zones.list({ name: 'example.com' })).rejects.toMatchObject({ errors: [{ code: 10000 }] });
     fake.tokenScope = 'read';
-    await expect(client.dns.records.create({ zone_id: zoneId, type: 'A', name: 'example.com', content: '198.51.100.1', ttl: 60 })).rejects.toBeInstanceOf(
-      PermissionDeniedError,
-    );
+    await expect(client.dns.records.create({ zone_id: zoneId, type: 'A', name: 'example.com', content: '198.51.100.1', ttl: 60 })).rejects.toBeInstanceOf(PermissionDeniedError);
     expect(fake.authFailures).toBe(3);
   });
 

@@ -15,7 +15,10 @@ const TOKEN = 'cf-zones-test-token-7c3d1a';
 let fake: CloudflareFake;
 
 function provider(): ProviderSession {
-  return providerSession(createProvider(cloudflareSettings.parse({ type: 'cloudflare', apiToken: TOKEN, baseUrl: fake.baseUrl }), { id: 'cf', logger: pino({ level: 'silent' }) }), 'read');
+  return providerSession(
+    createProvider(cloudflareSettings.parse({ type: 'cloudflare', apiToken: TOKEN, baseUrl: fake.baseUrl }), { id: 'cf', logger: pino({ level: 'silent' }) }),
+    'read',
+  );
 }
 
 /** The zone calls made, as `path?name=…&page=…` (ignoring per_page, asserted separately). */
@@ -63,7 +66,10 @@ describe('zone discovery by listing', () => {
 
     // one read per zone, each zone's id from the listing: no further zone call
     for (const zone of ['example.com', 'sub.example.com', 'example.org']) {
-      const read = await cf.read(zone, names.filter((_, i) => zones[i] === zone));
+      const read = await cf.read(
+        zone,
+        names.filter((_, i) => zones[i] === zone),
+      );
       expect(read.size).toBe(zones.filter((z) => z === zone).length);
     }
     expect(zoneCalls()).toEqual(['/zones']);

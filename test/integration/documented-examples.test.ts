@@ -55,9 +55,16 @@ beforeEach(() => {
 });
 
 /** One `sync --output json` of `record` with the provider block given. */
-async function syncJson(provider: string, record: string, env: Record<string, string>): Promise<{ result: CliResult; doc: { records: Array<{ name: string; status: string; error: unknown }> } }> {
+async function syncJson(
+  provider: string,
+  record: string,
+  env: Record<string, string>,
+): Promise<{ result: CliResult; doc: { records: Array<{ name: string; status: string; error: unknown }> } }> {
   const configFile = path.join(dir, 'apexsync.yaml');
-  writeFileSync(configFile, `resolver: { servers: ["${dns.address}"], timeoutMs: 2000, attempts: 2 }\nproviders:\n  p: ${provider}\ndefaults: { provider: p }\nrecords:\n  - ${record}\n`);
+  writeFileSync(
+    configFile,
+    `resolver: { servers: ["${dns.address}"], timeoutMs: 2000, attempts: 2 }\nproviders:\n  p: ${provider}\ndefaults: { provider: p }\nrecords:\n  - ${record}\n`,
+  );
   const result = await runCli(['sync', '-c', configFile, '--output', 'json'], { cwd: dir, env });
   return { result, doc: JSON.parse(result.stdout) as { records: Array<{ name: string; status: string; error: unknown }> } };
 }
@@ -113,7 +120,11 @@ describe('Cloudflare: the documented examples of its OpenAPI schema, served verb
     try {
       dns.setAddresses('documented-in-sync.test', 'A', [documentedRecord.content], documentedRecord.ttl);
       dns.setAddresses('documented-in-sync.test', 'AAAA', []);
-      const { result, doc } = await syncJson(cloudflareProvider(documented.url), `{ name: ${documentedRecord.name}, target: documented-in-sync.test, ttl: ${documentedRecord.ttl}, allowSpecialAddresses: true }`, CF_ENV);
+      const { result, doc } = await syncJson(
+        cloudflareProvider(documented.url),
+        `{ name: ${documentedRecord.name}, target: documented-in-sync.test, ttl: ${documentedRecord.ttl}, allowSpecialAddresses: true }`,
+        CF_ENV,
+      );
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(doc.records).toEqual([expect.objectContaining({ name: documentedZone.name, status: 'in-sync', error: null })]);
       // The zone from the documented listing, its records from the documented listing: reads only.
@@ -129,7 +140,11 @@ describe('Cloudflare: the documented examples of its OpenAPI schema, served verb
     try {
       dns.setAddresses('documented-create.test', 'A', [documentedRecord.content], documentedRecord.ttl);
       dns.setAddresses('documented-create.test', 'AAAA', []);
-      const { result, doc } = await syncJson(cloudflareProvider(documented.url), `{ name: ${documentedRecord.name}, target: documented-create.test, ttl: ${documentedRecord.ttl}, allowSpecialAddresses: true }`, CF_ENV);
+      const { result, doc } = await syncJson(
+        cloudflareProvider(documented.url),
+        `{ name: ${documentedRecord.name}, target: documented-create.test, ttl: ${documentedRecord.ttl}, allowSpecialAddresses: true }`,
+        CF_ENV,
+      );
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(doc.records).toEqual([expect.objectContaining({ name: documentedZone.name, status: 'updated', error: null })]);
       const writes = documented.served.filter((s) => s.method !== 'GET');
@@ -146,11 +161,18 @@ describe('Cloudflare: the documented examples of its OpenAPI schema, served verb
     try {
       dns.setAddresses('documented-delete.test', 'A', []);
       dns.setAddresses('documented-delete.test', 'AAAA', [CF.aaaa.content], CF.aaaa.ttl);
-      const { result, doc } = await syncJson(cloudflareProvider(documented.url), `{ name: ${documentedRecord.name}, target: documented-delete.test, ttl: ${CF.aaaa.ttl}, allowSpecialAddresses: true }`, CF_ENV);
+      const { result, doc } = await syncJson(
+        cloudflareProvider(documented.url),
+        `{ name: ${documentedRecord.name}, target: documented-delete.test, ttl: ${CF.aaaa.ttl}, allowSpecialAddresses: true }`,
+        CF_ENV,
+      );
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(doc.records).toEqual([expect.objectContaining({ name: documentedZone.name, status: 'updated', error: null })]);
       const writes = documented.served.filter((s) => s.method !== 'GET');
-      expect(writes.map((s) => `${s.method} ${s.path}`)).toEqual([`POST /zones/${documentedZone.id}/dns_records/batch`, `DELETE /zones/${documentedZone.id}/dns_records/${documentedRecord.id}`]);
+      expect(writes.map((s) => `${s.method} ${s.path}`)).toEqual([
+        `POST /zones/${documentedZone.id}/dns_records/batch`,
+        `DELETE /zones/${documentedZone.id}/dns_records/${documentedRecord.id}`,
+      ]);
     } finally {
       await documented.close();
     }
@@ -171,12 +193,22 @@ describe('the Cloudflare fake answers in the documented shape', () => {
     const headers = { authorization: `Bearer ${CF_ENV.CLOUDFLARE_API_TOKEN}`, 'content-type': 'application/json' };
     const call = async (method: string, route: string, body?: unknown): Promise<Envelope> =>
       (await (await fetch(`${fake.baseUrl}${route}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) })).json()) as Envelope;
-    const created = await call('POST', `/zones/${zone.id}/dns_records`, { type: 'A', name: documentedRecord.name, content: documentedRecord.content, ttl: documentedRecord.ttl, proxied: false });
+    const created = await call('POST', `/zones/${zone.id}/dns_records`, {
+      type: 'A',
+      name: documentedRecord.name,
+      content: documentedRecord.content,
+      ttl: documentedRecord.ttl,
+      proxied: false,
+    });
     const records = await call('GET', `/zones/${zone.id}/dns_records`);
     const zones = await call('GET', '/zones');
     const keys = (value: unknown): string[] => Object.keys(value as object).sort();
     // Envelope fields as documented (result_info on listings).
-    for (const [answer, documented] of [[zones, CF.zones], [records, CF.records], [created, CF.created]] as const) {
+    for (const [answer, documented] of [
+      [zones, CF.zones],
+      [records, CF.records],
+      [created, CF.created],
+    ] as const) {
       expect(keys(answer)).toEqual(expect.arrayContaining(keys(documented)));
     }
     // The fake's record has every field of the documented record; its zone the fields apexsync reads.
@@ -211,7 +243,11 @@ describe('Route 53: the documented examples, through the real SDK', () => {
     fake.resetCounters();
   });
   const sdk = (): Route53Client =>
-    new Route53Client({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: ROUTE53_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: ROUTE53_ENV.AWS_SECRET_ACCESS_KEY } });
+    new Route53Client({
+      endpoint: fake.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: ROUTE53_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: ROUTE53_ENV.AWS_SECRET_ACCESS_KEY },
+    });
   const route53Provider = (): string => `{ type: route53, endpoint: "${fake.endpoint}", waitForSync: true }`;
   const env = (): Record<string, string> => ({ ...ROUTE53_ENV, AWS_CONFIG_FILE: path.join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none') });
 
@@ -266,9 +302,15 @@ describe('Route 53: the documented examples, through the real SDK', () => {
     // The target has only an IPv6 address now: the A set goes, the AAAA set stays.
     dns.setAddresses('documented-r53-delete.test', 'A', []);
     dns.setAddresses('documented-r53-delete.test', 'AAAA', ['2001:db8::1'], deleted.TTL!);
-    const { result, doc } = await syncJson(route53Provider(), `{ name: ${deleted.Name}, target: documented-r53-delete.test, ttl: ${deleted.TTL}, allowSpecialAddresses: true }`, env());
+    const { result, doc } = await syncJson(
+      route53Provider(),
+      `{ name: ${deleted.Name}, target: documented-r53-delete.test, ttl: ${deleted.TTL}, allowSpecialAddresses: true }`,
+      env(),
+    );
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(doc.records).toEqual([expect.objectContaining({ name: deleted.Name, status: 'updated', error: null })]);
-    expect(fake.batches.map((b) => b.changes)).toEqual([[{ action: 'DELETE', name: `${deleted.Name}.`, type: 'A', ttl: deleted.TTL, values: deleted.ResourceRecords!.map((r) => r.Value) }]]);
+    expect(fake.batches.map((b) => b.changes)).toEqual([
+      [{ action: 'DELETE', name: `${deleted.Name}.`, type: 'A', ttl: deleted.TTL, values: deleted.ResourceRecords!.map((r) => r.Value) }],
+    ]);
   });
 });

@@ -150,7 +150,9 @@ describe('apexsync sync with Google Cloud DNS', () => {
     expect(removed.code).toBe(0);
     const report = JSON.parse(removed.stdout) as { records: Array<{ status: string; changes: Array<{ family: string; action: string }> }> };
     expect(report.records[0]?.changes).toMatchObject([{ family: 'AAAA', action: 'delete' }]);
-    expect(fake.changes.map((change) => [change.additions.length, change.deletions.map((d) => `${d.type} ${(d.rrdatas ?? []).join(' ')}`)])).toEqual([[0, ['AAAA 2606:2800:0220:0001:0248:1893:25c8:1946']]]);
+    expect(fake.changes.map((change) => [change.additions.length, change.deletions.map((d) => `${d.type} ${(d.rrdatas ?? []).join(' ')}`)])).toEqual([
+      [0, ['AAAA 2606:2800:0220:0001:0248:1893:25c8:1946']],
+    ]);
     expect(values('example.com', 'AAAA')).toBeUndefined();
     expect(values('example.com', 'A')).toEqual(['93.184.216.99']);
   });

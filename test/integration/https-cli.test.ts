@@ -190,7 +190,7 @@ describe('HTTPS records through the built CLI, zone file and RFC 2136 against BI
     expect(await inZoneFile()).toEqual([mirrored(ECH_2)]);
   });
 
-  it('the target dropping its HTTPS RRset deletes the name\'s, leaving the addresses', async () => {
+  it("the target dropping its HTTPS RRset deletes the name's, leaving the addresses", async () => {
     await bind.nsupdate(bind.targetZone, ['update delete edge.target.test. HTTPS']);
     const result = await sync();
     expect(result.code).toBe(0);

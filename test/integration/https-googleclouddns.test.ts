@@ -124,14 +124,18 @@ describe('HTTPS records through the built CLI and the googleclouddns provider', 
     expect(https('example.com')?.rrdatas).toEqual([mirrored(ECH_2)]);
   });
 
-  it('the target dropping its HTTPS RRset deletes the name\'s, leaving the addresses and the alias', async () => {
+  it("the target dropping its HTTPS RRset deletes the name's, leaving the addresses and the alias", async () => {
     dns.setHttps('edge.target.test', [], 300);
     fake.resetCounters();
     const result = await sync();
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/- HTTPS/);
     expect(writes()).toBe(1);
-    expect(fake.changes[0]).toMatchObject({ result: 'applied', additions: [], deletions: [expect.objectContaining({ name: 'example.com.', type: 'HTTPS', rrdatas: [mirrored(ECH_2)] })] });
+    expect(fake.changes[0]).toMatchObject({
+      result: 'applied',
+      additions: [],
+      deletions: [expect.objectContaining({ name: 'example.com.', type: 'HTTPS', rrdatas: [mirrored(ECH_2)] })],
+    });
     expect(https('example.com')).toBeUndefined();
     expect(fake.rrset(ZONE, 'example.com', 'A')?.rrdatas).toEqual([EDGE_A]);
     expect(https('alias.example.com')?.rrdatas).toEqual(['0 edge.target.test.']);

@@ -102,7 +102,10 @@ describe('HTTPS records through the built CLI and the powerdns provider', () => 
     expect(await served('odd.example.test')).toEqual({ ttl: 120, records: [mirrored(ECH_1, `ipv4hint=${EDGE_A} ech=${ECH_1}`)] });
     expect(await served('alias.example.test')).toEqual({ ttl: 3600, records: ['0 pool.target.test.'] });
     // Hints are the published addresses: only A is published there.
-    expect(await served('rich.example.test')).toEqual({ ttl: 300, records: canonicalSvcbValues([parseSvcbPresentation(RICH.replace('ipv6hint=2001:db8::1', 'ipv4hint=93.184.216.36'))]) });
+    expect(await served('rich.example.test')).toEqual({
+      ttl: 300,
+      records: canonicalSvcbValues([parseSvcbPresentation(RICH.replace('ipv6hint=2001:db8::1', 'ipv4hint=93.184.216.36'))]),
+    });
   });
 
   it('a second sync reads what PowerDNS stored as equal and writes nothing', async () => {

@@ -119,7 +119,10 @@ describe('apexsync sync through dns-lexicon (its powerdns provider) against Powe
     // What lexicon sent: the A RRset with the new value added, then without the old one; never empty.
     const contents = api.bodies('PATCH').map((body) => {
       const [rrset] = (body as { rrsets: { name: string; type: string; records: { content: string }[] }[] }).rrsets;
-      return `${rrset!.name} ${rrset!.type} ${rrset!.records.map((r) => r.content).sort().join(',')}`;
+      return `${rrset!.name} ${rrset!.type} ${rrset!.records
+        .map((r) => r.content)
+        .sort()
+        .join(',')}`;
     });
     expect(contents).toEqual(['example.test. A 52.4.18.2,52.4.7.1,52.4.77.7', 'example.test. A 52.4.7.1,52.4.77.7']);
     expect(await pdns.rrset('example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.7.1', '52.4.77.7'] });
@@ -139,7 +142,9 @@ describe('apexsync sync through dns-lexicon (its powerdns provider) against Powe
     await pdns.setAddresses('target.test', 'app.target.test', 'A', ['52.4.7.1', '52.4.88.8'], 300);
     const result = await sync(['--record', 'example.test'], { config });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/after writing, example\.test reads: A has the wanted values but TTL 300 \(wanted 900; lexicon's powerdns provider keeps the TTL of an existing record set/);
+    expect(result.stdout).toMatch(
+      /after writing, example\.test reads: A has the wanted values but TTL 300 \(wanted 900; lexicon's powerdns provider keeps the TTL of an existing record set/,
+    );
     expect(await pdns.rrset('example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.7.1', '52.4.88.8'] });
   });
 

@@ -61,7 +61,11 @@ describe('the lexicon helper process', () => {
     expect(pid).toBeGreaterThan(0);
     const snapshot = await p.read(zone, ['example.test', 'www.example.test']);
     expect(snapshot.records.get('www.example.test')).toEqual({ A: { ttl: 300, values: ['52.4.1.2'] } });
-    const outcomes = await p.apply(snapshot, [{ action: 'update', name: 'www.example.test', family: 'A', before: { ttl: 300, values: ['52.4.1.2'] }, after: { ttl: 300, values: ['52.4.1.3'] } }], { targets: new Map() });
+    const outcomes = await p.apply(
+      snapshot,
+      [{ action: 'update', name: 'www.example.test', family: 'A', before: { ttl: 300, values: ['52.4.1.2'] }, after: { ttl: 300, values: ['52.4.1.3'] } }],
+      { targets: new Map() },
+    );
     expect(outcomes.get('www.example.test')).toEqual({ status: 'applied' });
     expect(helpers()).toEqual([pid]);
     expect(await pdns.rrset('www.example.test', 'A')).toEqual({ ttl: 300, values: ['52.4.1.3'] });

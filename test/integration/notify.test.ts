@@ -123,7 +123,10 @@ describe('notify: with apexsync sync', () => {
     const third = await sync();
     expect(third.code).toBe(1);
     expect(receiver.posts).toHaveLength(10);
-    const failure = JSON.parse(receiver.at(`/json/${TOKEN}`)[1]!.body) as { title: string; records: { events: string[]; status: string; error: { stage: string; message: string } }[] };
+    const failure = JSON.parse(receiver.at(`/json/${TOKEN}`)[1]!.body) as {
+      title: string;
+      records: { events: string[]; status: string; error: { stage: string; message: string } }[];
+    };
     expect(failure.title).toBe('apexsync: 1 failed');
     expect(failure.records).toMatchObject([{ events: ['failure'], status: 'failed', error: { stage: 'resolve', kind: expect.any(String) as unknown } }]);
     expect(failure.records[0]!.error.message).toMatch(/SERVFAIL/);

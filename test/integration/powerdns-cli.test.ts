@@ -200,7 +200,13 @@ describe('apexsync sync against PowerDNS through its HTTP API', () => {
   it('check reads every record through the API and sends no PATCH', async () => {
     api.reset();
     const config = await writeConfig('check.yaml', {});
-    await writeFile(config, (await readFile(config, 'utf8')).replace(/records:[\s\S]*/, 'records:\n  - { name: example.test, target: www.target.test }\n  - { name: slow.example.test, target: slow.target.test }\n'));
+    await writeFile(
+      config,
+      (await readFile(config, 'utf8')).replace(
+        /records:[\s\S]*/,
+        'records:\n  - { name: example.test, target: www.target.test }\n  - { name: slow.example.test, target: slow.target.test }\n',
+      ),
+    );
     const result = await runCli(['check', '-c', config], {
       cwd: dir,
       env: { PDNS_API_KEY: pdns.api.key },
@@ -214,7 +220,11 @@ describe('apexsync sync against PowerDNS through its HTTP API', () => {
 
   it('never touched MX, TXT, CAA or NS at the apex (the SOA only by its serial)', async () => {
     const now = await untouchable();
-    const withoutSoa = (text: string): string => text.split('\n').filter((line) => !line.startsWith('SOA')).join('\n');
+    const withoutSoa = (text: string): string =>
+      text
+        .split('\n')
+        .filter((line) => !line.startsWith('SOA'))
+        .join('\n');
     expect(withoutSoa(now)).toBe(withoutSoa(untouchedBefore));
     expect(now).toMatch(/MX NOERROR 3600 .*mail\.example\.test/);
   });

@@ -48,7 +48,18 @@ beforeAll(async () => {
       ...manyRecords,
     ],
     targetRecords: ['elsewhere A 52.4.9.9'],
-    managedNames: ['example.test', 'www.example.test', 'new.example.test', 'cas.example.test', 'cas2.example.test', 'alias.example.test', 'batch1.example.test', 'batch2.example.test', 'algo.example.test', 'tamper.example.test'],
+    managedNames: [
+      'example.test',
+      'www.example.test',
+      'new.example.test',
+      'cas.example.test',
+      'cas2.example.test',
+      'alias.example.test',
+      'batch1.example.test',
+      'batch2.example.test',
+      'algo.example.test',
+      'tamper.example.test',
+    ],
     extraKeys: [sha512Key, sha1Key],
   });
 });
@@ -240,14 +251,16 @@ describe('apply', () => {
   it('changes only the TTL when only the TTL differs', async () => {
     const p = provider();
     const current = (await p.read('example.test', ['www.example.test'])).get('www.example.test')!.A!;
-    const outcomes = await applyOne(p, 'example.test', [{ action: 'update', name: 'www.example.test', family: 'A', before: current, after: { ttl: 3600, values: current.values } }]);
+    const outcomes = await applyOne(p, 'example.test', [
+      { action: 'update', name: 'www.example.test', family: 'A', before: current, after: { ttl: 3600, values: current.values } },
+    ]);
     expect(outcomes.get('www.example.test')).toEqual({ status: 'applied' });
     expect(await bind.rrset('www.example.test', 'A')).toEqual({ ttl: 3600, values: ['52.4.7.1'] });
   });
 
   it('detects a change made between read and apply (compare-and-swap) and applies nothing', async () => {
     const p = provider();
-    const read = (await p.read('example.test', ['cas.example.test', 'cas2.example.test']));
+    const read = await p.read('example.test', ['cas.example.test', 'cas2.example.test']);
     // Someone else edits both names after apexsync read them.
     await bind.setAddresses('example.test', 'cas.example.test', 'A', ['52.4.30.99']);
     await bind.setAddresses('example.test', 'cas2.example.test', 'A', ['52.4.31.99']);
@@ -256,9 +269,7 @@ describe('apply', () => {
     const update = await applyOne(p, 'example.test', [
       { action: 'update', name: 'cas.example.test', family: 'A', before: read.get('cas.example.test')!.A!, after: { ttl: 300, values: ['52.4.30.2'] } },
     ]);
-    const create = await applyOne(p, 'example.test', [
-      { action: 'create', name: 'cas2.example.test', family: 'A', before: null, after: { ttl: 300, values: ['52.4.31.2'] } },
-    ]);
+    const create = await applyOne(p, 'example.test', [{ action: 'create', name: 'cas2.example.test', family: 'A', before: null, after: { ttl: 300, values: ['52.4.31.2'] } }]);
     expect(bind.relay.updates()).toBe(2);
     for (const outcome of [update.get('cas.example.test'), create.get('cas2.example.test')]) {
       expect(outcome).toMatchObject({ status: 'not-applied', kind: 'conflict', message: expect.stringContaining('changed by someone else since it was read; nothing applied') });
@@ -344,7 +355,11 @@ describe('apply', () => {
     const outcomes = await applyOne(provider({ server: `127.0.0.1:${await closedPort()}` }), 'example.test', [
       { action: 'create', name: 'new.example.test', family: 'A', before: null, after: { ttl: 60, values: ['52.4.70.1'] } },
     ]);
-    expect(outcomes.get('new.example.test')).toMatchObject({ status: 'not-applied', kind: 'unreachable', message: expect.stringMatching(/could not reach .*ECONNREFUSED.*nothing applied/) });
+    expect(outcomes.get('new.example.test')).toMatchObject({
+      status: 'not-applied',
+      kind: 'unreachable',
+      message: expect.stringMatching(/could not reach .*ECONNREFUSED.*nothing applied/),
+    });
   });
 
   it('no answer after sending: could not confirm', async () => {
@@ -355,7 +370,10 @@ describe('apply', () => {
         { action: 'create', name: 'new.example.test', family: 'A', before: null, after: { ttl: 60, values: ['52.4.70.1'] } },
       ]);
       expect(bind.relay.updates()).toBe(1);
-      expect(outcomes.get('new.example.test')).toMatchObject({ status: 'unconfirmed', message: expect.stringMatching(/^the update of new\.example\.test was sent to 127\.0\.0\.1:\d+, but no answer/) });
+      expect(outcomes.get('new.example.test')).toMatchObject({
+        status: 'unconfirmed',
+        message: expect.stringMatching(/^the update of new\.example\.test was sent to 127\.0\.0\.1:\d+, but no answer/),
+      });
     } finally {
       bind.relay.setMode('forward');
     }

@@ -19,7 +19,10 @@ describe('rfc2136 read-after-write', () => {
     server.setAddresses('www.example.test', 'A', ['192.0.2.1'], 60);
     server.setAddresses('ok.example.test', 'A', ['192.0.2.7'], 60);
     server.resetQueries();
-    const provider = providerSession(createProvider(rfc2136Settings.parse({ type: 'rfc2136', server: server.address, timeoutMs: 2000 }), { id: 'primary', logger: pino({ level: 'silent' }) }), 'empty');
+    const provider = providerSession(
+      createProvider(rfc2136Settings.parse({ type: 'rfc2136', server: server.address, timeoutMs: 2000 }), { id: 'primary', logger: pino({ level: 'silent' }) }),
+      'empty',
+    );
     try {
       const outcomes = await provider.apply('example.test', [
         { action: 'update', name: 'www.example.test', family: 'A', before: { ttl: 60, values: ['192.0.2.1'] }, after: { ttl: 60, values: ['192.0.2.2'] } },
@@ -35,12 +38,12 @@ describe('rfc2136 read-after-write', () => {
       expect(outcomes.get('ok.example.test')).toEqual({ status: 'applied' });
       // One UPDATE, then A and AAAA read back at each of its names.
       expect(server.queries.filter((q) => q.type === 'UPDATE')).toHaveLength(1);
-      expect(server.queries.filter((q) => q.type !== 'UPDATE').map((q) => `${q.name} ${q.type}`).sort()).toEqual([
-        'ok.example.test A',
-        'ok.example.test AAAA',
-        'www.example.test A',
-        'www.example.test AAAA',
-      ]);
+      expect(
+        server.queries
+          .filter((q) => q.type !== 'UPDATE')
+          .map((q) => `${q.name} ${q.type}`)
+          .sort(),
+      ).toEqual(['ok.example.test A', 'ok.example.test AAAA', 'www.example.test A', 'www.example.test AAAA']);
     } finally {
       await provider.close();
     }

@@ -200,7 +200,7 @@ records:${RECORDS}
     expect(await server.rrset('example.test', 'A')).toEqual({ ttl: 60, values: ['52.4.7.1', '52.4.88.8'] });
   });
 
-  it('an update of a name outside the key\'s policy is refused as a policy refusal naming the name and type (or, on PowerDNS, applied)', async () => {
+  it("an update of a name outside the key's policy is refused as a policy refusal naming the name and type (or, on PowerDNS, applied)", async () => {
     server.relay.reset();
     const result = await sync(['--record', 'denied.example.test']);
     expect(server.relay.updates()).toBe(1);
@@ -254,7 +254,7 @@ records:
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('is not reported as someone else\'s edit: apexsync says what PowerDNS compares and how to fix it', async () => {
+  it("is not reported as someone else's edit: apexsync says what PowerDNS compares and how to fix it", async () => {
     // Written by SQL, behind PowerDNS's back: the same address, spelled out in full.
     await server.sql(`UPDATE records SET content = '2600:1f18:0000:0000:0000:0000:0000:0001' WHERE name = 'example.test' AND type = 'AAAA';`);
     server.relay.reset();

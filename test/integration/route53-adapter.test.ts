@@ -185,7 +185,11 @@ describe('read', () => {
     fake.setRecordSet(id, plain('example.com', 'AAAA', 300, '2600:1F18:04A3:6900:0000:0000:0000:0007'));
     fake.setRecordSet(id, { name: 'example.com', type: 'MX', ttl: 300, values: ['10 mail.example.com.'] });
     fake.setRecordSet(id, { name: 'example.com', type: 'TXT', ttl: 300, values: ['"v=spf1 -all"'] });
-    fake.setRecordSet(id, { name: 'alias.example.com', type: 'A', aliasTarget: { hostedZoneId: 'Z35SXDOTRQ7X7K', dnsName: 'dualstack.my-lb-1.us-east-1.elb.amazonaws.com.', evaluateTargetHealth: false } });
+    fake.setRecordSet(id, {
+      name: 'alias.example.com',
+      type: 'A',
+      aliasTarget: { hostedZoneId: 'Z35SXDOTRQ7X7K', dnsName: 'dualstack.my-lb-1.us-east-1.elb.amazonaws.com.', evaluateTargetHealth: false },
+    });
     fake.setRecordSet(id, { name: 'weighted.example.com', type: 'A', ttl: 60, values: ['52.4.1.1'], setIdentifier: 'blue', weight: 10 });
     fake.setRecordSet(id, { name: 'www.example.com', type: 'CNAME', ttl: 60, values: ['example.com'] });
     fake.setRecordSet(id, plain('*.example.com', 'A', 60, '52.4.9.9'));
@@ -373,7 +377,12 @@ describe('apply', () => {
     const newSet = a(300, ...long('7a00'));
     for (const name of names) fake.setRecordSet(zoneId, plain(name, 'AAAA', 300, ...oldSet.values));
     await readAll(...names);
-    const outcomes = recordOutcomes(await p.apply('example.com', names.map((name): Change => ({ action: 'update', name, family: 'AAAA', before: oldSet, after: newSet }))));
+    const outcomes = recordOutcomes(
+      await p.apply(
+        'example.com',
+        names.map((name): Change => ({ action: 'update', name, family: 'AAAA', before: oldSet, after: newSet })),
+      ),
+    );
     expect([...outcomes.values()].every((o) => o.status === 'applied')).toBe(true);
     expect(fake.batches).toHaveLength(2);
     for (const batch of fake.batches) {
@@ -424,7 +433,9 @@ describe('apply', () => {
 
   it('reports AccessDenied on the write as auth, naming the missing permission', async () => {
     fake.inject({ error: 'AccessDenied', operation: 'ChangeResourceRecordSets', times: 1 });
-    const outcome = recordOutcomes(await p.apply('example.com', [{ action: 'create', name: 'example.com', family: 'A', before: null, after: a(60, '52.4.7.1') }])).get('example.com');
+    const outcome = recordOutcomes(await p.apply('example.com', [{ action: 'create', name: 'example.com', family: 'A', before: null, after: a(60, '52.4.7.1') }])).get(
+      'example.com',
+    );
     expect(outcome).toMatchObject({ status: 'not-applied', kind: 'auth' });
     expect(outcome?.status === 'not-applied' && outcome.message).toContain('route53:ChangeResourceRecordSets');
     expect(fake.calls.ChangeResourceRecordSets).toBe(1);
@@ -435,7 +446,9 @@ describe('apply', () => {
     await slow.findZone('example.com');
     fake.resetCounters();
     fake.inject({ error: 'hang', operation: 'ChangeResourceRecordSets', times: 1, applyFirst: true });
-    const outcome = recordOutcomes(await slow.apply('example.com', [{ action: 'create', name: 'example.com', family: 'A', before: null, after: a(60, '52.4.7.1') }])).get('example.com');
+    const outcome = recordOutcomes(await slow.apply('example.com', [{ action: 'create', name: 'example.com', family: 'A', before: null, after: a(60, '52.4.7.1') }])).get(
+      'example.com',
+    );
     expect(outcome?.status).toBe('unconfirmed');
     // The core wraps it in "could not confirm: …; the records may or may not have changed"; the adapter says what happened.
     expect(outcome?.status === 'unconfirmed' && outcome.message).toMatch(/^no answer from Route 53 to ChangeResourceRecordSets \(ETIMEDOUT\): .*requestTimeout/);
@@ -488,7 +501,11 @@ describe('answers that are not Route 53 answers', () => {
   it('cannot confirm a write whose 200 answer was cut mid-body (the change is in), and does not replay it', async () => {
     fake.inject({ error: 'cut-200', operation: 'ChangeResourceRecordSets', times: 1 });
     const outcome = recordOutcomes(await p.apply('example.com', [create('www.example.com')])).get('www.example.com');
-    expect(outcome).toEqual({ status: 'unconfirmed', kind: 'unconfirmed', message: expect.stringMatching(/^Route 53 answered ChangeResourceRecordSets with HTTP 200, but the answer could not be read \(/) });
+    expect(outcome).toEqual({
+      status: 'unconfirmed',
+      kind: 'unconfirmed',
+      message: expect.stringMatching(/^Route 53 answered ChangeResourceRecordSets with HTTP 200, but the answer could not be read \(/),
+    });
     // One line only: the SDK's "Deserialization error: … $response" advice is dropped.
     expect(outcome?.status === 'unconfirmed' && outcome.message).not.toMatch(/\n|Deserialization/);
     expect(fake.calls.ChangeResourceRecordSets).toBe(1);
@@ -558,7 +575,10 @@ describe('answers that are not Route 53 answers', () => {
     fake.syncAfterPolls = 1_000_000;
     fake.inject({ error: 'html-200', operation: 'GetChange', times: 1 });
     const outcome = recordOutcomes(await waiting.apply('example.com', [create('www.example.com')])).get('www.example.com');
-    expect(outcome).toEqual({ status: 'applied', detail: `Route 53 change ${fake.batches[0]?.changeId}: applied; could not check INSYNC (the GetChange answer carried no status)` });
+    expect(outcome).toEqual({
+      status: 'applied',
+      detail: `Route 53 change ${fake.batches[0]?.changeId}: applied; could not check INSYNC (the GetChange answer carried no status)`,
+    });
     expect(fake.calls.GetChange).toBe(1);
   });
 });

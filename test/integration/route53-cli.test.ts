@@ -228,7 +228,9 @@ describe('apexsync sync with Route 53', () => {
     expect(cut.code).toBe(1);
     const apply = cut.stdout.split('\n').filter((line) => line.includes('! apply:'));
     expect(apply).toHaveLength(1);
-    expect(apply[0]).toMatch(/^\s*! apply: could not confirm: Route 53 answered ChangeResourceRecordSets with HTTP 200, but the answer could not be read \(.*\); the records may or may not have changed/);
+    expect(apply[0]).toMatch(
+      /^\s*! apply: could not confirm: Route 53 answered ChangeResourceRecordSets with HTTP 200, but the answer could not be read \(.*\); the records may or may not have changed/,
+    );
     expect(apply[0]?.match(/could not confirm/g)).toHaveLength(1);
     expect(cut.stdout).not.toMatch(/not applied|Deserialization/);
     expect(values('example.com', 'A')).toEqual(EDGE_A); // Route 53 did apply it

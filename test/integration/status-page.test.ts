@@ -64,7 +64,11 @@ notify:
   - { url: "http://127.0.0.1:9/hook/${TOKEN}" }
 `,
   );
-  daemon = spawn(process.execPath, [CLI, 'run', '-c', 'apexsync.yaml'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  daemon = spawn(process.execPath, [CLI, 'run', '-c', 'apexsync.yaml'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   daemon.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   daemon.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
@@ -187,7 +191,12 @@ describe('status page', () => {
     });
     expect(Date.parse(record.lastSuccess!)).toBeGreaterThan(Date.parse(document.startedAt));
     expect(record.nextCheck === null || Date.parse(record.nextCheck) > 0).toBe(true);
-    expect(document.recentChanges.map((c) => `${c.name} ${c.family} ${c.action}`)).toEqual(['example.com A update', 'api.example.com AAAA create', 'api.example.com A create', 'example.com A update']);
+    expect(document.recentChanges.map((c) => `${c.name} ${c.family} ${c.action}`)).toEqual([
+      'example.com A update',
+      'api.example.com AAAA create',
+      'api.example.com A create',
+      'example.com A update',
+    ]);
   });
 });
 

@@ -29,8 +29,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The HTTPS RDATA of every record in the zone, as named-checkzone dumps it. */
 function bindDump(lines: readonly string[]): string[] {
   const file = path.join(dir, `z${Math.random().toString(36).slice(2)}.zone`);
-  writeFileSync(file, `$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n  IN NS ns1\nns1 IN A 192.0.2.1\n${lines.map((l, i) => `h${i} IN HTTPS ${l}`).join('\n')}\n`);
-  const dump = execFileSync('named-checkzone', ['-q', '-D', '-o', '-', 'example.com', file], { encoding: 'utf8', env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` } });
+  writeFileSync(
+    file,
+    `$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n  IN NS ns1\nns1 IN A 192.0.2.1\n${lines.map((l, i) => `h${i} IN HTTPS ${l}`).join('\n')}\n`,
+  );
+  const dump = execFileSync('named-checkzone', ['-q', '-D', '-o', '-', 'example.com', file], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` },
+  });
   const byOwner = new Map<string, string>();
   for (const line of dump.split('\n')) {
     const m = /^h(\d+)\.example\.com\.\s+\d+\s+IN\s+HTTPS\s+(.*)$/.exec(line);

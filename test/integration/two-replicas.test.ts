@@ -206,7 +206,10 @@ records:
   });
 
   it('both update at once: the second write changes the same record ids to the same content (a no-op), no duplicate', async () => {
-    const before = fake.records('example.com', { name: 'example.com' }).map((r) => r.id).sort();
+    const before = fake
+      .records('example.com', { name: 'example.com' })
+      .map((r) => r.id)
+      .sort();
     dns.setAddresses('lb.target.test', 'A', ['93.184.216.36', '93.184.216.37'], 120);
     const { a, b } = await raced();
     expect(a.records[0]).toMatchObject({ status: 'updated', error: null });
@@ -214,12 +217,21 @@ records:
     expect(b.records[0]!.error).toBeNull();
     expect(['updated', 'in-sync']).toContain(b.records[0]!.status);
     expect(fake.contents('example.com', 'example.com', 'A')).toEqual(['93.184.216.36', '93.184.216.37']);
-    expect(fake.records('example.com', { name: 'example.com' }).map((r) => r.id).sort()).toEqual(before);
+    expect(
+      fake
+        .records('example.com', { name: 'example.com' })
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(before);
   });
 });
 
 function startDaemon(file: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [CLI, 'run', '-c', file], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', '-c', file], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr!.resume();
   return child;
 }

@@ -82,5 +82,4 @@ describe('served state on a BIND primary and its secondary', () => {
       await secondary.start();
     }
   });
-
 });

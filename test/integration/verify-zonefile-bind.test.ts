@@ -64,7 +64,12 @@ records:
     // The file is already what the target says, but BIND still serves its older copy: as after a
     // reload that never ran, or a server restarted on an old file.
     dns.setAddresses('edge.target.test', 'A', ['93.184.216.77'], 120);
-    writeFileSync(bind.zoneFile, readFileSync(bind.zoneFile, 'utf8').replace('93.184.216.34', '93.184.216.77').replace(/\d{10}/, (serial) => String(Number(serial) + 1)));
+    writeFileSync(
+      bind.zoneFile,
+      readFileSync(bind.zoneFile, 'utf8')
+        .replace('93.184.216.34', '93.184.216.77')
+        .replace(/\d{10}/, (serial) => String(Number(serial) + 1)),
+    );
     expect(await bind.addresses('example.com', 'A')).toEqual(['93.184.216.34']);
     const config = path.join(dir, 'lagging.yaml');
     writeFileSync(

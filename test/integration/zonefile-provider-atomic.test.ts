@@ -78,7 +78,11 @@ describe('zonefile provider: failed writes', () => {
       chmodSync(dir, 0o555);
     }
     const outcomes = await applyAs(isRoot ? NOBODY : undefined);
-    expect(outcomes.get('example.com')).toMatchObject({ status: 'not-applied', kind: 'error', message: expect.stringMatching(/^could not write .*: permission denied; the file is unchanged$/) });
+    expect(outcomes.get('example.com')).toMatchObject({
+      status: 'not-applied',
+      kind: 'error',
+      message: expect.stringMatching(/^could not write .*: permission denied; the file is unchanged$/),
+    });
     expect(readFileSync(zoneFile, 'utf8')).toBe(ZONE);
     expect(readdirSync(dir)).toEqual(['example.com.zone']);
     expect(existsSync(reloadMarker)).toBe(false);

@@ -60,7 +60,11 @@ function checkzone(file = zoneFile, origin = 'example.com'): void {
 /** The records BIND loads from the file, one canonical line each (sorted by BIND). */
 function bindRecords(file = zoneFile, origin = 'example.com'): string[] {
   const out = execFileSync('named-checkzone', ['-q', '-D', '-o', '-', origin, file], { cwd: dir, env: { PATH: `${process.env.PATH ?? ''}:/usr/sbin:/usr/bin` } });
-  return out.toString().split('\n').filter(Boolean).map((l) => l.replace(/\s+/g, ' '));
+  return out
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/\s+/g, ' '));
 }
 
 /** Lines of `after` not in `before` and lines of `before` not in `after` (multiset difference). */
@@ -72,7 +76,13 @@ function lineDiff(before: string, after: string): { removed: string[]; added: st
   return { removed: minus(a, b), added: minus(b, a) };
 }
 
-const update = (name: string, family: 'A' | 'AAAA', before: { ttl: number; values: string[] }, after: { ttl: number; values: string[] }): Change => ({ action: 'update', name, family, before, after });
+const update = (name: string, family: 'A' | 'AAAA', before: { ttl: number; values: string[] }, after: { ttl: number; values: string[] }): Change => ({
+  action: 'update',
+  name,
+  family,
+  before,
+  after,
+});
 const create = (name: string, family: 'A' | 'AAAA', after: { ttl: number; values: string[] }): Change => ({ action: 'create', name, family, before: null, after });
 const remove = (name: string, family: 'A' | 'AAAA', before: { ttl: number; values: string[] }): Change => ({ action: 'delete', name, family, before, after: null });
 
@@ -143,12 +153,7 @@ describe('zonefile provider: apply', () => {
     const text = zone();
     checkzone();
     expect(lineDiff(ZONE, text)).toEqual({
-      removed: [
-        '        2024010100 ; serial (YYYYMMDDnn)',
-        '@   300 IN A 198.51.100.1',
-        '@   300 IN A 198.51.100.2   ; second frontend',
-        'shop 600 IN A 151.101.1.10',
-      ],
+      removed: ['        2024010100 ; serial (YYYYMMDDnn)', '@   300 IN A 198.51.100.1', '@   300 IN A 198.51.100.2   ; second frontend', 'shop 600 IN A 151.101.1.10'],
       added: ['        2026112200 ; serial (YYYYMMDDnn)', '@ 120 IN A 93.184.216.34', '@ 120 IN AAAA 2606:2800:220:1:248:1893:25c8:1946', 'new.example.com. 60 IN A 93.184.216.35'],
     });
     // The update sits where the old A lines were; the new AAAA after the apex's last line.
@@ -265,13 +270,18 @@ describe('zonefile provider: apply', () => {
       status: 'not-applied',
       kind: 'rejected',
       // Seen at read time (so a dry run predicts it): the NS after the apex A inherits its TTL.
-      message: expect.stringMatching(/has no \$TTL line and example\.com NS \(line 4\) takes its TTL from the record before it \(RFC 1035\), so rewriting example\.com could change it/),
+      message: expect.stringMatching(
+        /has no \$TTL line and example\.com NS \(line 4\) takes its TTL from the record before it \(RFC 1035\), so rewriting example\.com could change it/,
+      ),
     });
     expect(zone()).toBe(legacy);
   });
 
   it('keeps every byte it does not own: latin1 comments, CRLF, a missing final newline', async () => {
-    const odd = Buffer.concat([Buffer.from('; caf\xe9 \xff\xfe bytes that are not UTF-8\r\n', 'latin1'), Buffer.from('$ORIGIN example.com.\r\n$TTL 60\r\n@ IN SOA ns1 hostmaster 7 1 2 3 4\r\n  IN NS ns1\r\nns1 IN A 192.0.2.1\r\n@ IN A 192.0.2.2')]);
+    const odd = Buffer.concat([
+      Buffer.from('; caf\xe9 \xff\xfe bytes that are not UTF-8\r\n', 'latin1'),
+      Buffer.from('$ORIGIN example.com.\r\n$TTL 60\r\n@ IN SOA ns1 hostmaster 7 1 2 3 4\r\n  IN NS ns1\r\nns1 IN A 192.0.2.1\r\n@ IN A 192.0.2.2'),
+    ]);
     writeFileSync(zoneFile, odd);
     const outcomes = await provider().apply('example.com', [update('example.com', 'A', { ttl: 60, values: ['192.0.2.2'] }, { ttl: 60, values: ['93.184.216.34'] })]);
     expect(outcomes.get('example.com')).toMatchObject({ status: 'applied', detail: 'SOA serial 7 → 8' });
@@ -307,7 +317,7 @@ describe('zonefile provider: reloadCommand', () => {
   it('runs once after the write, as an argv array without a shell', async () => {
     const { argv, log } = recorder();
     const pwned = path.join(dir, 'pwned');
-    const args = ['reload', 'example.com; touch ' + pwned, `$(touch ${pwned})`, '`id`', "it's \"quoted\""];
+    const args = ['reload', 'example.com; touch ' + pwned, `$(touch ${pwned})`, '`id`', 'it\'s "quoted"'];
     const outcomes = await provider({ reloadCommand: [...argv, ...args] }).apply('example.com', [change]);
     expect(outcomes.get('new.example.com')).toEqual({ status: 'applied', detail: 'SOA serial 2024010100 → 2026112200, reloaded' });
     const runs = readFileSync(log, 'utf8').trim().split('\n');

@@ -77,26 +77,30 @@ async function killLoop(options: {
     const newState = STATES[k % 2]!;
     setTarget(options.dns, options.target, newState);
     const delayMs = Math.round(random() * windowMs);
-    await ledger.fault(options.area, async () => {
-      const run = await options.syncKilled(`${options.area} kill #${k} at +${delayMs} ms`, delayMs);
-      expect(run.markerSeen, run.stderr.slice(0, 500)).toBe(true);
-      if (run.killed) figures.killed += 1;
-      else {
-        figures.finishedFirst += 1;
-        expect(run.code, run.stdout).toBe(0);
-        windowMs = Math.max(20, (windowMs + (run.afterMarkerMs ?? windowMs)) / 2);
-      }
-      await options.afterEachKill?.();
-      const now = await options.read();
-      const which = options.names.map((name) => expectOldOrNew(`${options.area} kill #${k} (+${delayMs} ms) ${name}`, now.get(name) ?? {}, oldState, newState));
-      // One atomic write carries every name: never some old and some new.
-      expect(new Set(which).size, `kill #${k}: names disagree: ${which.join(',')}`).toBe(1);
-      figures[which[0]!] += 1;
+    await ledger.fault(
+      options.area,
+      async () => {
+        const run = await options.syncKilled(`${options.area} kill #${k} at +${delayMs} ms`, delayMs);
+        expect(run.markerSeen, run.stderr.slice(0, 500)).toBe(true);
+        if (run.killed) figures.killed += 1;
+        else {
+          figures.finishedFirst += 1;
+          expect(run.code, run.stdout).toBe(0);
+          windowMs = Math.max(20, (windowMs + (run.afterMarkerMs ?? windowMs)) / 2);
+        }
+        await options.afterEachKill?.();
+        const now = await options.read();
+        const which = options.names.map((name) => expectOldOrNew(`${options.area} kill #${k} (+${delayMs} ms) ${name}`, now.get(name) ?? {}, oldState, newState));
+        // One atomic write carries every name: never some old and some new.
+        expect(new Set(which).size, `kill #${k}: names disagree: ${which.join(',')}`).toBe(1);
+        figures[which[0]!] += 1;
 
-      const next = await options.sync(`${options.area} converge after kill #${k}`);
-      expect(next.code, next.stdout).toBe(0);
-      await checkAll(`${options.area} after kill #${k}`, newState);
-    }, { label: `${options.area} kill #${k} at +${delayMs} ms` });
+        const next = await options.sync(`${options.area} converge after kill #${k}`);
+        expect(next.code, next.stdout).toBe(0);
+        await checkAll(`${options.area} after kill #${k}`, newState);
+      },
+      { label: `${options.area} kill #${k} at +${delayMs} ms` },
+    );
   }
   return figures;
 }

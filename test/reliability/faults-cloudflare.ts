@@ -114,7 +114,15 @@ ${DAEMON_TIMING}`,
       records: NAMES.map((name) => recordConfig(name, TARGET, 'cf')),
       resolver: { servers: [{ host: this.dns.host, port: this.dns.port }], timeoutMs: 1000, attempts: 2 },
       providers: (logger) =>
-        new Map([['cf', createProvider(cloudflareSettings.parse({ type: 'cloudflare', apiToken: this.token, baseUrl: `${this.proxy.origin}/client/v4`, timeoutMs: TIMEOUT_MS }), { id: 'cf', logger })]]),
+        new Map([
+          [
+            'cf',
+            createProvider(cloudflareSettings.parse({ type: 'cloudflare', apiToken: this.token, baseUrl: `${this.proxy.origin}/client/v4`, timeoutMs: TIMEOUT_MS }), {
+              id: 'cf',
+              logger,
+            }),
+          ],
+        ]),
     });
   }
 }
@@ -123,16 +131,33 @@ type Case = FaultCase<CloudflareWorld>;
 const batchWrite = /\/dns_records\/batch$/;
 
 const CASES: Case[] = [
-  { id: 'refused', what: 'connection refused', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }), expect: { code: 1, outcome: 'read-failed', state: 'old', message: /cannot reach the Cloudflare API/ } },
+  {
+    id: 'refused',
+    what: 'connection refused',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old', message: /cannot reach the Cloudflare API/ },
+  },
   {
     id: 'read-500-once',
-    what: 'one 500 on a read, absorbed by the SDK\'s retry',
+    what: "one 500 on a read, absorbed by the SDK's retry",
     via: 'in-process',
-    inject: (w) => w.proxy.inject({ on: 'read', times: 1, action: { kind: 'respond', status: 500, headers: { 'content-type': 'application/json' }, body: envelope(500, 10001, 'Internal Server Error') } }),
+    inject: (w) =>
+      w.proxy.inject({
+        on: 'read',
+        times: 1,
+        action: { kind: 'respond', status: 500, headers: { 'content-type': 'application/json' }, body: envelope(500, 10001, 'Internal Server Error') },
+      }),
     expect: { code: 0, outcome: 'applied', state: 'new' },
     check: (w) => expect(w.fake.requests.filter((r) => r.retryCount > 0).length).toBe(1),
   },
-  { id: 'hang-before-write', what: 'timeout before the write reached Cloudflare', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'hang-before' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'old' } },
+  {
+    id: 'hang-before-write',
+    what: 'timeout before the write reached Cloudflare',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'hang-before' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
+  },
   {
     id: 'hang-after-write',
     what: 'timeout after Cloudflare applied the write',
@@ -142,14 +167,42 @@ const CASES: Case[] = [
     // Not resent after a timeout: the batch went once.
     check: (w) => expect(w.fake.batchCalls).toBe(1),
   },
-  { id: 'reset-before-write', what: 'connection reset before the write was forwarded', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'reset-before' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'old' } },
-  { id: 'reset-mid-response', what: 'connection reset in the middle of the write\'s response', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'reset-mid-response' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'new' } },
-  { id: 'write-502-html', what: 'a 502 HTML page instead of the write\'s answer', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 502, body: HTML_PAGE } }), expect: { code: 1, outcome: 'unconfirmed', state: 'old' } },
+  {
+    id: 'reset-before-write',
+    what: 'connection reset before the write was forwarded',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'reset-before' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
+  },
+  {
+    id: 'reset-mid-response',
+    what: "connection reset in the middle of the write's response",
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'reset-mid-response' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'new' },
+  },
+  {
+    id: 'write-502-html',
+    what: "a 502 HTML page instead of the write's answer",
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 502, body: HTML_PAGE } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
+  },
   {
     id: 'write-429-twice',
     what: 'two 429s on the write, absorbed by the write retry',
     via: 'in-process',
-    inject: (w) => w.proxy.inject({ on: 'write', times: 2, action: { kind: 'respond', status: 429, headers: { 'content-type': 'application/json', 'retry-after': '0' }, body: envelope(429, 971, 'Please wait and consider throttling your request speed') } }),
+    inject: (w) =>
+      w.proxy.inject({
+        on: 'write',
+        times: 2,
+        action: {
+          kind: 'respond',
+          status: 429,
+          headers: { 'content-type': 'application/json', 'retry-after': '0' },
+          body: envelope(429, 971, 'Please wait and consider throttling your request speed'),
+        },
+      }),
     expect: { code: 0, outcome: 'applied', state: 'new' },
     check: (w) => expect(w.proxy.seen.write).toBe(3),
   },
@@ -157,12 +210,21 @@ const CASES: Case[] = [
     id: 'write-429-storm',
     what: '429 on every write attempt',
     via: 'in-process',
-    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 429, headers: { 'content-type': 'application/json', 'retry-after': '0' }, body: envelope(429, 971, 'Please wait and consider throttling your request speed') } }),
+    inject: (w) =>
+      w.proxy.inject({
+        on: 'write',
+        action: {
+          kind: 'respond',
+          status: 429,
+          headers: { 'content-type': 'application/json', 'retry-after': '0' },
+          body: envelope(429, 971, 'Please wait and consider throttling your request speed'),
+        },
+      }),
     expect: { code: 1, outcome: 'not-applied', state: 'old', message: /not applied \(rate-limit\)/ },
   },
   {
     id: 'read-429-storm',
-    what: '429 on every request (the fake\'s own rate limiter)',
+    what: "429 on every request (the fake's own rate limiter)",
     via: 'in-process',
     inject: (w) => w.fake.rateLimitNext(1000, 0),
     expect: { code: 1, outcome: 'read-failed', state: 'old', message: /rate limited by Cloudflare/ },
@@ -177,9 +239,27 @@ const CASES: Case[] = [
     // record's discovery shares, once (it was one lookup by name per record before the listing).
     check: (w) => expect(w.fake.rateLimited).toBe(1),
   },
-  { id: 'read-html-200', what: 'an HTML page with status 200 instead of the record listing', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'read', path: /dns_records/, action: { kind: 'respond', status: 200, body: HTML_PAGE } }), expect: { code: 1, outcome: 'read-failed', state: 'old' } },
-  { id: 'write-html-200', what: 'an HTML page with status 200 instead of the write\'s answer (never forwarded)', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 200, body: HTML_PAGE } }), expect: { code: 1, outcome: 'unconfirmed', state: 'old' } },
-  { id: 'write-html-200-after', what: 'Cloudflare applied the write; the answer came back as HTML with status 200', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond-after', status: 200, body: HTML_PAGE } }), expect: { code: 1, outcome: 'unconfirmed', state: 'new' } },
+  {
+    id: 'read-html-200',
+    what: 'an HTML page with status 200 instead of the record listing',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'read', path: /dns_records/, action: { kind: 'respond', status: 200, body: HTML_PAGE } }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old' },
+  },
+  {
+    id: 'write-html-200',
+    what: "an HTML page with status 200 instead of the write's answer (never forwarded)",
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 200, body: HTML_PAGE } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
+  },
+  {
+    id: 'write-html-200-after',
+    what: 'Cloudflare applied the write; the answer came back as HTML with status 200',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond-after', status: 200, body: HTML_PAGE } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'new' },
+  },
   {
     id: 'auth-bad-token',
     what: 'a token Cloudflare does not accept',
@@ -202,12 +282,23 @@ const CASES: Case[] = [
     id: 'batch-rejected',
     what: 'the batch rejected as invalid',
     via: 'in-process',
-    inject: (w) => w.proxy.inject({ on: 'write', path: batchWrite, action: { kind: 'respond', status: 400, headers: { 'content-type': 'application/json' }, body: envelope(400, 1004, 'DNS Validation Error') } }),
+    inject: (w) =>
+      w.proxy.inject({
+        on: 'write',
+        path: batchWrite,
+        action: { kind: 'respond', status: 400, headers: { 'content-type': 'application/json' }, body: envelope(400, 1004, 'DNS Validation Error') },
+      }),
     expect: { code: 1, outcome: 'not-applied', state: 'old', message: /not applied \(rejected\)/ },
   },
   conflictCase('in-process'),
   // Through the built CLI.
-  { id: 'write-502-html (cli)', what: 'a 502 HTML page instead of the write\'s answer', via: 'cli', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 502, body: HTML_PAGE } }), expect: { code: 1, outcome: 'unconfirmed', state: 'old' } },
+  {
+    id: 'write-502-html (cli)',
+    what: "a 502 HTML page instead of the write's answer",
+    via: 'cli',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 502, body: HTML_PAGE } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
+  },
   {
     id: 'token-read-only (cli)',
     what: 'a token that may read but not edit',
@@ -252,7 +343,12 @@ function conflictCase(via: Via): Case {
 }
 
 const slowGateway = { kind: 'respond', status: 502, body: HTML_PAGE } as const;
-const tooMany = { kind: 'respond', status: 429, headers: { 'content-type': 'application/json', 'retry-after': '0' }, body: envelope(429, 971, 'Please wait and consider throttling your request speed') } as const;
+const tooMany = {
+  kind: 'respond',
+  status: 429,
+  headers: { 'content-type': 'application/json', 'retry-after': '0' },
+  body: envelope(429, 971, 'Please wait and consider throttling your request speed'),
+} as const;
 const DAEMON_FAULTS: DaemonFault<CloudflareWorld>[] = [
   { id: 'write-502-html', inject: (w) => w.proxy.inject({ on: 'write', action: slowGateway }), wasHit: (w) => w.proxy.hits > 0 },
   { id: 'write-429-storm', inject: (w) => w.proxy.inject({ on: 'write', action: tooMany }), wasHit: (w) => w.proxy.hits > 0 },

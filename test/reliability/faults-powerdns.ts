@@ -100,7 +100,9 @@ ${extra}`;
       records: NAMES.map((name) => recordConfig(name, TARGET, 'pdns')),
       resolver: { servers: [{ host: this.dns.host, port: this.dns.port }], timeoutMs: 1000, attempts: 2 },
       providers: (logger) =>
-        new Map([['pdns', createProvider(powerdnsSettings.parse({ type: 'powerdns', url: this.proxy.origin, apiKey: this.apiKey, timeoutMs: TIMEOUT_MS }), { id: 'pdns', logger })]]),
+        new Map([
+          ['pdns', createProvider(powerdnsSettings.parse({ type: 'powerdns', url: this.proxy.origin, apiKey: this.apiKey, timeoutMs: TIMEOUT_MS }), { id: 'pdns', logger })],
+        ]),
     });
   }
 }
@@ -108,7 +110,13 @@ ${extra}`;
 type Case = FaultCase<PowerDnsWorld>;
 
 const CASES: Case[] = [
-  { id: 'refused', what: 'connection refused', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }), expect: { code: 1, outcome: 'read-failed', state: 'old', message: /cannot reach PowerDNS/ } },
+  {
+    id: 'refused',
+    what: 'connection refused',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old', message: /cannot reach PowerDNS/ },
+  },
   {
     id: 'read-500',
     what: 'HTTP 500 on every read',
@@ -125,9 +133,27 @@ const CASES: Case[] = [
     },
     expect: { code: 1, outcome: 'read-failed', state: 'old', message: /refused the API key \(HTTP 401/ },
   },
-  { id: 'hang-before-write', what: 'timeout before the PATCH reached PowerDNS', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'hang-before' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'old' } },
-  { id: 'hang-after-write', what: 'timeout after PowerDNS applied the PATCH', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'hang-after' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'new' } },
-  { id: 'reset-before-write', what: 'connection reset before the PATCH was forwarded', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'reset-before' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'old' } },
+  {
+    id: 'hang-before-write',
+    what: 'timeout before the PATCH reached PowerDNS',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'hang-before' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
+  },
+  {
+    id: 'hang-after-write',
+    what: 'timeout after PowerDNS applied the PATCH',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'hang-after' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'new' },
+  },
+  {
+    id: 'reset-before-write',
+    what: 'connection reset before the PATCH was forwarded',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'reset-before' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
+  },
   {
     id: 'reset-after-204',
     what: "connection reset after the PATCH's 204 status line (a 204 has no body: PowerDNS's answer was complete)",
@@ -167,18 +193,38 @@ const CASES: Case[] = [
     id: 'write-422',
     what: 'PowerDNS refuses the PATCH (422, its own error text)',
     via: 'in-process',
-    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 422, headers: { 'content-type': 'application/json' }, body: '{"error": "RRset www.example.test. IN A: Conflicts with pre-existing RRset"}' } }),
+    inject: (w) =>
+      w.proxy.inject({
+        on: 'write',
+        action: {
+          kind: 'respond',
+          status: 422,
+          headers: { 'content-type': 'application/json' },
+          body: '{"error": "RRset www.example.test. IN A: Conflicts with pre-existing RRset"}',
+        },
+      }),
     expect: { code: 1, outcome: 'not-applied', state: 'old', message: /not applied \(rejected\): [^\n]*Conflicts with pre-existing RRset/ },
   },
   {
     id: 'concurrent-edit-overwritten',
     what: 'a manual edit between the read and the PATCH is overwritten (no compare-and-swap in the API)',
     via: 'in-process',
-    inject: (w) => w.proxy.inject({ on: 'write', times: 1, action: { kind: 'before', hook: () => w.publish('example.test', published({ ttl: 300, values: ['45.60.99.99'] }, OLD_STATE.AAAA)) } }),
+    inject: (w) =>
+      w.proxy.inject({
+        on: 'write',
+        times: 1,
+        action: { kind: 'before', hook: () => w.publish('example.test', published({ ttl: 300, values: ['45.60.99.99'] }, OLD_STATE.AAAA)) },
+      }),
     expect: { code: 0, outcome: 'applied', state: 'new' },
   },
   // Through the built CLI with production settings.
-  { id: 'refused (cli)', what: 'connection refused', via: 'cli', inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }), expect: { code: 1, outcome: 'read-failed', state: 'old' } },
+  {
+    id: 'refused (cli)',
+    what: 'connection refused',
+    via: 'cli',
+    inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old' },
+  },
   {
     id: 'write-502-html (cli)',
     what: "a proxy's 502 HTML page instead of the PATCH's answer",

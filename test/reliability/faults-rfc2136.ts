@@ -76,7 +76,10 @@ ${DAEMON_TIMING}`,
   }
 
   async publish(name: string, state: Published): Promise<void> {
-    const commands = (['A', 'AAAA'] as const).flatMap((family) => [`update delete ${name}. ${family}`, ...(state[family]?.values ?? []).map((v) => `update add ${name}. ${state[family]!.ttl} ${family} ${v}`)]);
+    const commands = (['A', 'AAAA'] as const).flatMap((family) => [
+      `update delete ${name}. ${family}`,
+      ...(state[family]?.values ?? []).map((v) => `update add ${name}. ${state[family]!.ttl} ${family} ${v}`),
+    ]);
     await this.bind.nsupdate(ZONE, commands);
   }
 
@@ -110,12 +113,19 @@ ${DAEMON_TIMING}`,
 providers:
   bind: { type: rfc2136, server: "${this.relay.address}", timeoutMs: ${TIMEOUT_MS}, tsig: { name: ${key.name}, algorithm: ${key.algorithm}, secret: "\${TSIG_SECRET}" } }
 records:
-${this.records().map((name) => `  - { name: ${name}, target: ${TARGET}, zone: ${ZONE} }`).join('\n')}
+${this.records()
+  .map((name) => `  - { name: ${name}, target: ${TARGET}, zone: ${ZONE} }`)
+  .join('\n')}
 `,
       );
       return recordedCli(label, ['sync', '-c', configFile, ...extraArgs], { cwd: this.dir, env: { TSIG_SECRET: this.secret } });
     }
-    const settings = rfc2136Settings.parse({ type: 'rfc2136', server: this.relay.address, timeoutMs: TIMEOUT_MS, tsig: { name: key.name, algorithm: key.algorithm, secret: this.secret } });
+    const settings = rfc2136Settings.parse({
+      type: 'rfc2136',
+      server: this.relay.address,
+      timeoutMs: TIMEOUT_MS,
+      tsig: { name: key.name, algorithm: key.algorithm, secret: this.secret },
+    });
     return runRoundInProcess(label, {
       records: this.records().map((name) => recordConfig(name, TARGET, 'bind', ZONE)),
       resolver: { servers: [{ host: this.dns.host, port: this.dns.port }], timeoutMs: 1000, attempts: 2 },
@@ -127,7 +137,13 @@ ${this.records().map((name) => `  - { name: ${name}, target: ${TARGET}, zone: ${
 type Case = FaultCase<Rfc2136World>;
 
 const CASES: Case[] = [
-  { id: 'refused', what: 'connection refused', via: 'in-process', inject: (w) => w.relay.inject({ on: 'any', action: { kind: 'refuse' } }), expect: { code: 1, outcome: 'read-failed', state: 'old' } },
+  {
+    id: 'refused',
+    what: 'connection refused',
+    via: 'in-process',
+    inject: (w) => w.relay.inject({ on: 'any', action: { kind: 'refuse' } }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old' },
+  },
   {
     id: 'hang-before-update',
     what: 'timeout before the UPDATE reached named',
@@ -145,8 +161,20 @@ const CASES: Case[] = [
     // Never resent: a replayed UPDATE would fail its prerequisites and read as someone else's edit.
     check: (w) => expect(w.relay.seen.update).toBe(1),
   },
-  { id: 'reset-before-update', what: 'connection reset instead of forwarding the UPDATE', via: 'in-process', inject: (w) => w.relay.inject({ on: 'update', action: { kind: 'reset-before' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'old' } },
-  { id: 'reset-mid-response', what: 'connection reset in the middle of the UPDATE\'s answer', via: 'in-process', inject: (w) => w.relay.inject({ on: 'update', action: { kind: 'reset-mid-response' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'new' } },
+  {
+    id: 'reset-before-update',
+    what: 'connection reset instead of forwarding the UPDATE',
+    via: 'in-process',
+    inject: (w) => w.relay.inject({ on: 'update', action: { kind: 'reset-before' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
+  },
+  {
+    id: 'reset-mid-response',
+    what: "connection reset in the middle of the UPDATE's answer",
+    via: 'in-process',
+    inject: (w) => w.relay.inject({ on: 'update', action: { kind: 'reset-mid-response' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'new' },
+  },
   {
     id: 'servfail-update-unsigned',
     what: 'an unsigned SERVFAIL for the UPDATE from something in between (5xx)',
@@ -155,9 +183,27 @@ const CASES: Case[] = [
     expect: { code: 1, outcome: 'unconfirmed', state: 'old', message: /not signed/ },
   },
   // Reads are signed too, so an unsigned error answer from something in between is not trusted either.
-  { id: 'servfail-reads', what: 'an unsigned SERVFAIL for every query (5xx on reads)', via: 'in-process', inject: (w) => w.relay.inject({ on: 'query', action: { kind: 'rcode', rcode: 2 } }), expect: { code: 1, outcome: 'read-failed', state: 'old', message: /answered SERVFAIL to a query signed with .* without a signature; the answer is not trusted/ } },
-  { id: 'refused-reads', what: 'an unsigned REFUSED for every query (a rate-limited or locked-down server)', via: 'in-process', inject: (w) => w.relay.inject({ on: 'query', action: { kind: 'rcode', rcode: 5 } }), expect: { code: 1, outcome: 'read-failed', state: 'old', message: /answered REFUSED to a query signed with .* without a signature/ } },
-  { id: 'garbage-answer', what: 'named applied the UPDATE; the answer is not a DNS message', via: 'in-process', inject: (w) => w.relay.inject({ on: 'update', action: { kind: 'garbage' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'new' } },
+  {
+    id: 'servfail-reads',
+    what: 'an unsigned SERVFAIL for every query (5xx on reads)',
+    via: 'in-process',
+    inject: (w) => w.relay.inject({ on: 'query', action: { kind: 'rcode', rcode: 2 } }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old', message: /answered SERVFAIL to a query signed with .* without a signature; the answer is not trusted/ },
+  },
+  {
+    id: 'refused-reads',
+    what: 'an unsigned REFUSED for every query (a rate-limited or locked-down server)',
+    via: 'in-process',
+    inject: (w) => w.relay.inject({ on: 'query', action: { kind: 'rcode', rcode: 5 } }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old', message: /answered REFUSED to a query signed with .* without a signature/ },
+  },
+  {
+    id: 'garbage-answer',
+    what: 'named applied the UPDATE; the answer is not a DNS message',
+    via: 'in-process',
+    inject: (w) => w.relay.inject({ on: 'update', action: { kind: 'garbage' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'new' },
+  },
   {
     id: 'wrong-tsig-secret',
     what: 'a TSIG secret named does not know for this key (auth failure; the signed reads fail first)',
@@ -179,8 +225,20 @@ const CASES: Case[] = [
     check: (w) => expect(w.relay.seen.update).toBe(1),
   },
   conflictCase('in-process'),
-  { id: 'refused (cli)', what: 'connection refused', via: 'cli', inject: (w) => w.relay.inject({ on: 'any', action: { kind: 'refuse' } }), expect: { code: 1, outcome: 'read-failed', state: 'old' } },
-  { id: 'hang-after-update (cli)', what: 'timeout after named applied the UPDATE', via: 'cli', inject: (w) => w.relay.inject({ on: 'update', action: { kind: 'hang-after' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'new' } },
+  {
+    id: 'refused (cli)',
+    what: 'connection refused',
+    via: 'cli',
+    inject: (w) => w.relay.inject({ on: 'any', action: { kind: 'refuse' } }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old' },
+  },
+  {
+    id: 'hang-after-update (cli)',
+    what: 'timeout after named applied the UPDATE',
+    via: 'cli',
+    inject: (w) => w.relay.inject({ on: 'update', action: { kind: 'hang-after' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'new' },
+  },
   {
     id: 'wrong-tsig-secret (cli)',
     what: 'a TSIG secret named does not know',

@@ -128,7 +128,8 @@ ${DAEMON_TIMING}`,
     return runRoundInProcess(label, {
       records: NAMES.map((name) => recordConfig(name, TARGET, 'aws')),
       resolver: { servers: [{ host: this.dns.host, port: this.dns.port }], timeoutMs: 1000, attempts: 2 },
-      providers: (logger) => new Map([['aws', createProvider(route53Settings.parse({ type: 'route53', region: 'us-east-1', endpoint: this.proxy.origin }), { id: 'aws', logger }, FAST)]]),
+      providers: (logger) =>
+        new Map([['aws', createProvider(route53Settings.parse({ type: 'route53', region: 'us-east-1', endpoint: this.proxy.origin }), { id: 'aws', logger }, FAST)]]),
     });
   }
 }
@@ -136,7 +137,13 @@ ${DAEMON_TIMING}`,
 type Case = FaultCase<Route53World>;
 
 const CASES: Case[] = [
-  { id: 'refused', what: 'connection refused', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }), expect: { code: 1, outcome: 'read-failed', state: 'old', message: /cannot reach Route 53|ECONNREFUSED/ } },
+  {
+    id: 'refused',
+    what: 'connection refused',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old', message: /cannot reach Route 53|ECONNREFUSED/ },
+  },
   {
     id: 'read-500-once',
     what: 'one InternalFailure (500) on a read, absorbed by the retry',
@@ -145,7 +152,13 @@ const CASES: Case[] = [
     expect: { code: 0, outcome: 'applied', state: 'new' },
     check: (w) => expect(w.fake.retries('ListResourceRecordSets')).toBe(1),
   },
-  { id: 'read-500', what: 'InternalFailure (500) on every read', via: 'in-process', inject: (w) => w.fake.inject({ error: 'InternalFailure', operation: 'ListResourceRecordSets', fraction: 1 }), expect: { code: 1, outcome: 'read-failed', state: 'old' } },
+  {
+    id: 'read-500',
+    what: 'InternalFailure (500) on every read',
+    via: 'in-process',
+    inject: (w) => w.fake.inject({ error: 'InternalFailure', operation: 'ListResourceRecordSets', fraction: 1 }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old' },
+  },
   {
     id: 'read-throttling-storm',
     what: 'Throttling on every read',
@@ -177,7 +190,13 @@ const CASES: Case[] = [
     expect: { code: 1, outcome: 'not-applied', state: 'old', message: /not applied \(rate-limit\)/ },
     check: (w) => expect(w.fake.calls.ChangeResourceRecordSets).toBe(FAST.maxAttempts),
   },
-  { id: 'hang-before-write', what: 'timeout before the write reached Route 53', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'hang-before' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'old' } },
+  {
+    id: 'hang-before-write',
+    what: 'timeout before the write reached Route 53',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'hang-before' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
+  },
   {
     id: 'hang-after-write',
     what: 'timeout after Route 53 applied the write',
@@ -187,11 +206,23 @@ const CASES: Case[] = [
     // The write is not resent after a timeout (a replayed DELETE(old) would fail as a false conflict).
     check: (w) => expect(w.fake.calls.ChangeResourceRecordSets).toBe(1),
   },
-  { id: 'reset-before-write', what: 'connection reset before the write was forwarded', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'reset-before' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'old' } },
-  { id: 'reset-mid-response', what: 'connection reset in the middle of the write\'s response', via: 'in-process', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'reset-mid-response' } }), expect: { code: 1, outcome: 'unconfirmed', state: 'new' } },
+  {
+    id: 'reset-before-write',
+    what: 'connection reset before the write was forwarded',
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'reset-before' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
+  },
+  {
+    id: 'reset-mid-response',
+    what: "connection reset in the middle of the write's response",
+    via: 'in-process',
+    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'reset-mid-response' } }),
+    expect: { code: 1, outcome: 'unconfirmed', state: 'new' },
+  },
   {
     id: 'write-503-html',
-    what: 'a 503 HTML page instead of the write\'s answer',
+    what: "a 503 HTML page instead of the write's answer",
     via: 'in-process',
     inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 503, body: HTML_PAGE } }),
     expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
@@ -205,7 +236,7 @@ const CASES: Case[] = [
   },
   {
     id: 'write-html-200',
-    what: 'an HTML page with status 200 instead of the write\'s answer (the write never reached Route 53)',
+    what: "an HTML page with status 200 instead of the write's answer (the write never reached Route 53)",
     via: 'in-process',
     inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 200, body: HTML_PAGE } }),
     expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
@@ -237,15 +268,30 @@ const CASES: Case[] = [
     id: 'batch-rejected',
     what: 'the change batch rejected as invalid',
     via: 'in-process',
-    inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 400, headers: { 'content-type': 'text/xml' }, body: xmlError('InvalidChangeBatch', '[Invalid Resource Record: FATAL problem: ARRDATAIllegalIPv4Address encountered]') } }),
+    inject: (w) =>
+      w.proxy.inject({
+        on: 'write',
+        action: {
+          kind: 'respond',
+          status: 400,
+          headers: { 'content-type': 'text/xml' },
+          body: xmlError('InvalidChangeBatch', '[Invalid Resource Record: FATAL problem: ARRDATAIllegalIPv4Address encountered]'),
+        },
+      }),
     expect: { code: 1, outcome: 'not-applied', state: 'old', message: /not applied \(rejected\)/ },
   },
   conflictCase('in-process'),
   // Through the built CLI with production settings.
-  { id: 'refused (cli)', what: 'connection refused', via: 'cli', inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }), expect: { code: 1, outcome: 'read-failed', state: 'old' } },
+  {
+    id: 'refused (cli)',
+    what: 'connection refused',
+    via: 'cli',
+    inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }),
+    expect: { code: 1, outcome: 'read-failed', state: 'old' },
+  },
   {
     id: 'write-503-html (cli)',
-    what: 'a 503 HTML page instead of the write\'s answer',
+    what: "a 503 HTML page instead of the write's answer",
     via: 'cli',
     inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 503, body: HTML_PAGE } }),
     expect: { code: 1, outcome: 'unconfirmed', state: 'old' },
@@ -285,7 +331,11 @@ function conflictCase(via: Via): Case {
 /** Faults that production timings (a 20 s request timeout, 1 s throttling backoff) still meet quickly. */
 const DAEMON_FAULTS: DaemonFault<Route53World>[] = [
   { id: 'write-503-html', inject: (w) => w.proxy.inject({ on: 'write', action: { kind: 'respond', status: 503, body: HTML_PAGE } }), wasHit: (w) => w.proxy.hits > 0 },
-  { id: 'write-access-denied', inject: (w) => w.fake.inject({ error: 'AccessDenied', operation: 'ChangeResourceRecordSets', fraction: 1 }), wasHit: (w) => w.fake.requests.some((r) => r.errorCode === 'AccessDenied') },
+  {
+    id: 'write-access-denied',
+    inject: (w) => w.fake.inject({ error: 'AccessDenied', operation: 'ChangeResourceRecordSets', fraction: 1 }),
+    wasHit: (w) => w.fake.requests.some((r) => r.errorCode === 'AccessDenied'),
+  },
   { id: 'refused', inject: (w) => w.proxy.inject({ on: 'any', action: { kind: 'refuse' } }), wasHit: () => true },
 ];
 

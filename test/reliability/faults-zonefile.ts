@@ -25,8 +25,19 @@ const NAMES = ['example.com', 'www.example.com'];
 const MANUAL_EDIT = ['45.60.99.99'];
 
 function zoneText(state: Published, extra: readonly string[] = []): string {
-  const lines = ['$ORIGIN example.com.', '$TTL 3600', '@ IN SOA ns1 hostmaster 2024010100 7200 3600 1209600 300', '@ IN NS ns1', '@ IN MX 10 mail', 'ns1 IN A 192.0.2.53', 'mail IN A 192.0.2.25'];
-  for (const [owner, name] of [['@', 'example.com'], ['www', 'www.example.com']] as const) {
+  const lines = [
+    '$ORIGIN example.com.',
+    '$TTL 3600',
+    '@ IN SOA ns1 hostmaster 2024010100 7200 3600 1209600 300',
+    '@ IN NS ns1',
+    '@ IN MX 10 mail',
+    'ns1 IN A 192.0.2.53',
+    'mail IN A 192.0.2.25',
+  ];
+  for (const [owner, name] of [
+    ['@', 'example.com'],
+    ['www', 'www.example.com'],
+  ] as const) {
     const own = name === 'example.com' && extra.includes('apex-edited') ? published({ ttl: 300, values: MANUAL_EDIT }, state.AAAA) : state;
     for (const family of ['A', 'AAAA'] as const) for (const v of own[family]?.values ?? []) lines.push(`${owner} ${own[family]!.ttl} IN ${family} ${v}`);
   }
@@ -177,7 +188,13 @@ const CASES: Case[] = [
       w.beforeApply = () => writeFileSync(w.zoneFile, zoneText(OLD_STATE, ['apex-edited']));
     },
     // Compare-and-swap per name: the edited name is refused, the other name still goes.
-    expect: { code: 1, outcome: 'not-applied', appliedNames: 1, message: /not applied \(conflict\): A at example\.com changed since it was read/, state: (name) => (name === 'example.com' ? editedApex : NEW_STATE) },
+    expect: {
+      code: 1,
+      outcome: 'not-applied',
+      appliedNames: 1,
+      message: /not applied \(conflict\): A at example\.com changed since it was read/,
+      state: (name) => (name === 'example.com' ? editedApex : NEW_STATE),
+    },
   },
   {
     id: 'edit-elsewhere',
@@ -214,36 +231,44 @@ export function zonefileFaultSuite(): void {
     }, 120_000);
 
     it('a file made unparsable before the round: read fails, the file is left exactly as it is, a fixed file converges', async () => {
-      await ledger.fault(world.area, async () => {
-        await world.prepare();
-        const broken = `${zoneText(OLD_STATE)}www IN A 45.60.10.1 "unterminated\n`;
-        writeFileSync(world.zoneFile, broken);
-        const result = await world.sync('faults zonefile unparsable (cli)', 'cli');
-        expect(result.code).toBe(1);
-        expect(result.stdout).toMatch(/! (read|zone): /);
-        expect(readFileSync(world.zoneFile, 'utf8')).toBe(broken);
-        writeFileSync(world.zoneFile, zoneText(OLD_STATE));
-        const next = await world.sync('faults zonefile unparsable (cli) recovery', 'cli');
-        expect(next.code, next.stdout).toBe(0);
-        for (const [name, state] of await world.read()) expectExactly(name, state, NEW_STATE);
-      }, { label: 'faults zonefile unparsable (cli)' });
+      await ledger.fault(
+        world.area,
+        async () => {
+          await world.prepare();
+          const broken = `${zoneText(OLD_STATE)}www IN A 45.60.10.1 "unterminated\n`;
+          writeFileSync(world.zoneFile, broken);
+          const result = await world.sync('faults zonefile unparsable (cli)', 'cli');
+          expect(result.code).toBe(1);
+          expect(result.stdout).toMatch(/! (read|zone): /);
+          expect(readFileSync(world.zoneFile, 'utf8')).toBe(broken);
+          writeFileSync(world.zoneFile, zoneText(OLD_STATE));
+          const next = await world.sync('faults zonefile unparsable (cli) recovery', 'cli');
+          expect(next.code, next.stdout).toBe(0);
+          for (const [name, state] of await world.read()) expectExactly(name, state, NEW_STATE);
+        },
+        { label: 'faults zonefile unparsable (cli)' },
+      );
     });
 
     it('the file deleted between the read and the write: nothing is written, the file is not recreated', async () => {
-      await ledger.fault(world.area, async () => {
-        await world.prepare();
-        world.beforeApply = () => unlinkSync(world.zoneFile);
-        const result = await world.sync('faults zonefile deleted (in-process)', 'in-process');
-        expect(result.code).toBe(1);
-        expect(result.stdout).toMatch(/! apply: not applied \(/);
-        expect(result.stdout).not.toMatch(/✓ applied/);
-        expect(existsSync(world.zoneFile)).toBe(false);
-        await world.clearFaults();
-        writeFileSync(world.zoneFile, zoneText(OLD_STATE));
-        const next = await world.sync('faults zonefile deleted (in-process) recovery', 'in-process');
-        expect(next.code, next.stdout).toBe(0);
-        for (const [name, state] of await world.read()) expectExactly(name, state, NEW_STATE);
-      }, { label: 'faults zonefile deleted (in-process)' });
+      await ledger.fault(
+        world.area,
+        async () => {
+          await world.prepare();
+          world.beforeApply = () => unlinkSync(world.zoneFile);
+          const result = await world.sync('faults zonefile deleted (in-process)', 'in-process');
+          expect(result.code).toBe(1);
+          expect(result.stdout).toMatch(/! apply: not applied \(/);
+          expect(result.stdout).not.toMatch(/✓ applied/);
+          expect(existsSync(world.zoneFile)).toBe(false);
+          await world.clearFaults();
+          writeFileSync(world.zoneFile, zoneText(OLD_STATE));
+          const next = await world.sync('faults zonefile deleted (in-process) recovery', 'in-process');
+          expect(next.code, next.stdout).toBe(0);
+          for (const [name, state] of await world.read()) expectExactly(name, state, NEW_STATE);
+        },
+        { label: 'faults zonefile deleted (in-process)' },
+      );
     });
   });
 }

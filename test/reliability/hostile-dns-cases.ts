@@ -103,7 +103,12 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   { id: 'tc-tcp-fails', what: 'truncates over UDP, then TCP fails', setup: misbehaving('truncate-tcp-fail'), ...fails(/truncated over UDP, and over TCP/, 'unreachable') },
   { id: 'tc-tcp-ok', what: 'truncates over UDP, answers over TCP', setup: misbehaving('truncate'), A: newA, AAAA: newAAAA },
   { id: 'tc-tcp-garbage', what: 'truncates over UDP, garbage over TCP', setup: misbehaving('truncate-tcp-garbage'), ...fails(/over TCP from 127\.0\.0\.1:\d+/, 'malformed') },
-  { id: 'tc-tcp-wrong-id', what: 'truncates over UDP, wrong ID over TCP', setup: misbehaving('truncate-tcp-wrong-id'), ...fails(/answer over TCP from 127\.0\.0\.1:\d+ ignored: wrong ID/, 'malformed') },
+  {
+    id: 'tc-tcp-wrong-id',
+    what: 'truncates over UDP, wrong ID over TCP',
+    setup: misbehaving('truncate-tcp-wrong-id'),
+    ...fails(/answer over TCP from 127\.0\.0\.1:\d+ ignored: wrong ID/, 'malformed'),
+  },
   { id: 'garbage', what: 'records that run past the end of the message', setup: misbehaving('garbage'), ...fails(ignoredThenTimeout(/malformed/), 'timeout') },
   { id: 'bad-then-good', what: 'three bad datagrams, then the right answer', setup: misbehaving('bad-then-good'), A: newA, AAAA: newAAAA },
   { id: 'bad-rdata', what: 'an address record with the wrong RDLENGTH', setup: misbehaving('bad-rdata'), ...fails(/malformed answer: A{1,4} record with \d+ bytes/, 'malformed') },
@@ -188,7 +193,11 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       dns.setAddresses(target, 'AAAA', ['2002:7f00:1::1', '::7f00:1', '64:ff9b:1::a00:5', '::ffff:0:7f00:1', '64:ff9b::a00:5', 'fec0::1'], EDGE_TTL);
     },
     A: newA,
-    AAAA: { class: 'addresses', addresses: normalizeAddressSet('AAAA', ['2002:7f00:1::1', '::7f00:1', '64:ff9b:1::a00:5', '::ffff:0:7f00:1', '64:ff9b::a00:5', 'fec0::1']), publish: 'unchanged' },
+    AAAA: {
+      class: 'addresses',
+      addresses: normalizeAddressSet('AAAA', ['2002:7f00:1::1', '::7f00:1', '64:ff9b:1::a00:5', '::ffff:0:7f00:1', '64:ff9b::a00:5', 'fec0::1']),
+      publish: 'unchanged',
+    },
   },
   {
     id: 'v4-mapped',
@@ -247,7 +256,12 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   { id: 'ttl-huge', what: 'TTL 2^31-1 (published at ttl.max)', setup: (dns, t) => edge(dns, t, 2_147_483_647), ...edgeAt(2_147_483_647, 3600) },
   { id: 'ttl-top-bit', what: 'TTL with the top bit set (RFC 2181 §8: zero)', setup: (dns, t) => edge(dns, t, 4_294_967_295), ...edgeAt(0, 60) },
   { id: 'delay-under', what: `answers after ${TIMEOUT_MS / 2} ms (timeout ${TIMEOUT_MS} ms)`, setup: misbehaving({ delayMs: TIMEOUT_MS / 2 }), A: newA, AAAA: newAAAA },
-  { id: 'delay-over', what: `answers after ${TIMEOUT_MS * 1.6} ms (timeout ${TIMEOUT_MS} ms)`, setup: misbehaving({ delayMs: TIMEOUT_MS * 1.6 }), ...fails(new RegExp(`no answer from 127\\.0\\.0\\.1:\\d+ within ${TIMEOUT_MS} ms`), 'timeout') },
+  {
+    id: 'delay-over',
+    what: `answers after ${TIMEOUT_MS * 1.6} ms (timeout ${TIMEOUT_MS} ms)`,
+    setup: misbehaving({ delayMs: TIMEOUT_MS * 1.6 }),
+    ...fails(new RegExp(`no answer from 127\\.0\\.0\\.1:\\d+ within ${TIMEOUT_MS} ms`), 'timeout'),
+  },
   { id: 'drop', what: 'never answers', setup: misbehaving('drop'), ...fails(new RegExp(`no answer from 127\\.0\\.0\\.1:\\d+ within ${TIMEOUT_MS} ms \\(1 attempt\\)`), 'timeout') },
   { id: 'servfail', what: 'SERVFAIL', setup: misbehaving('servfail'), ...fails(/SERVFAIL from/, 'servfail') },
   { id: 'refused', what: 'REFUSED', setup: misbehaving('refused'), ...fails(/REFUSED from/, 'refused') },

@@ -25,8 +25,7 @@ const FAMILIES: readonly Family[] = ['A', 'AAAA'];
 const CONTROL_BYTES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 const target = (c: HostileCase): string => `${c.id}.hostile.test`;
 const owner = (index: number): string => `h${index}.example.com`;
-const oldState = (index: number): Published =>
-  published({ ttl: 300, values: [`45.60.${index}.1`] }, { ttl: 300, values: [`2a00:1450:4000::${(index + 1).toString(16)}`] });
+const oldState = (index: number): Published => published({ ttl: 300, values: [`45.60.${index}.1`] }, { ttl: 300, values: [`2a00:1450:4000::${(index + 1).toString(16)}`] });
 
 function zoneText(): string {
   const lines = ['$ORIGIN example.com.', '$TTL 3600', '@ IN SOA ns1 hostmaster 2024010100 7200 3600 1209600 300', '@ IN NS ns1', 'ns1 IN A 192.0.2.53'];
@@ -137,21 +136,25 @@ export function hostileDnsSuite(): void {
       const problems: string[] = [];
       for (const [i, c] of HOSTILE_CASES.entries()) {
         await ledger
-          .fault('hostile DNS', async () => {
-            const classification = classified.get(c.id);
-            if (classification !== null) throw new Error(`classification: ${String(classification)}`);
-            const now = after.names.get(owner(i)) ?? {};
-            for (const family of FAMILIES) checkPublished(c, family, oldState(i)[family], now[family]);
-            const entry = report.records.find((r) => r.name === owner(i));
-            const shouldFail = FAMILIES.some((f) => c[f].publish === 'unchanged');
-            expect(entry?.status, c.id).toBe(shouldFail ? 'failed' : 'updated');
-            for (const family of FAMILIES) {
-              const reason = c[family].reason;
-              if (reason) expect(entry?.error?.message, `${c.id} ${family}`).toMatch(reason);
-            }
-            // Both families of a failing case fail the same way: the record's error carries that kind.
-            if (c.A.cause !== undefined) expect(entry?.error?.kind, c.id).toBe(c.A.cause);
-          }, { label: `hostile DNS ${c.id} (${c.what})` })
+          .fault(
+            'hostile DNS',
+            async () => {
+              const classification = classified.get(c.id);
+              if (classification !== null) throw new Error(`classification: ${String(classification)}`);
+              const now = after.names.get(owner(i)) ?? {};
+              for (const family of FAMILIES) checkPublished(c, family, oldState(i)[family], now[family]);
+              const entry = report.records.find((r) => r.name === owner(i));
+              const shouldFail = FAMILIES.some((f) => c[f].publish === 'unchanged');
+              expect(entry?.status, c.id).toBe(shouldFail ? 'failed' : 'updated');
+              for (const family of FAMILIES) {
+                const reason = c[family].reason;
+                if (reason) expect(entry?.error?.message, `${c.id} ${family}`).toMatch(reason);
+              }
+              // Both families of a failing case fail the same way: the record's error carries that kind.
+              if (c.A.cause !== undefined) expect(entry?.error?.kind, c.id).toBe(c.A.cause);
+            },
+            { label: `hostile DNS ${c.id} (${c.what})` },
+          )
           .catch((error: unknown) => problems.push(`${c.id} (${c.what}): ${error instanceof Error ? error.message : String(error)}`));
       }
       expect(problems).toEqual([]);
@@ -178,7 +181,11 @@ export function hostileDnsSuite(): void {
       expect(failing.code).toBe(1);
       expect(failing.stdout).toContain('cname-forging-fails.hostile.test → CNAME x\\013\\027[8my.a\\010');
       expect(failing.stdout).not.toMatch(CONTROL_BYTES);
-      const resolving = await recordedCli('cli resolve (forged labels, resolving)', ['resolve', 'cname-forging-resolves.hostile.test', '--server', dns.address, '--output', 'json'], { cwd: dir });
+      const resolving = await recordedCli(
+        'cli resolve (forged labels, resolving)',
+        ['resolve', 'cname-forging-resolves.hostile.test', '--server', dns.address, '--output', 'json'],
+        { cwd: dir },
+      );
       expect(resolving.code).toBe(0);
       expect(resolving.stdout).not.toMatch(CONTROL_BYTES);
       const trace = JSON.parse(resolving.stdout) as { families: FamilyResolution[] };

@@ -14,6 +14,10 @@ export function reliabilityPart(part: string, suite: () => void, options: { read
   secretSweepSuite(part, options.plantsAtLeast);
   afterAll(() => {
     const file = ledger.persist(part);
-    console.log(`${summaryLines([ledger.figures(part)]).join('\n').replace(/^reliability:/, `reliability (${part}):`)}\n(captured output: ${file})`);
+    console.log(
+      `${summaryLines([ledger.figures(part)])
+        .join('\n')
+        .replace(/^reliability:/, `reliability (${part}):`)}\n(captured output: ${file})`,
+    );
   });
 }

@@ -146,13 +146,20 @@ ${records.join('\n')}
             async () => {
               const started = performance.now();
               let rssPeak = 0;
-              const converged = await eventually(() => {
-                expect(daemon.alive, `soak daemon died in wave ${wave}\n${daemon.stderr.slice(-3000)}`).toBe(true);
-                rssPeak = Math.max(rssPeak, daemon.rss());
-                return lagging(target) === 0;
-              }, WAVE_DEADLINE_MS, 1000);
+              const converged = await eventually(
+                () => {
+                  expect(daemon.alive, `soak daemon died in wave ${wave}\n${daemon.stderr.slice(-3000)}`).toBe(true);
+                  rssPeak = Math.max(rssPeak, daemon.rss());
+                  return lagging(target) === 0;
+                },
+                WAVE_DEADLINE_MS,
+                1000,
+              );
               const seconds = ((performance.now() - started) / 1000).toFixed(1);
-              expect(converged, `wave ${wave}: ${lagging(target)} of ${ZONES * NAMES_PER_ZONE} names still behind after ${WAVE_DEADLINE_MS / 1000} s\n${daemon.stderr.slice(-3000)}`).toBe(true);
+              expect(
+                converged,
+                `wave ${wave}: ${lagging(target)} of ${ZONES * NAMES_PER_ZONE} names still behind after ${WAVE_DEADLINE_MS / 1000} s\n${daemon.stderr.slice(-3000)}`,
+              ).toBe(true);
               expect(await daemon.status('/healthz')).toBe(200);
               expect(daemon.stderr).not.toMatch(/unhandled rejection/i);
               const probes: number[] = [];
@@ -172,7 +179,9 @@ ${records.join('\n')}
         const exit = await daemon.stop();
         expect(exit.code, daemon.stderr.slice(-2000)).toBe(0);
       }
-      figures.push(`provider calls: ${proxy.seen.read} reads, ${proxy.seen.write} writes; ${proxy.hits} failed on purpose (${((100 * proxy.hits) / (proxy.seen.read + proxy.seen.write)).toFixed(1)} %)`);
+      figures.push(
+        `provider calls: ${proxy.seen.read} reads, ${proxy.seen.write} writes; ${proxy.hits} failed on purpose (${((100 * proxy.hits) / (proxy.seen.read + proxy.seen.write)).toFixed(1)} %)`,
+      );
       for (const line of figures) console.log(`soak: ${line}`);
       expect(daemon.stderr).not.toMatch(/unhandled rejection/i);
       expect(proxy.hits).toBeGreaterThan(0);

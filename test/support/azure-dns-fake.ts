@@ -21,7 +21,16 @@ import net, { type AddressInfo } from 'node:net';
 export const API_VERSION = '2018-05-01';
 
 export type AzureOperation = 'openid-configuration' | 'token' | 'zones.list' | 'zones.get' | 'recordSets.list' | 'recordSets.get' | 'recordSets.put' | 'recordSets.delete';
-const OPERATIONS: readonly AzureOperation[] = ['openid-configuration', 'token', 'zones.list', 'zones.get', 'recordSets.list', 'recordSets.get', 'recordSets.put', 'recordSets.delete'];
+const OPERATIONS: readonly AzureOperation[] = [
+  'openid-configuration',
+  'token',
+  'zones.list',
+  'zones.get',
+  'recordSets.list',
+  'recordSets.get',
+  'recordSets.put',
+  'recordSets.delete',
+];
 
 /** A record set's `properties` as Resource Manager spells them (TTL, ARecords, AAAARecords, CNAMERecord, targetResource…). */
 export interface FakeRecordSetProperties {
@@ -101,7 +110,12 @@ export class AzureDnsFake {
 
   static async start(tls: { key: string; cert: string }, options: { subscriptionId?: string; resourceGroup?: string; tenantId?: string } = {}): Promise<AzureDnsFake> {
     const server = https.createServer({ key: tls.key, cert: tls.cert });
-    const fake = new AzureDnsFake(server, options.subscriptionId ?? '00000000-0000-0000-0000-00000000beef', options.resourceGroup ?? 'dns-rg', options.tenantId ?? '11111111-2222-3333-4444-555555555555');
+    const fake = new AzureDnsFake(
+      server,
+      options.subscriptionId ?? '00000000-0000-0000-0000-00000000beef',
+      options.resourceGroup ?? 'dns-rg',
+      options.tenantId ?? '11111111-2222-3333-4444-555555555555',
+    );
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void fake.#handle(req, res);
     });
@@ -116,8 +130,29 @@ export class AzureDnsFake {
 
   createZone(name: string): FakeZone {
     const zone: FakeZone = { name, recordSets: new Map() };
-    zone.recordSets.set(key('@', 'SOA'), { name: '@', type: 'SOA', etag: randomUUID(), properties: { TTL: 3600, SOARecord: { host: 'ns1-01.azure-dns.com.', email: 'azuredns-hostmaster.microsoft.com', serialNumber: 1, refreshTime: 3600, retryTime: 300, expireTime: 2419200, minimumTTL: 300 } } });
-    zone.recordSets.set(key('@', 'NS'), { name: '@', type: 'NS', etag: randomUUID(), properties: { TTL: 172800, NSRecords: [{ nsdname: 'ns1-01.azure-dns.com.' }, { nsdname: 'ns2-01.azure-dns.net.' }] } });
+    zone.recordSets.set(key('@', 'SOA'), {
+      name: '@',
+      type: 'SOA',
+      etag: randomUUID(),
+      properties: {
+        TTL: 3600,
+        SOARecord: {
+          host: 'ns1-01.azure-dns.com.',
+          email: 'azuredns-hostmaster.microsoft.com',
+          serialNumber: 1,
+          refreshTime: 3600,
+          retryTime: 300,
+          expireTime: 2419200,
+          minimumTTL: 300,
+        },
+      },
+    });
+    zone.recordSets.set(key('@', 'NS'), {
+      name: '@',
+      type: 'NS',
+      etag: randomUUID(),
+      properties: { TTL: 172800, NSRecords: [{ nsdname: 'ns1-01.azure-dns.com.' }, { nsdname: 'ns2-01.azure-dns.net.' }] },
+    });
     this.zones.set(name, zone);
     return zone;
   }
@@ -187,8 +222,9 @@ export class AzureDnsFake {
       this.calls[route.operation] += 1;
       this.#authorize(req.headers.authorization);
       const apiVersion = url.searchParams.get('api-version');
-      if (apiVersion === null) throw new ArmError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
-      if (apiVersion !== API_VERSION) throw new ArmError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${API_VERSION}'.`);
+      if (apiVersion === null) throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+      if (apiVersion !== API_VERSION)
+        throw new ArmError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${API_VERSION}'.`);
       this.#fault(route.operation);
       this.#dispatch(route, url, req, body, res);
     } catch (error) {
@@ -243,14 +279,27 @@ export class AzureDnsFake {
     this.calls.token += 1;
     const form = new URLSearchParams(body);
     const fail = (status: number, error: string, code: number, description: string): void => {
-      sendJson(res, status, { error, error_description: `AADSTS${code}: ${description}`, error_codes: [code], timestamp: new Date().toISOString(), trace_id: randomUUID(), correlation_id: randomUUID() });
+      sendJson(res, status, {
+        error,
+        error_description: `AADSTS${code}: ${description}`,
+        error_codes: [code],
+        timestamp: new Date().toISOString(),
+        trace_id: randomUUID(),
+        correlation_id: randomUUID(),
+      });
     };
     if (method !== 'POST' || form.get('grant_type') !== 'client_credentials') return fail(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
     if (tenant !== this.tenantId) return fail(400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`);
     const clientId = form.get('client_id') ?? '';
     const expected = this.clients.get(clientId);
     if (expected === undefined) return fail(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory.`);
-    if (form.get('client_secret') !== expected) return fail(401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+    if (form.get('client_secret') !== expected)
+      return fail(
+        401,
+        'invalid_client',
+        7000215,
+        'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+      );
     const token = `eyJ0eXAiOiJKV1QifQ.fake-${randomUUID()}.sig`;
     this.issuedTokens.add(token);
     sendJson(res, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
@@ -278,7 +327,8 @@ export class AzureDnsFake {
 
   #zoneOf(route: Route): FakeZone {
     const zone = this.zones.get((route.zone ?? '').toLowerCase());
-    if (zone === undefined) throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.Network/dnsZones/${route.zone ?? ''}' under resource group '${this.resourceGroup}' was not found.`);
+    if (zone === undefined)
+      throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.Network/dnsZones/${route.zone ?? ''}' under resource group '${this.resourceGroup}' was not found.`);
     return zone;
   }
 
@@ -302,7 +352,12 @@ export class AzureDnsFake {
       case 'recordSets.get': {
         const zone = this.#zoneOf(route);
         const set = zone.recordSets.get(key(route.name ?? '', route.type ?? ''));
-        if (set === undefined) throw new ArmError(404, 'NotFound', `The resource record '${route.name ?? ''}' does not exist in resource group '${this.resourceGroup}' of subscription '${this.subscriptionId}'.`);
+        if (set === undefined)
+          throw new ArmError(
+            404,
+            'NotFound',
+            `The resource record '${route.name ?? ''}' does not exist in resource group '${this.resourceGroup}' of subscription '${this.subscriptionId}'.`,
+          );
         sendJson(res, 200, this.#recordSetResource(zone, set));
         return;
       }
@@ -316,7 +371,15 @@ export class AzureDnsFake {
         const ifNoneMatch = header(req, 'if-none-match');
         const parsed = body === '' ? undefined : (JSON.parse(body) as { properties?: FakeRecordSetProperties });
         const log = (status: number): void => {
-          this.writes.push({ method: route.operation === 'recordSets.put' ? 'PUT' : 'DELETE', type: route.type ?? '', name: route.name ?? '', ...(ifMatch !== undefined ? { ifMatch } : {}), ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}), ...(parsed !== undefined ? { body: parsed } : {}), status });
+          this.writes.push({
+            method: route.operation === 'recordSets.put' ? 'PUT' : 'DELETE',
+            type: route.type ?? '',
+            name: route.name ?? '',
+            ...(ifMatch !== undefined ? { ifMatch } : {}),
+            ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
+            ...(parsed !== undefined ? { body: parsed } : {}),
+            status,
+          });
         };
         try {
           const status = route.operation === 'recordSets.put' ? this.#put(zone, route, ifMatch, ifNoneMatch, parsed, res) : this.#delete(zone, route, ifMatch, res);
@@ -332,7 +395,14 @@ export class AzureDnsFake {
     }
   }
 
-  #put(zone: FakeZone, route: Route, ifMatch: string | undefined, ifNoneMatch: string | undefined, body: { properties?: FakeRecordSetProperties } | undefined, res: ServerResponse): number {
+  #put(
+    zone: FakeZone,
+    route: Route,
+    ifMatch: string | undefined,
+    ifNoneMatch: string | undefined,
+    body: { properties?: FakeRecordSetProperties } | undefined,
+    res: ServerResponse,
+  ): number {
     const name = route.name ?? '';
     const type = route.type ?? '';
     const current = zone.recordSets.get(key(name, type));

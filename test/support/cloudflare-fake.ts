@@ -457,7 +457,10 @@ function patch(zone: FakeZone, records: FakeRecord[], id: string, body: unknown)
   if (input.tags !== undefined) next.tags = asArray(input.tags).map(String);
   if (next.proxied) next.ttl = 1;
   next.proxiable = PROXIABLE.has(next.type);
-  validate(next, records.filter((r) => r.id !== id));
+  validate(
+    next,
+    records.filter((r) => r.id !== id),
+  );
   records[records.indexOf(record)] = next;
   return next;
 }
@@ -479,7 +482,10 @@ function put(zone: FakeZone, records: FakeRecord[], id: string, body: unknown): 
     modified_on: new Date().toISOString(),
   };
   next.proxiable = PROXIABLE.has(next.type);
-  validate(next, records.filter((r) => r.id !== id));
+  validate(
+    next,
+    records.filter((r) => r.id !== id),
+  );
   records[records.indexOf(record)] = next;
   return next;
 }
@@ -491,7 +497,8 @@ function put(zone: FakeZone, records: FakeRecord[], id: string, body: unknown): 
 function structuredData(type: string, data: unknown): { data?: FakeRecord['data']; content?: string } {
   if (type !== 'HTTPS' && type !== 'SVCB') return {};
   const d = asObject(data);
-  if (typeof d.priority !== 'number' || typeof d.target !== 'string') throw new ApiFailure(400, 1004, `DNS Validation Error: data.priority and data.target are required for ${type} records`);
+  if (typeof d.priority !== 'number' || typeof d.target !== 'string')
+    throw new ApiFailure(400, 1004, `DNS Validation Error: data.priority and data.target are required for ${type} records`);
   const value = typeof d.value === 'string' ? d.value : '';
   return { data: { priority: d.priority, target: d.target, value }, content: `${d.priority} ${d.target}${value === '' ? '' : ` ${value}`}` };
 }
@@ -513,7 +520,8 @@ function validate(record: FakeRecord, others: readonly FakeRecord[]): void {
   if (!TYPES.has(record.type)) throw new ApiFailure(400, 1004, `DNS Validation Error: unsupported type ${record.type}`);
   if (record.name === '') throw new ApiFailure(400, 1004, 'DNS Validation Error: name is required');
   if (record.type === 'A' && isIP(record.content) !== 4) throw new ApiFailure(400, 1004, 'DNS Validation Error: content for A record is invalid. Must be a valid IPv4 address');
-  if (record.type === 'AAAA' && isIP(record.content) !== 6) throw new ApiFailure(400, 1004, 'DNS Validation Error: content for AAAA record is invalid. Must be a valid IPv6 address');
+  if (record.type === 'AAAA' && isIP(record.content) !== 6)
+    throw new ApiFailure(400, 1004, 'DNS Validation Error: content for AAAA record is invalid. Must be a valid IPv6 address');
   if (record.ttl !== 1 && (!Number.isInteger(record.ttl) || record.ttl < 60 || record.ttl > 86400)) {
     throw new ApiFailure(400, 1004, 'DNS Validation Error: TTL must be between 60 and 86400 seconds, or 1 for Automatic');
   }
@@ -528,7 +536,7 @@ function validate(record: FakeRecord, others: readonly FakeRecord[]): void {
 /** Cloudflare reads a name that does not end in the zone as relative to it; `@` is the apex. */
 function ownerName(name: string, zone: string): string {
   const n = normalise(name);
-  if (n === '' ) return '';
+  if (n === '') return '';
   if (n === '@') return zone;
   return n === zone || n.endsWith(`.${zone}`) ? n : `${n}.${zone}`;
 }

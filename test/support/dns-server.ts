@@ -250,7 +250,9 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
         questions: [{ ...question, name: fields.questionName ?? question.name }],
         answers: fields.answers ?? [],
         // rcodes above 15 keep their upper bits in the OPT record (RFC 6891 §6.1.3).
-        additionals: (fields.opt ?? responseOpt).map((record) => (typeof fields.rcode === 'number' && fields.rcode > 15 ? { ...record, extendedRcode: fields.rcode >> 4 } : record)) as Answer[],
+        additionals: (fields.opt ?? responseOpt).map((record) =>
+          typeof fields.rcode === 'number' && fields.rcode > 15 ? { ...record, extendedRcode: fields.rcode >> 4 } : record,
+        ) as Answer[],
       } satisfies Packet);
     const normal = (): Buffer => {
       const { rcode, answers } = resolveLocally(question.name, question.type);
@@ -330,7 +332,9 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
         return reply(withBadAddressRdata(message, id, question.type, query.flag_rd));
       case 'upper-case-answers': {
         const { rcode, answers } = resolveLocally(question.name, question.type);
-        const shouted = answers.map((record) => ({ ...record, name: record.name.toUpperCase(), ...(record.type === 'CNAME' ? { data: record.data.toUpperCase() } : {}) }) as Answer);
+        const shouted = answers.map(
+          (record) => ({ ...record, name: record.name.toUpperCase(), ...(record.type === 'CNAME' ? { data: record.data.toUpperCase() } : {}) }) as Answer,
+        );
         return reply(encode({ rcode, answers: shouted, questionName: question.name.toUpperCase() }));
       }
     }
@@ -368,12 +372,19 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
         const length = buffered.readUInt16BE(0);
         const message = buffered.subarray(2, 2 + length);
         buffered = buffered.subarray(2 + length);
-        handle(message, 'tcp', socket.remotePort ?? 0, (response) => {
-          if (socket.destroyed) return;
-          const prefix = Buffer.alloc(2);
-          prefix.writeUInt16BE(response.length);
-          socket.write(Buffer.concat([prefix, response]));
-        }, () => socket.destroy(), () => undefined);
+        handle(
+          message,
+          'tcp',
+          socket.remotePort ?? 0,
+          (response) => {
+            if (socket.destroyed) return;
+            const prefix = Buffer.alloc(2);
+            prefix.writeUInt16BE(response.length);
+            socket.write(Buffer.concat([prefix, response]));
+          },
+          () => socket.destroy(),
+          () => undefined,
+        );
       }
     });
   });
@@ -429,7 +440,7 @@ export async function startTestDnsServer(options: TestDnsServerOptions = {}): Pr
 }
 
 function responseFlags(recursionDesired: boolean, truncated: boolean, rcode: string | number): number {
-  const code = typeof rcode === 'number' ? rcode : RCODES[rcode] ?? 0;
+  const code = typeof rcode === 'number' ? rcode : (RCODES[rcode] ?? 0);
   return (
     dnsPacket.AUTHORITATIVE_ANSWER |
     dnsPacket.RECURSION_AVAILABLE |

@@ -163,8 +163,20 @@ export class GoogleCloudDnsFake {
 
   createZone(name: string, dnsName: string, visibility: 'public' | 'private' = 'public'): FakeManagedZone {
     const zone: FakeManagedZone = { name, dnsName: fqdn(dnsName), id: String(1_000_000 + this.zones.size), visibility, rrsets: new Map() };
-    zone.rrsets.set(key(zone.dnsName, 'SOA'), { kind: 'dns#resourceRecordSet', name: zone.dnsName, type: 'SOA', ttl: 21600, rrdatas: ['ns-cloud-a1.googledomains.com. cloud-dns-hostmaster.google.com. 1 21600 3600 259200 300'] });
-    zone.rrsets.set(key(zone.dnsName, 'NS'), { kind: 'dns#resourceRecordSet', name: zone.dnsName, type: 'NS', ttl: 21600, rrdatas: ['ns-cloud-a1.googledomains.com.', 'ns-cloud-a2.googledomains.com.'] });
+    zone.rrsets.set(key(zone.dnsName, 'SOA'), {
+      kind: 'dns#resourceRecordSet',
+      name: zone.dnsName,
+      type: 'SOA',
+      ttl: 21600,
+      rrdatas: ['ns-cloud-a1.googledomains.com. cloud-dns-hostmaster.google.com. 1 21600 3600 259200 300'],
+    });
+    zone.rrsets.set(key(zone.dnsName, 'NS'), {
+      kind: 'dns#resourceRecordSet',
+      name: zone.dnsName,
+      type: 'NS',
+      ttl: 21600,
+      rrdatas: ['ns-cloud-a1.googledomains.com.', 'ns-cloud-a2.googledomains.com.'],
+    });
     this.zones.set(name, zone);
     return zone;
   }
@@ -264,7 +276,8 @@ export class GoogleCloudDnsFake {
     const verifier = createVerify('RSA-SHA256');
     verifier.update(`${header}.${payload}`);
     if (!verifier.verify(publicKey, Buffer.from(signature, 'base64url'))) throw new OAuthError(400, 'invalid_grant', 'Invalid JWT Signature.');
-    if (claims.aud !== 'https://oauth2.googleapis.com/token') throw new OAuthError(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
+    if (claims.aud !== 'https://oauth2.googleapis.com/token')
+      throw new OAuthError(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
     const token = `ya29.fake-${randomUUID()}`;
     this.issuedTokens.add(token);
     return { access_token: token, expires_in: 3599, token_type: 'Bearer' };
@@ -341,8 +354,15 @@ export class GoogleCloudDnsFake {
       additions.forEach((addition, index) => {
         const field = `entity.change.additions[${index}]`;
         validateAddition(zone, addition, field);
-        if (working.has(key(addition.name, addition.type))) throw new ApiError(409, 'alreadyExists', `The resource '${field}' named '${addition.name} (${addition.type})' already exists`);
-        working.set(key(addition.name, addition.type), { kind: 'dns#resourceRecordSet', name: addition.name, type: addition.type, ttl: addition.ttl ?? 0, rrdatas: [...(addition.rrdatas ?? [])] });
+        if (working.has(key(addition.name, addition.type)))
+          throw new ApiError(409, 'alreadyExists', `The resource '${field}' named '${addition.name} (${addition.type})' already exists`);
+        working.set(key(addition.name, addition.type), {
+          kind: 'dns#resourceRecordSet',
+          name: addition.name,
+          type: addition.type,
+          ttl: addition.ttl ?? 0,
+          rrdatas: [...(addition.rrdatas ?? [])],
+        });
       });
       zone.rrsets.clear();
       for (const [k, v] of working) zone.rrsets.set(k, v);
@@ -402,7 +422,14 @@ function zoneResource(zone: FakeManagedZone): object {
 function paginate<T>(items: readonly T[], query: URLSearchParams): { items: T[]; next?: string } {
   const size = Math.max(1, Math.min(Number(query.get('maxResults') ?? DEFAULT_PAGE_SIZE) || DEFAULT_PAGE_SIZE, 1000));
   const token = query.get('pageToken');
-  const start = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^offset:/, ''));
+  const start =
+    token === null
+      ? 0
+      : Number(
+          Buffer.from(token, 'base64url')
+            .toString('utf8')
+            .replace(/^offset:/, ''),
+        );
   if (!Number.isInteger(start) || start < 0) throw new ApiError(400, 'invalid', "Invalid value for 'pageToken'");
   const end = start + size;
   return { items: items.slice(start, end), ...(end < items.length ? { next: Buffer.from(`offset:${end}`).toString('base64url') } : {}) };
@@ -434,7 +461,11 @@ function isSvcbPresentation(rrdata: string): boolean {
 /** A deletion matches when name, type, TTL, the data (in any order) and the routing policy are the same. */
 function sameRrset(current: FakeRrset, deletion: FakeRrset): boolean {
   const sorted = (values: readonly string[] | undefined): string => [...(values ?? [])].sort().join('\n');
-  return current.ttl === deletion.ttl && sorted(current.rrdatas) === sorted(deletion.rrdatas) && JSON.stringify(current.routingPolicy ?? null) === JSON.stringify(deletion.routingPolicy ?? null);
+  return (
+    current.ttl === deletion.ttl &&
+    sorted(current.rrdatas) === sorted(deletion.rrdatas) &&
+    JSON.stringify(current.routingPolicy ?? null) === JSON.stringify(deletion.routingPolicy ?? null)
+  );
 }
 
 function defaultMessage(reason: string): string {

@@ -30,13 +30,10 @@ export async function startHttpCounter(upstream: string): Promise<HttpCounter> {
       // A failed hook must not stall the relay; the test sees its effect (or not) upstream.
       await hook().catch(() => undefined);
     }
-    const forward = http.request(
-      { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
+    const forward = http.request({ host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
     forward.on('error', () => response.destroy());
     const entry = { method: request.method ?? '', body: '' };
     bodies.push(entry);

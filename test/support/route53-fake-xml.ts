@@ -73,10 +73,8 @@ export function parseXml(xml: string): XmlElement {
   return document;
 }
 
-export const child = (element: XmlElement | undefined, name: string): XmlElement | undefined =>
-  element?.children.find((c) => c.name === name);
-export const children = (element: XmlElement | undefined, name: string): XmlElement[] =>
-  element?.children.filter((c) => c.name === name) ?? [];
+export const child = (element: XmlElement | undefined, name: string): XmlElement | undefined => element?.children.find((c) => c.name === name);
+export const children = (element: XmlElement | undefined, name: string): XmlElement[] => element?.children.filter((c) => c.name === name) ?? [];
 export const textOf = (element: XmlElement | undefined, name: string): string | undefined => {
   const found = child(element, name);
   return found === undefined ? undefined : found.text.trim();

@@ -124,7 +124,10 @@ class ApiError extends Error {
 
 /** Route 53's stored form of any spelling: lower case, octal escapes, trailing dot. */
 export function route53Name(name: string): string {
-  const plain = name.trim().toLowerCase().replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  const plain = name
+    .trim()
+    .toLowerCase()
+    .replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
   const withoutDot = plain.endsWith('.') ? plain.slice(0, -1) : plain;
   const escaped = [...withoutDot].map((c) => (/[a-z0-9._-]/.test(c) ? c : `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`)).join('');
   return `${escaped}.`;
@@ -140,11 +143,7 @@ function compareStrings(a: string, b: string): number {
 }
 
 function compareRecordSets(a: { name: string; type: string; setIdentifier?: string | undefined }, b: typeof a): number {
-  return (
-    compareStrings(reversedLabels(a.name), reversedLabels(b.name)) ||
-    compareStrings(a.type, b.type) ||
-    compareStrings(a.setIdentifier ?? '', b.setIdentifier ?? '')
-  );
+  return compareStrings(reversedLabels(a.name), reversedLabels(b.name)) || compareStrings(a.type, b.type) || compareStrings(a.setIdentifier ?? '', b.setIdentifier ?? '');
 }
 
 const recordKey = (set: { name: string; type: string; setIdentifier?: string | undefined }): string => `${set.name}|${set.type}|${set.setIdentifier ?? ''}`;
@@ -262,7 +261,14 @@ export class Route53Fake {
     const attempt = Number(/attempt=(\d+)/.exec(String(request.headers['amz-sdk-request'] ?? ''))?.[1] ?? '1');
     const accessKeyId = /Credential=([^/]+)\//.exec(String(request.headers.authorization ?? ''))?.[1];
     const log = (status: number, errorCode?: string): void => {
-      this.requests.push({ operation: route?.operation ?? 'Unknown', path: url.pathname, attempt, status, ...(errorCode ? { errorCode } : {}), ...(accessKeyId ? { accessKeyId } : {}) });
+      this.requests.push({
+        operation: route?.operation ?? 'Unknown',
+        path: url.pathname,
+        attempt,
+        status,
+        ...(errorCode ? { errorCode } : {}),
+        ...(accessKeyId ? { accessKeyId } : {}),
+      });
     };
     try {
       if (route === undefined) throw new ApiError(404, 'UnknownOperationException', `no operation at ${request.method} ${url.pathname}`);
@@ -367,7 +373,10 @@ export class Route53Fake {
     const page = from < 0 ? [] : sorted.slice(from, from + maxItems);
     const next = from < 0 ? undefined : sorted[from + maxItems];
     return xmlDocument('ListHostedZonesByNameResponse', [
-      el('HostedZones', page.map((zone) => this.#hostedZoneXml(zone))),
+      el(
+        'HostedZones',
+        page.map((zone) => this.#hostedZoneXml(zone)),
+      ),
       el('DNSName', dnsName ?? undefined),
       el('HostedZoneId', startId ?? undefined),
       el('IsTruncated', next !== undefined),
@@ -531,11 +540,15 @@ function validateChange(zone: FakeZone, working: Map<string, FakeRecordSet>, del
   const described = `[name='${set.name}', type='${set.type}'${set.setIdentifier !== undefined ? `, set-identifier='${set.setIdentifier}'` : ''}]`;
   if (!isInZoneName(set.name, zone.name)) return `RRSet with DNS name ${set.name} is not permitted in zone ${zone.name}`;
   if (set.aliasTarget === undefined) {
-    if (set.ttl === undefined) return `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords]], but found none in Change with [Action=${action}, Name=${set.name}, Type=${set.type}, SetIdentifier=${set.setIdentifier ?? 'null'}]`;
-    if ((set.values ?? []).length === 0) return `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords]], but found ResourceRecords empty in Change with [Action=${action}, Name=${set.name}, Type=${set.type}]`;
+    if (set.ttl === undefined)
+      return `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords]], but found none in Change with [Action=${action}, Name=${set.name}, Type=${set.type}, SetIdentifier=${set.setIdentifier ?? 'null'}]`;
+    if ((set.values ?? []).length === 0)
+      return `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords]], but found ResourceRecords empty in Change with [Action=${action}, Name=${set.name}, Type=${set.type}]`;
     for (const value of set.values ?? []) {
-      if (set.type === 'A' && net.isIPv4(value) === false) return `[Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${value}'']`;
-      if (set.type === 'AAAA' && net.isIPv6(value) === false) return `[Invalid Resource Record: 'FATAL problem: AAAARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '${value}'']`;
+      if (set.type === 'A' && net.isIPv4(value) === false)
+        return `[Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${value}'']`;
+      if (set.type === 'AAAA' && net.isIPv6(value) === false)
+        return `[Invalid Resource Record: 'FATAL problem: AAAARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '${value}'']`;
     }
   }
   const key = recordKey(set);
@@ -634,10 +647,7 @@ function faultError(error: Exclude<FakeFault['error'], 'hang' | 'html-200' | 'cu
 
 /** The standard ErrorResponse envelope (the legacy <InvalidChangeBatch> root would parse as "Unknown"). */
 function errorEnvelope(error: ApiError): string {
-  return xmlDocument('ErrorResponse', [
-    el('Error', [el('Type', error.type), el('Code', error.code), el('Message', error.message)]),
-    el('RequestId', randomUUID()),
-  ]);
+  return xmlDocument('ErrorResponse', [el('Error', [el('Type', error.type), el('Code', error.code), el('Message', error.message)]), el('RequestId', randomUUID())]);
 }
 
 function send(response: ServerResponse, status: number, xml: string): void {

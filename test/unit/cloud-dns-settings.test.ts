@@ -29,7 +29,14 @@ describe('googleclouddns settings', () => {
   it('needs a project, takes the optional fields, and declares zone atomicity with compare-and-swap', () => {
     const config = load('{ type: googleclouddns, project: my-project, managedZone: example-com, credentialsFile: /etc/key.json, endpoint: "https://dns.example.test" }');
     const settings = config.providers.p;
-    expect(settings).toEqual({ type: 'googleclouddns', project: 'my-project', managedZone: 'example-com', credentialsFile: '/etc/key.json', endpoint: 'https://dns.example.test', privateZones: false });
+    expect(settings).toEqual({
+      type: 'googleclouddns',
+      project: 'my-project',
+      managedZone: 'example-com',
+      credentialsFile: '/etc/key.json',
+      endpoint: 'https://dns.example.test',
+      privateZones: false,
+    });
     expect(capabilitiesOf(settings!)).toEqual({ atomicity: 'zone', compareAndSwap: true, ttl: { min: 0, max: 2_147_483_647 }, recordTypes: ['A', 'AAAA', 'HTTPS'] });
     // A relative key path is taken from the config file's folder, as a zone file's is.
     const relative = load('{ type: googleclouddns, project: my-project, credentialsFile: keys/gcp.json }');
@@ -41,7 +48,9 @@ describe('googleclouddns settings', () => {
 
 describe('azuredns settings', () => {
   it('keeps the client secret as a Secret, declares per-record-set atomicity with compare-and-swap', () => {
-    const config = load('{ type: azuredns, subscriptionId: s, resourceGroup: rg, tenantId: t, clientId: c, clientSecret: "${AZ_SECRET}" }', undefined, { AZ_SECRET: 'az-SECRET-42' });
+    const config = load('{ type: azuredns, subscriptionId: s, resourceGroup: rg, tenantId: t, clientId: c, clientSecret: "${AZ_SECRET}" }', undefined, {
+      AZ_SECRET: 'az-SECRET-42',
+    });
     const settings = config.providers.p;
     expect(settings?.type === 'azuredns' && settings.clientSecret?.reveal()).toBe('az-SECRET-42');
     expect(JSON.stringify(settings)).not.toContain('az-SECRET-42');

@@ -46,11 +46,23 @@ describe('batchAnswerProblem', () => {
     ['null', null, 'the answer holds no batch result (null)'],
     ['a missing list', { deletes: [{ id: ID(1) }], posts: [record(ID(9))] }, '"patches" is not a list in the answer'],
     ['too few records', { deletes: [{ id: ID(1) }], patches: [record(ID(2))], posts: [record(ID(9))] }, '"patches" lists 1 records for 2 sent'],
-    ['records nobody sent', { deletes: [{ id: ID(1) }], patches: [record(ID(2)), record(ID(3))], puts: [record(ID(4))], posts: [record(ID(9))] }, '"puts" lists 1 records for 0 sent'],
+    [
+      'records nobody sent',
+      { deletes: [{ id: ID(1) }], patches: [record(ID(2)), record(ID(3))], puts: [record(ID(4))], posts: [record(ID(9))] },
+      '"puts" lists 1 records for 0 sent',
+    ],
     ['a record without an id', { deletes: [{ id: ID(1) }], patches: [record(ID(2)), record(ID(3))], posts: [{ name: 'example.com' }] }, '"posts" holds a record without an id'],
     ['an empty id', { deletes: [{ id: '' }], patches: [record(ID(2)), record(ID(3))], posts: [record(ID(9))] }, '"deletes" holds a record without an id'],
-    ['another record patched', { deletes: [{ id: ID(1) }], patches: [record(ID(2)), record(ID(7))], posts: [record(ID(9))] }, `"patches" does not list the record ${ID(3)} that was sent`],
-    ['another record deleted', { deletes: [{ id: ID(8) }], patches: [record(ID(2)), record(ID(3))], posts: [record(ID(9))] }, `"deletes" does not list the record ${ID(1)} that was sent`],
+    [
+      'another record patched',
+      { deletes: [{ id: ID(1) }], patches: [record(ID(2)), record(ID(7))], posts: [record(ID(9))] },
+      `"patches" does not list the record ${ID(3)} that was sent`,
+    ],
+    [
+      'another record deleted',
+      { deletes: [{ id: ID(8) }], patches: [record(ID(2)), record(ID(3))], posts: [record(ID(9))] },
+      `"deletes" does not list the record ${ID(1)} that was sent`,
+    ],
   ])('refuses %s', (_what, result, problem) => {
     expect(batchAnswerProblem(result, sent)).toBe(problem);
   });

@@ -56,7 +56,15 @@ describe('planOperations', () => {
   it('patches the TTL alone of records that keep their address, but never a proxied record (automatic TTL)', () => {
     const existing = { 'example.com': at([rec('a1', 'A', '198.51.100.1'), rec('a2', 'A', '198.51.100.2', { proxied: true, ttl: 1 })]) };
     const ops = plan(
-      [{ action: 'update', name: 'example.com', family: 'A', before: { ttl: 300, values: ['198.51.100.1', '198.51.100.2'] }, after: { ttl: 60, values: ['198.51.100.1', '198.51.100.2'] } }],
+      [
+        {
+          action: 'update',
+          name: 'example.com',
+          family: 'A',
+          before: { ttl: 300, values: ['198.51.100.1', '198.51.100.2'] },
+          after: { ttl: 60, values: ['198.51.100.1', '198.51.100.2'] },
+        },
+      ],
       existing,
     );
     expect(ops.get('example.com')).toEqual([{ kind: 'patch', name: 'example.com', family: 'A', id: 'a1', content: '198.51.100.1', ttl: 60 }]);
@@ -86,7 +94,7 @@ describe('planOperations', () => {
     expect(deleted.get('example.com')).toEqual([{ kind: 'delete', name: 'example.com', family: 'AAAA', id: 'q1' }]);
   });
 
-  it('orders a name\'s operations patch → post → delete across both families', () => {
+  it("orders a name's operations patch → post → delete across both families", () => {
     const existing = { 'example.com': at([rec('a1', 'A', '198.51.100.1')], [rec('q1', 'AAAA', '2001:db8::1'), rec('q2', 'AAAA', '2001:db8::2')]) };
     const ops = plan(
       [
@@ -133,7 +141,14 @@ describe('chunkOperations', () => {
 });
 
 describe('reading records', () => {
-  const listed = (name: string, type: string, content: string, extra: Partial<ListedRecord> = {}): ListedRecord => ({ id: `${type}-${content}`, name, type, content, ttl: 300, ...extra });
+  const listed = (name: string, type: string, content: string, extra: Partial<ListedRecord> = {}): ListedRecord => ({
+    id: `${type}-${content}`,
+    name,
+    type,
+    content,
+    ttl: 300,
+    ...extra,
+  });
 
   it('keeps A/AAAA at the wanted names, normalised, and reports the lowest TTL, automatic (1) as stored', () => {
     const grouped = groupByName(

@@ -62,7 +62,10 @@ describe('RateLimiter (Cloudflare budget)', () => {
 });
 
 describe('pacedFetch', () => {
-  const respond = (status: number, headers: Record<string, string> = {}) => async () => new Response('{}', { status, headers });
+  const respond =
+    (status: number, headers: Record<string, string> = {}) =>
+    async () =>
+      new Response('{}', { status, headers });
 
   it('counts every request against the pacer and passes answers through', async () => {
     const pacer = new RateLimiter({ limit: 10, windowMs: 1_000 }, manualClock());

@@ -57,7 +57,7 @@ const notSliceable: Record<string, string> = {
   'tabs': `${head}records:\n  - { name: a.example.com,\ttarget: t1.example.net }\n`,
   'CRLF line ends': `${head}records:\r\n  - { name: a.example.com, target: t1.example.net }\r\n`,
   'an item line at a lower indentation': `${head}records:\n    - { name: a.example.com, target: t1.example.net }\n  - { name: b.example.com, target: t1.example.net }\n`,
-  'a key at the items\' indentation': `${head}records:\n  - { name: a.example.com, target: t1.example.net }\n  schedule: "* * * * *"\n  - { name: b.example.com, target: t1.example.net }\n`,
+  "a key at the items' indentation": `${head}records:\n  - { name: a.example.com, target: t1.example.net }\n  schedule: "* * * * *"\n  - { name: b.example.com, target: t1.example.net }\n`,
   'a quoted scalar across an item boundary': `${head}records:\n  - name: "a.example.com\n  - b"\n    target: t1.example.net\n  - { name: c.example.com, target: t1.example.net }\n`,
   'a flow list across an item boundary': `${head}records:\n  - families: [A,\n  - AAAA]\n    name: a.example.com\n  - { name: c.example.com, target: t1.example.net }\n`,
   '"records:" inside a quoted scalar of the head': `note: "x\nrecords:\n  - { name: a.example.com, target: t1.example.net }\nz"\n${head}`,

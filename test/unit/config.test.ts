@@ -37,7 +37,17 @@ describe('loadConfig', () => {
   it('applies defaults and normalises names', () => {
     const config = loadConfig({ file: write(minimal), cwd: dir, env: {} });
     expect(config.records).toEqual([
-      { name: 'example.com', target: 'lb.example.net', provider: 'files', families: ['A', 'AAAA'], ttl: { kind: 'range', min: 60, max: 3600 }, maxAddresses: 8, allowSpecialAddresses: false, allowEmpty: false, https: 'off' },
+      {
+        name: 'example.com',
+        target: 'lb.example.net',
+        provider: 'files',
+        families: ['A', 'AAAA'],
+        ttl: { kind: 'range', min: 60, max: 3600 },
+        maxAddresses: 8,
+        allowSpecialAddresses: false,
+        allowEmpty: false,
+        https: 'off',
+      },
     ]);
     expect(config.resolver).toEqual({ servers: [{ host: '127.0.0.1', port: 5300 }], timeoutMs: 2000, attempts: 2 });
     // Relative zone file paths are taken from the config file's folder.
@@ -80,17 +90,32 @@ records:
     ['unset variable', minimal.replace('LB.Example.NET.', '${NOPE}'), {}, ['records[0].target: environment variable NOPE is not set']],
     ['bad target', minimal.replace('LB.Example.NET.', '"not a host"'), {}, ['records[0].target: not a hostname']],
     ['unknown field', minimal + '    colour: blue\n', {}, ["records[0]: unknown field 'colour'"]],
-    ['unknown provider type', minimal.replace('type: zonefile', 'type: godaddy'), {}, ['providers.files.type: unknown provider type; expected one of zonefile, rfc2136, route53, cloudflare, googleclouddns, azuredns, powerdns, lexicon']],
+    [
+      'unknown provider type',
+      minimal.replace('type: zonefile', 'type: godaddy'),
+      {},
+      ['providers.files.type: unknown provider type; expected one of zonefile, rfc2136, route53, cloudflare, googleclouddns, azuredns, powerdns, lexicon'],
+    ],
     ['unknown provider reference', minimal + '    provider: nope\n', {}, ["records[0].provider: no provider 'nope' under providers"]],
     ['bad family', minimal + '    families: [A, MX]\n', {}, ['records[0].families[1]: expected A or AAAA']],
     ['ttl range upside down', minimal + '    ttl: { min: 600, max: 60 }\n', {}, ['records[0].ttl: min is greater than max']],
     ['ttl not a number', minimal + '    ttl: soon\n', {}, ['records[0].ttl: expected a number of seconds or { min, max }']],
     ['bad server', minimal.replace('127.0.0.1:5300', 'dns.example:53'), {}, ['resolver.servers[0]: not an address (expected IP, IP:port or [IPv6]:port)']],
     ['bad ecs', minimal.replace('resolver: {', 'resolver: { ecs: 300.1.1.0/24,'), {}, ['resolver.ecs: not a CIDR prefix (e.g. 198.51.100.0/24)']],
-    ['duplicate record', minimal + '  - { name: example.com, target: other.example.net }\n', {}, ['records[1].name: example.com is already managed by records[0] with provider files']],
+    [
+      'duplicate record',
+      minimal + '  - { name: example.com, target: other.example.net }\n',
+      {},
+      ['records[1].name: example.com is already managed by records[0] with provider files'],
+    ],
     ['target is the name', minimal.replace('LB.Example.NET.', 'example.com'), {}, ['records[0].target: is the managed name itself']],
     ['no records', minimal.replace(/records:[\s\S]*/, 'records: []\n'), {}, ['records: lists no record']],
-    ['a provider id with a space', minimal.replace('  files: {', '  "my files": {').replace('target: LB.Example.NET.', 'target: LB.Example.NET.\n    provider: files'), {}, ['providers.my files: provider ids use letters, digits, - and _']],
+    [
+      'a provider id with a space',
+      minimal.replace('  files: {', '  "my files": {').replace('target: LB.Example.NET.', 'target: LB.Example.NET.\n    provider: files'),
+      {},
+      ['providers.my files: provider ids use letters, digits, - and _'],
+    ],
     ['a YAML alias inside its own anchor', minimal + 'loop: &x [*x]\n', {}, ['loop[0]: refers to itself (a YAML alias inside its own anchor)']],
     ['name outside zone', minimal + '    zone: example.org\n', {}, ['records[0].zone: example.com is not inside zone example.org']],
   ];
@@ -157,7 +182,11 @@ ${records}
   });
 
   it("accepts the provider's automatic TTL and narrows the built-in range to what the provider holds", () => {
-    const config = loadConfig({ file: write(cloudflare('  - { name: a.example.com, target: t.example.net, ttl: 1 }\n  - { name: b.example.com, target: t.example.net }')), cwd: dir, env: {} });
+    const config = loadConfig({
+      file: write(cloudflare('  - { name: a.example.com, target: t.example.net, ttl: 1 }\n  - { name: b.example.com, target: t.example.net }')),
+      cwd: dir,
+      env: {},
+    });
     expect(config.records.map((r) => r.ttl)).toEqual([
       { kind: 'fixed', ttl: 1, automatic: 1 },
       { kind: 'range', min: 60, max: 3600, automatic: 1 },
@@ -184,8 +213,12 @@ ${defaults}
 records:
 ${records}
 `;
-    expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: az, https: mirror }'))).toEqual(['records[0].https: provider az cannot write HTTPS records']);
-    expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: az }', 'defaults: { https: alias }'))).toEqual(['defaults.https: provider az cannot write HTTPS records']);
+    expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: az, https: mirror }'))).toEqual([
+      'records[0].https: provider az cannot write HTTPS records',
+    ]);
+    expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: az }', 'defaults: { https: alias }'))).toEqual([
+      'defaults.https: provider az cannot write HTTPS records',
+    ]);
     const config = loadConfig({ file: write(yaml('  - { name: a.example.com, target: t.example.net, provider: files, https: mirror }')), cwd: dir, env: {} });
     expect(config.records[0]!.https).toBe('mirror');
     expect(problemsOf(yaml('  - { name: a.example.com, target: t.example.net, provider: files, https: on }'))).toEqual(['records[0].https: expected off, mirror or alias']);

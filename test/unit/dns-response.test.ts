@@ -71,7 +71,10 @@ describe('readResponseTo for authoritative queries', () => {
 
   it('an answer to another question is ignored, an address with a bad RDLENGTH is not trusted', () => {
     const query = encoder.encode('host.example.test', 'A')!;
-    expect(readResponseTo(answer('host.example.test', 'A', { questionName: 'other.example.test' }), query, 'host.example.test', undefined)).toEqual({ kind: 'ignored', why: 'wrong question' });
+    expect(readResponseTo(answer('host.example.test', 'A', { questionName: 'other.example.test' }), query, 'host.example.test', undefined)).toEqual({
+      kind: 'ignored',
+      why: 'wrong question',
+    });
     const good = answer('host.example.test', 'A', { answers: [{ type: 'A', name: 'host.example.test', ttl: 60, data: '192.0.2.7' }] });
     // RDLENGTH 4 → 5, with one more byte at the end: the record's data no longer is an address.
     const bad = Buffer.concat([good, Buffer.from([0])]);

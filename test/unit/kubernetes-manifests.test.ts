@@ -103,11 +103,18 @@ const TYPES: Record<string, { module: string; type: string }> = {
 function unknownFields(list: readonly Manifest[]): string[] {
   const file = path.join(folder, '__manifests__.ts');
   const kinds = list.map((m) => TYPES[`${m.apiVersion} ${m.kind}`]!);
-  const text = [
-    ...kinds.map((k, i) => `import type { ${k.type} as T${i} } from '${k.module}';`),
-    ...list.map((m, i) => `export const m${i}: T${i} = ${JSON.stringify(m)};`),
-  ].join('\n');
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true, types: [] };
+  const text = [...kinds.map((k, i) => `import type { ${k.type} as T${i} } from '${k.module}';`), ...list.map((m, i) => `export const m${i}: T${i} = ${JSON.stringify(m)};`)].join(
+    '\n',
+  );
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    skipLibCheck: true,
+    types: [],
+  };
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
   host.getSourceFile = (name, version, ...rest) => (name === file ? ts.createSourceFile(name, text, version) : getSourceFile(name, version, ...rest));
@@ -201,14 +208,24 @@ describe('deploy/kubernetes', () => {
     expect(container.envFrom).toEqual([{ secretRef: { name: 'apexsync-credentials' } }]);
     expect(manifests.has('Secret/apexsync-credentials')).toBe(true);
 
-    const service = get<{ metadata: { annotations: Record<string, string> }; spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[]; publishNotReadyAddresses: boolean } }>('Service/apexsync-metrics');
+    const service = get<{
+      metadata: { annotations: Record<string, string> };
+      spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[]; publishNotReadyAddresses: boolean };
+    }>('Service/apexsync-metrics');
     // A pod that is not ready (stale records) is still scraped.
     expect(service.spec.publishNotReadyAddresses).toBe(true);
     expect(pod.metadata.labels).toMatchObject(service.spec.selector);
     expect(service.spec.ports).toMatchObject([{ port, targetPort: 'http' }]);
     expect(service.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
 
-    const policy = get<{ spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: { ports: { port: number; protocol: string }[] }[]; egress: { ports: { port: number; protocol: string }[] }[] } }>('NetworkPolicy/apexsync');
+    const policy = get<{
+      spec: {
+        podSelector: { matchLabels: Record<string, string> };
+        policyTypes: string[];
+        ingress: { ports: { port: number; protocol: string }[] }[];
+        egress: { ports: { port: number; protocol: string }[] }[];
+      };
+    }>('NetworkPolicy/apexsync');
     expect(pod.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.spec.ingress.flatMap((rule) => rule.ports)).toEqual([{ port, protocol: 'TCP' }]);

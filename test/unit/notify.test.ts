@@ -80,7 +80,9 @@ describe('Notifier', () => {
   });
 
   it('credentials in a webhook URL go in an Authorization header, never in the request line', async () => {
-    const notifier = new Notifier([{ kind: 'webhook', url: new Secret(`http://alerts:t%40ken@127.0.0.1:${receiver.port}/topic`), format: 'ntfy', events: ['change'] }], { logger: silent });
+    const notifier = new Notifier([{ kind: 'webhook', url: new Secret(`http://alerts:t%40ken@127.0.0.1:${receiver.port}/topic`), format: 'ntfy', events: ['change'] }], {
+      logger: silent,
+    });
     await notifier.notify(round(record('a.example.com', 'updated')));
     expect(receiver.posts).toHaveLength(1);
     expect(receiver.posts[0]!.path).toBe('/topic');
@@ -88,7 +90,10 @@ describe('Notifier', () => {
   });
 
   it('drops messages beyond 4 pending to a target that keeps failing, instead of piling them up', async () => {
-    receiver.failWith('/down', Array.from({ length: 100 }, () => 503));
+    receiver.failWith(
+      '/down',
+      Array.from({ length: 100 }, () => 503),
+    );
     const results: NotifyResult[] = [];
     const notifier = new Notifier([{ kind: 'webhook', url: new Secret(`${receiver.url}/down`), format: 'json', events: ['change'] }], {
       logger: silent,

@@ -67,24 +67,39 @@ describe('HTTPS mirror', () => {
   });
 
   it('a changed ech at the target is an update', () => {
-    const current: RecordSets = { A: { ttl: 300, values: ['93.184.216.34'] }, AAAA: { ttl: 300, values: ['2606:2800:220:1::1'] }, HTTPS: { ttl: 300, values: ['1 . alpn="h2" ipv4hint=93.184.216.34 ech=AAAA ipv6hint=2606:2800:220:1::1'] } };
+    const current: RecordSets = {
+      A: { ttl: 300, values: ['93.184.216.34'] },
+      AAAA: { ttl: 300, values: ['2606:2800:220:1::1'] },
+      HTTPS: { ttl: 300, values: ['1 . alpn="h2" ipv4hint=93.184.216.34 ech=AAAA ipv6hint=2606:2800:220:1::1'] },
+    };
     const decision = httpsDecision(plan({ current, resolvedHttps: https(300, '1 . alpn=h2 ech=BBBB') }));
-    expect(decision).toMatchObject({ kind: 'change', change: { action: 'update', after: { values: ['1 . alpn="h2" ipv4hint=93.184.216.34 ech=BBBB ipv6hint=2606:2800:220:1::1'] } } });
+    expect(decision).toMatchObject({
+      kind: 'change',
+      change: { action: 'update', after: { values: ['1 . alpn="h2" ipv4hint=93.184.216.34 ech=BBBB ipv6hint=2606:2800:220:1::1'] } },
+    });
   });
 
-  it('the target dropping its HTTPS RRset deletes the name\'s, but only while addresses are published', () => {
+  it("the target dropping its HTTPS RRset deletes the name's, but only while addresses are published", () => {
     const current: RecordSets = { A: { ttl: 300, values: ['93.184.216.34'] }, HTTPS: { ttl: 300, values: ['1 . alpn="h2"'] } };
     const empty: HttpsResolution = { kind: 'empty', family: 'HTTPS', reason: 'NODATA', chain: [] };
     expect(httpsDecision(plan({ current, resolvedHttps: empty }))).toMatchObject({ kind: 'change', change: { action: 'delete', family: 'HTTPS', after: null } });
-    const dark = plan({ current, resolvedHttps: empty, resolved: { A: { kind: 'failure', family: 'A', reason: 'SERVFAIL', cause: 'servfail', chain: [] }, AAAA: { kind: 'empty', family: 'AAAA', reason: 'NODATA', chain: [] } } });
+    const dark = plan({
+      current,
+      resolvedHttps: empty,
+      resolved: { A: { kind: 'failure', family: 'A', reason: 'SERVFAIL', cause: 'servfail', chain: [] }, AAAA: { kind: 'empty', family: 'AAAA', reason: 'NODATA', chain: [] } },
+    });
     // The A family failed: its current addresses stay published, so the stale HTTPS still goes.
     expect(httpsDecision(dark)).toMatchObject({ kind: 'change', change: { action: 'delete' } });
-    const nothing = plan({ current: { HTTPS: current.HTTPS! }, resolvedHttps: empty, resolved: { A: { kind: 'empty', family: 'A', reason: 'NXDOMAIN', chain: [] }, AAAA: { kind: 'empty', family: 'AAAA', reason: 'NXDOMAIN', chain: [] } } });
+    const nothing = plan({
+      current: { HTTPS: current.HTTPS! },
+      resolvedHttps: empty,
+      resolved: { A: { kind: 'empty', family: 'A', reason: 'NXDOMAIN', chain: [] }, AAAA: { kind: 'empty', family: 'AAAA', reason: 'NXDOMAIN', chain: [] } },
+    });
     expect(httpsDecision(nothing)).toMatchObject({ kind: 'failed', cause: 'empty' });
     expect(nothing.changes).toEqual([]);
   });
 
-  it('a failed lookup leaves the name\'s HTTPS RRset and fails the record', () => {
+  it("a failed lookup leaves the name's HTTPS RRset and fails the record", () => {
     const current: RecordSets = { HTTPS: { ttl: 300, values: ['1 . alpn="h2"'] } };
     const p = plan({ current, resolvedHttps: { kind: 'failure', family: 'HTTPS', reason: 'malformed HTTPS data from 127.0.0.1', cause: 'malformed', chain: [] } });
     expect(httpsDecision(p)).toEqual({ family: 'HTTPS', kind: 'failed', cause: 'malformed', reason: 'malformed HTTPS data from 127.0.0.1' });
@@ -97,7 +112,10 @@ describe('HTTPS alias', () => {
   it('publishes 0 target. once and keeps it', () => {
     const p = plan({ record: { ...record, https: 'alias' } });
     expect(httpsDecision(p)).toMatchObject({ kind: 'change', change: { action: 'create', after: { ttl: 3600, values: ['0 edge.cdn.test.'] } } });
-    const again = plan({ record: { ...record, https: 'alias' }, current: { A: { ttl: 300, values: ['93.184.216.34'] }, AAAA: { ttl: 300, values: ['2606:2800:220:1::1'] }, HTTPS: { ttl: 3600, values: ['0 edge.cdn.test.'] } } });
+    const again = plan({
+      record: { ...record, https: 'alias' },
+      current: { A: { ttl: 300, values: ['93.184.216.34'] }, AAAA: { ttl: 300, values: ['2606:2800:220:1::1'] }, HTTPS: { ttl: 3600, values: ['0 edge.cdn.test.'] } },
+    });
     expect(again.changes).toEqual([]);
   });
 });

@@ -30,42 +30,233 @@ interface Row {
 
 const rows: Row[] = [
   // Rule 2 + 4: a new name gets the resolved set with the observed TTL clamped.
-  { rule: 'create both families, TTL in range', resolved: { A: addresses('A', ['8.8.4.4', '1.1.1.1'], 300), AAAA: addresses('AAAA', ['2606:4700::1'], 300) }, current: {}, expect: { A: 'create 300 1.1.1.1,8.8.4.4', AAAA: 'create 300 2606:4700::1' }, failed: false },
-  { rule: 'observed TTL below min is raised to min', resolved: { A: addresses('A', ['1.1.1.1'], 5), AAAA: addresses('AAAA', ['2606:4700::1'], 5) }, current: {}, expect: { A: 'create 60 1.1.1.1', AAAA: 'create 60 2606:4700::1' }, failed: false },
-  { rule: 'observed TTL above max is lowered to max', resolved: { A: addresses('A', ['1.1.1.1'], 86400) }, record: { families: ['A'] }, current: {}, expect: { A: 'create 3600 1.1.1.1' }, failed: false },
-  { rule: 'fixed TTL wins over the observed one', record: { ttl: { kind: 'fixed', ttl: 120 }, families: ['A'] }, resolved: { A: addresses('A', ['1.1.1.1'], 30) }, current: {}, expect: { A: 'create 120 1.1.1.1' }, failed: false },
-  { rule: 'zero observed TTL is clamped to min', record: { families: ['A'] }, resolved: { A: addresses('A', ['1.1.1.1'], 0) }, current: {}, expect: { A: 'create 60 1.1.1.1' }, failed: false },
+  {
+    rule: 'create both families, TTL in range',
+    resolved: { A: addresses('A', ['8.8.4.4', '1.1.1.1'], 300), AAAA: addresses('AAAA', ['2606:4700::1'], 300) },
+    current: {},
+    expect: { A: 'create 300 1.1.1.1,8.8.4.4', AAAA: 'create 300 2606:4700::1' },
+    failed: false,
+  },
+  {
+    rule: 'observed TTL below min is raised to min',
+    resolved: { A: addresses('A', ['1.1.1.1'], 5), AAAA: addresses('AAAA', ['2606:4700::1'], 5) },
+    current: {},
+    expect: { A: 'create 60 1.1.1.1', AAAA: 'create 60 2606:4700::1' },
+    failed: false,
+  },
+  {
+    rule: 'observed TTL above max is lowered to max',
+    resolved: { A: addresses('A', ['1.1.1.1'], 86400) },
+    record: { families: ['A'] },
+    current: {},
+    expect: { A: 'create 3600 1.1.1.1' },
+    failed: false,
+  },
+  {
+    rule: 'fixed TTL wins over the observed one',
+    record: { ttl: { kind: 'fixed', ttl: 120 }, families: ['A'] },
+    resolved: { A: addresses('A', ['1.1.1.1'], 30) },
+    current: {},
+    expect: { A: 'create 120 1.1.1.1' },
+    failed: false,
+  },
+  {
+    rule: 'zero observed TTL is clamped to min',
+    record: { families: ['A'] },
+    resolved: { A: addresses('A', ['1.1.1.1'], 0) },
+    current: {},
+    expect: { A: 'create 60 1.1.1.1' },
+    failed: false,
+  },
   // Rule 5: in sync → nothing.
-  { rule: 'identical sets (any order) and in-range TTL → no change', resolved: { A: addresses('A', ['1.1.1.1', '8.8.4.4'], 300), AAAA: addresses('AAAA', ['2606:4700::1'], 300) }, current: { A: { ttl: 300, values: ['8.8.4.4', '1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } }, expect: { A: 'unchanged', AAAA: 'unchanged' }, failed: false },
+  {
+    rule: 'identical sets (any order) and in-range TTL → no change',
+    resolved: { A: addresses('A', ['1.1.1.1', '8.8.4.4'], 300), AAAA: addresses('AAAA', ['2606:4700::1'], 300) },
+    current: { A: { ttl: 300, values: ['8.8.4.4', '1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } },
+    expect: { A: 'unchanged', AAAA: 'unchanged' },
+    failed: false,
+  },
   // Rule 4: decaying TTLs do not churn.
-  { rule: 'decayed observed TTL, same set, current TTL in range → no change', resolved: { A: addresses('A', ['1.1.1.1'], 17) }, record: { families: ['A'] }, current: { A: { ttl: 300, values: ['1.1.1.1'] } }, expect: { A: 'unchanged' }, failed: false },
-  { rule: 'current TTL below min, same set → TTL rewritten', resolved: { A: addresses('A', ['1.1.1.1'], 300) }, record: { families: ['A'] }, current: { A: { ttl: 30, values: ['1.1.1.1'] } }, expect: { A: 'update 300 1.1.1.1' }, failed: false },
-  { rule: 'current TTL above max, same set → TTL rewritten (clamped)', resolved: { A: addresses('A', ['1.1.1.1'], 7200) }, record: { families: ['A'] }, current: { A: { ttl: 86400, values: ['1.1.1.1'] } }, expect: { A: 'update 3600 1.1.1.1' }, failed: false },
-  { rule: 'fixed TTL differs, same set → TTL rewritten', record: { ttl: { kind: 'fixed', ttl: 120 }, families: ['A'] }, resolved: { A: addresses('A', ['1.1.1.1'], 300) }, current: { A: { ttl: 300, values: ['1.1.1.1'] } }, expect: { A: 'update 120 1.1.1.1' }, failed: false },
-  { rule: 'fixed TTL equal, same set → no change', record: { ttl: { kind: 'fixed', ttl: 120 }, families: ['A'] }, resolved: { A: addresses('A', ['1.1.1.1'], 3) }, current: { A: { ttl: 120, values: ['1.1.1.1'] } }, expect: { A: 'unchanged' }, failed: false },
-  { rule: 'set changed → new TTL from the observed one', resolved: { A: addresses('A', ['1.1.1.2'], 45) }, record: { families: ['A'] }, current: { A: { ttl: 300, values: ['1.1.1.1'] } }, expect: { A: 'update 60 1.1.1.2' }, failed: false },
+  {
+    rule: 'decayed observed TTL, same set, current TTL in range → no change',
+    resolved: { A: addresses('A', ['1.1.1.1'], 17) },
+    record: { families: ['A'] },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] } },
+    expect: { A: 'unchanged' },
+    failed: false,
+  },
+  {
+    rule: 'current TTL below min, same set → TTL rewritten',
+    resolved: { A: addresses('A', ['1.1.1.1'], 300) },
+    record: { families: ['A'] },
+    current: { A: { ttl: 30, values: ['1.1.1.1'] } },
+    expect: { A: 'update 300 1.1.1.1' },
+    failed: false,
+  },
+  {
+    rule: 'current TTL above max, same set → TTL rewritten (clamped)',
+    resolved: { A: addresses('A', ['1.1.1.1'], 7200) },
+    record: { families: ['A'] },
+    current: { A: { ttl: 86400, values: ['1.1.1.1'] } },
+    expect: { A: 'update 3600 1.1.1.1' },
+    failed: false,
+  },
+  {
+    rule: 'fixed TTL differs, same set → TTL rewritten',
+    record: { ttl: { kind: 'fixed', ttl: 120 }, families: ['A'] },
+    resolved: { A: addresses('A', ['1.1.1.1'], 300) },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] } },
+    expect: { A: 'update 120 1.1.1.1' },
+    failed: false,
+  },
+  {
+    rule: 'fixed TTL equal, same set → no change',
+    record: { ttl: { kind: 'fixed', ttl: 120 }, families: ['A'] },
+    resolved: { A: addresses('A', ['1.1.1.1'], 3) },
+    current: { A: { ttl: 120, values: ['1.1.1.1'] } },
+    expect: { A: 'unchanged' },
+    failed: false,
+  },
+  {
+    rule: 'set changed → new TTL from the observed one',
+    resolved: { A: addresses('A', ['1.1.1.2'], 45) },
+    record: { families: ['A'] },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] } },
+    expect: { A: 'update 60 1.1.1.2' },
+    failed: false,
+  },
   // Family independence and rule 1.
-  { rule: 'A changes while AAAA is unchanged', resolved: { A: addresses('A', ['1.1.1.2']), AAAA: addresses('AAAA', ['2606:4700::1']) }, current: { A: { ttl: 300, values: ['1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } }, expect: { A: 'update 300 1.1.1.2', AAAA: 'unchanged' }, failed: false },
-  { rule: 'failure of one family leaves it alone; the other still changes', resolved: { A: addresses('A', ['1.1.1.2']), AAAA: failure('AAAA') }, current: { A: { ttl: 300, values: ['1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } }, expect: { A: 'update 300 1.1.1.2', AAAA: 'failed' }, failed: true },
-  { rule: 'failure of both → nothing written, record failed', resolved: { A: failure('A'), AAAA: failure('AAAA') }, current: { A: { ttl: 300, values: ['1.1.1.1'] } }, expect: { A: 'failed', AAAA: 'failed' }, failed: true },
+  {
+    rule: 'A changes while AAAA is unchanged',
+    resolved: { A: addresses('A', ['1.1.1.2']), AAAA: addresses('AAAA', ['2606:4700::1']) },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } },
+    expect: { A: 'update 300 1.1.1.2', AAAA: 'unchanged' },
+    failed: false,
+  },
+  {
+    rule: 'failure of one family leaves it alone; the other still changes',
+    resolved: { A: addresses('A', ['1.1.1.2']), AAAA: failure('AAAA') },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } },
+    expect: { A: 'update 300 1.1.1.2', AAAA: 'failed' },
+    failed: true,
+  },
+  {
+    rule: 'failure of both → nothing written, record failed',
+    resolved: { A: failure('A'), AAAA: failure('AAAA') },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] } },
+    expect: { A: 'failed', AAAA: 'failed' },
+    failed: true,
+  },
   // Rule 2: special-purpose addresses.
-  { rule: 'special IPv4 address refused (failure, not a silent drop)', resolved: { A: addresses('A', ['1.1.1.1', '10.0.0.1']), AAAA: addresses('AAAA', ['2606:4700::1']) }, current: { A: { ttl: 300, values: ['1.1.1.1'] } }, expect: { A: 'failed', AAAA: 'create 300 2606:4700::1' }, failed: true },
-  { rule: 'special IPv6 (documentation) refused', record: { families: ['AAAA'] }, resolved: { AAAA: addresses('AAAA', ['2001:db8::1']) }, current: {}, expect: { AAAA: 'failed' }, failed: true },
-  { rule: 'IPv4-mapped AAAA refused', record: { families: ['AAAA'] }, resolved: { AAAA: addresses('AAAA', ['::ffff:1.2.3.4']) }, current: {}, expect: { AAAA: 'failed' }, failed: true },
-  { rule: 'special addresses published when allowed', record: { allowSpecialAddresses: true, families: ['A'] }, resolved: { A: addresses('A', ['10.0.0.1', '192.168.1.1']) }, current: {}, expect: { A: 'create 300 10.0.0.1,192.168.1.1' }, failed: false },
+  {
+    rule: 'special IPv4 address refused (failure, not a silent drop)',
+    resolved: { A: addresses('A', ['1.1.1.1', '10.0.0.1']), AAAA: addresses('AAAA', ['2606:4700::1']) },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] } },
+    expect: { A: 'failed', AAAA: 'create 300 2606:4700::1' },
+    failed: true,
+  },
+  {
+    rule: 'special IPv6 (documentation) refused',
+    record: { families: ['AAAA'] },
+    resolved: { AAAA: addresses('AAAA', ['2001:db8::1']) },
+    current: {},
+    expect: { AAAA: 'failed' },
+    failed: true,
+  },
+  {
+    rule: 'IPv4-mapped AAAA refused',
+    record: { families: ['AAAA'] },
+    resolved: { AAAA: addresses('AAAA', ['::ffff:1.2.3.4']) },
+    current: {},
+    expect: { AAAA: 'failed' },
+    failed: true,
+  },
+  {
+    rule: 'special addresses published when allowed',
+    record: { allowSpecialAddresses: true, families: ['A'] },
+    resolved: { A: addresses('A', ['10.0.0.1', '192.168.1.1']) },
+    current: {},
+    expect: { A: 'create 300 10.0.0.1,192.168.1.1' },
+    failed: false,
+  },
   // Rule 3: empty.
-  { rule: 'AAAA empty beside published A → AAAA deleted', resolved: { A: addresses('A', ['1.1.1.1']), AAAA: empty('AAAA') }, current: { A: { ttl: 300, values: ['1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } }, expect: { A: 'unchanged', AAAA: 'delete' }, failed: false },
-  { rule: 'AAAA empty beside published A, nothing published → nothing to do', resolved: { A: addresses('A', ['1.1.1.1']), AAAA: empty('AAAA') }, current: { A: { ttl: 300, values: ['1.1.1.1'] } }, expect: { A: 'unchanged', AAAA: 'unchanged' }, failed: false },
-  { rule: 'both empty (NXDOMAIN) → failure, nothing deleted', resolved: { A: empty('A', 'NXDOMAIN'), AAAA: empty('AAAA', 'NXDOMAIN') }, current: { A: { ttl: 300, values: ['1.1.1.1'] } }, expect: { A: 'failed', AAAA: 'failed' }, failed: true },
-  { rule: 'only configured family empty → failure', record: { families: ['A'] }, resolved: { A: empty('A') }, current: { A: { ttl: 300, values: ['1.1.1.1'] } }, expect: { A: 'failed' }, failed: true },
-  { rule: 'empty beside a failed family → failure, nothing deleted', resolved: { A: failure('A'), AAAA: empty('AAAA') }, current: { A: { ttl: 300, values: ['1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } }, expect: { A: 'failed', AAAA: 'failed' }, failed: true },
-  { rule: 'empty beside a refused family → failure, nothing deleted', resolved: { A: addresses('A', ['127.0.0.1']), AAAA: empty('AAAA') }, current: { AAAA: { ttl: 300, values: ['2606:4700::1'] } }, expect: { A: 'failed', AAAA: 'failed' }, failed: true },
-  { rule: 'both empty with allowEmpty → both deleted', record: { allowEmpty: true }, resolved: { A: empty('A'), AAAA: empty('AAAA') }, current: { A: { ttl: 300, values: ['1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } }, expect: { A: 'delete', AAAA: 'delete' }, failed: false },
+  {
+    rule: 'AAAA empty beside published A → AAAA deleted',
+    resolved: { A: addresses('A', ['1.1.1.1']), AAAA: empty('AAAA') },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } },
+    expect: { A: 'unchanged', AAAA: 'delete' },
+    failed: false,
+  },
+  {
+    rule: 'AAAA empty beside published A, nothing published → nothing to do',
+    resolved: { A: addresses('A', ['1.1.1.1']), AAAA: empty('AAAA') },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] } },
+    expect: { A: 'unchanged', AAAA: 'unchanged' },
+    failed: false,
+  },
+  {
+    rule: 'both empty (NXDOMAIN) → failure, nothing deleted',
+    resolved: { A: empty('A', 'NXDOMAIN'), AAAA: empty('AAAA', 'NXDOMAIN') },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] } },
+    expect: { A: 'failed', AAAA: 'failed' },
+    failed: true,
+  },
+  {
+    rule: 'only configured family empty → failure',
+    record: { families: ['A'] },
+    resolved: { A: empty('A') },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] } },
+    expect: { A: 'failed' },
+    failed: true,
+  },
+  {
+    rule: 'empty beside a failed family → failure, nothing deleted',
+    resolved: { A: failure('A'), AAAA: empty('AAAA') },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } },
+    expect: { A: 'failed', AAAA: 'failed' },
+    failed: true,
+  },
+  {
+    rule: 'empty beside a refused family → failure, nothing deleted',
+    resolved: { A: addresses('A', ['127.0.0.1']), AAAA: empty('AAAA') },
+    current: { AAAA: { ttl: 300, values: ['2606:4700::1'] } },
+    expect: { A: 'failed', AAAA: 'failed' },
+    failed: true,
+  },
+  {
+    rule: 'both empty with allowEmpty → both deleted',
+    record: { allowEmpty: true },
+    resolved: { A: empty('A'), AAAA: empty('AAAA') },
+    current: { A: { ttl: 300, values: ['1.1.1.1'] }, AAAA: { ttl: 300, values: ['2606:4700::1'] } },
+    expect: { A: 'delete', AAAA: 'delete' },
+    failed: false,
+  },
   // Rule 6: conflicts.
-  { rule: 'CNAME at the name → conflict, nothing written', resolved: { A: addresses('A', ['1.1.1.1']) }, record: { families: ['A'] }, current: { conflict: 'CNAME at the name (other.example.net)' }, expect: { A: 'failed' }, failed: true },
+  {
+    rule: 'CNAME at the name → conflict, nothing written',
+    resolved: { A: addresses('A', ['1.1.1.1']) },
+    record: { families: ['A'] },
+    current: { conflict: 'CNAME at the name (other.example.net)' },
+    expect: { A: 'failed' },
+    failed: true,
+  },
   // maxAddresses.
-  { rule: 'maxAddresses caps the set', record: { maxAddresses: 2, families: ['A'] }, resolved: { A: addresses('A', ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4']) }, current: {}, expect: { A: 'create 300 1.1.1.1,1.1.1.2' }, failed: false },
-  { rule: 'maxAddresses keeps already-published addresses (no rotation)', record: { maxAddresses: 2, families: ['A'] }, resolved: { A: addresses('A', ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4']) }, current: { A: { ttl: 300, values: ['1.1.1.3', '1.1.1.4'] } }, expect: { A: 'unchanged' }, failed: false },
+  {
+    rule: 'maxAddresses caps the set',
+    record: { maxAddresses: 2, families: ['A'] },
+    resolved: { A: addresses('A', ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4']) },
+    current: {},
+    expect: { A: 'create 300 1.1.1.1,1.1.1.2' },
+    failed: false,
+  },
+  {
+    rule: 'maxAddresses keeps already-published addresses (no rotation)',
+    record: { maxAddresses: 2, families: ['A'] },
+    resolved: { A: addresses('A', ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4']) },
+    current: { A: { ttl: 300, values: ['1.1.1.3', '1.1.1.4'] } },
+    expect: { A: 'unchanged' },
+    failed: false,
+  },
 ];
 
 function describeDecision(plan: ReturnType<typeof planRecord>, family: Family): string {
@@ -88,7 +279,11 @@ describe('planRecord (docs/design/planning.md)', () => {
   });
 
   it('is pure: the same input gives the same plan', () => {
-    const input: PlanInput = { record: record(), resolved: { A: addresses('A', ['9.9.9.9', '1.1.1.1']), AAAA: empty('AAAA') }, current: { AAAA: { ttl: 60, values: ['2606:4700::1'] } } };
+    const input: PlanInput = {
+      record: record(),
+      resolved: { A: addresses('A', ['9.9.9.9', '1.1.1.1']), AAAA: empty('AAAA') },
+      current: { AAAA: { ttl: 60, values: ['2606:4700::1'] } },
+    };
     expect(planRecord(input)).toEqual(planRecord(input));
   });
 
@@ -96,7 +291,9 @@ describe('planRecord (docs/design/planning.md)', () => {
     const plan = planRecord({ record: record({ families: ['A'] }), resolved: { A: addresses('A', ['1.1.1.1', '10.1.2.3', '192.168.0.1']) }, current: {} });
     const d = plan.decisions[0]!;
     expect(d.kind).toBe('failed');
-    expect(d.kind === 'failed' && d.reason).toBe('refused special-purpose addresses 10.1.2.3 (Private-Use, RFC 1918), 192.168.0.1 (Private-Use, RFC 1918); set allowSpecialAddresses: true to publish them');
+    expect(d.kind === 'failed' && d.reason).toBe(
+      'refused special-purpose addresses 10.1.2.3 (Private-Use, RFC 1918), 192.168.0.1 (Private-Use, RFC 1918); set allowSpecialAddresses: true to publish them',
+    );
   });
 });
 

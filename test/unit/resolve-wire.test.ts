@@ -86,9 +86,7 @@ describe('retries and fallback', () => {
     expect(result).toEqual({
       kind: 'failure',
       family: 'A',
-      reason:
-        `no answer from ${first.address} within ${SHORT_TIMEOUT_MS} ms (3 attempts); ` +
-        `no answer from ${second.address} within ${SHORT_TIMEOUT_MS} ms (3 attempts)`,
+      reason: `no answer from ${first.address} within ${SHORT_TIMEOUT_MS} ms (3 attempts); ` + `no answer from ${second.address} within ${SHORT_TIMEOUT_MS} ms (3 attempts)`,
       cause: 'timeout',
       chain: [],
     });
@@ -277,9 +275,7 @@ describe('what goes on the wire', () => {
     first.setAddresses('edns.test', 'A', ['192.0.2.1']);
     reset(first);
     await createResolver(settingsFor([first])).resolve('edns.test', 'A');
-    expect(first.queries).toEqual([
-      expect.objectContaining({ name: 'edns.test', type: 'A', transport: 'udp', recursionDesired: true, udpPayloadSize: 1232 }),
-    ]);
+    expect(first.queries).toEqual([expect.objectContaining({ name: 'edns.test', type: 'A', transport: 'udp', recursionDesired: true, udpPayloadSize: 1232 })]);
     expect(first.queries[0]!.ecs).toBeUndefined();
   });
 

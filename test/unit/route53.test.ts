@@ -172,10 +172,17 @@ describe('describeRoute53Error', () => {
 
   it('keeps only the first line of an SDK message, whatever the status', () => {
     const multiLine = (status: number | undefined, name: string) =>
-      Object.assign(new Error(`first words\nDeserialization error: to see the raw response, inspect {error}.$response`), { name, $metadata: status === undefined ? {} : { httpStatusCode: status } });
-    const messages = [multiLine(200, 'Error'), multiLine(500, 'InternalFailure'), multiLine(403, 'AccessDenied'), multiLine(undefined, 'TimeoutError'), multiLine(400, 'InvalidInput')].map(
-      (error) => describeRoute53Error(error, 'ListResourceRecordSets').message,
-    );
+      Object.assign(new Error(`first words\nDeserialization error: to see the raw response, inspect {error}.$response`), {
+        name,
+        $metadata: status === undefined ? {} : { httpStatusCode: status },
+      });
+    const messages = [
+      multiLine(200, 'Error'),
+      multiLine(500, 'InternalFailure'),
+      multiLine(403, 'AccessDenied'),
+      multiLine(undefined, 'TimeoutError'),
+      multiLine(400, 'InvalidInput'),
+    ].map((error) => describeRoute53Error(error, 'ListResourceRecordSets').message);
     for (const message of messages) {
       expect(message).toContain('first words');
       expect(message).not.toMatch(/\n|Deserialization|\$response/);

@@ -34,7 +34,9 @@ const copiedSources = instructions.filter((i) => /^COPY\s/.test(i) && !i.include
 /** The arguments of an exec-form instruction, e.g. ENTRYPOINT ["node", "/app/x.js"]. */
 const execForm = (line: string | undefined): string[] => JSON.parse(/(\[.*\])\s*$/.exec(line ?? '')?.[1] ?? '[]') as string[];
 /** ENV names and values, all stages. */
-const dockerEnv = new Map(instructions.filter((i) => i.startsWith('ENV ')).flatMap((i) => [...i.slice(4).matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1]!, m[2]!.replace(/^"|"$/g, '')] as const)));
+const dockerEnv = new Map(
+  instructions.filter((i) => i.startsWith('ENV ')).flatMap((i) => [...i.slice(4).matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1]!, m[2]!.replace(/^"|"$/g, '')] as const)),
+);
 
 describe('Dockerfile', () => {
   it('copies only files that exist in the repository', () => {
@@ -85,7 +87,9 @@ describe('Dockerfile', () => {
   });
 
   it('.dockerignore keeps .env (credentials) out of the build context, and nothing the Dockerfile copies', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignored).toContain('.env');
     for (const needed of copiedSources) expect(ignored, needed).not.toContain(needed.replace(/^\.\//, ''));
   });

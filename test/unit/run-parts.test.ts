@@ -40,10 +40,13 @@ describe('lane (one round at a time per provider, requests merged)', () => {
     const rounds: string[][] = [];
     let release!: () => void;
     let gate = new Promise<void>((resolve) => (release = resolve));
-    const lane = new Lane<string>(async (keys) => {
-      rounds.push([...keys]);
-      await gate;
-    }, () => 0);
+    const lane = new Lane<string>(
+      async (keys) => {
+        rounds.push([...keys]);
+        await gate;
+      },
+      () => 0,
+    );
     const first = lane.request(['a']);
     const second = lane.request(['b']);
     const third = lane.request(['c', 'b']);
@@ -57,10 +60,13 @@ describe('lane (one round at a time per provider, requests merged)', () => {
   });
   it('keeps serving after a round throws, and close() drops what has not started', async () => {
     const rounds: string[][] = [];
-    const lane = new Lane<string>(async (keys) => {
-      rounds.push([...keys]);
-      if (keys.includes('boom')) throw new Error('bug');
-    }, () => 0);
+    const lane = new Lane<string>(
+      async (keys) => {
+        rounds.push([...keys]);
+        if (keys.includes('boom')) throw new Error('bug');
+      },
+      () => 0,
+    );
     await lane.request(['boom']);
     await lane.request(['ok']);
     expect(rounds).toEqual([['boom'], ['ok']]);
@@ -131,10 +137,20 @@ describe('apexsync_errors_total counts the failure kind the report carries', () 
 
 describe('per-record /metrics series, computed from the records when scraped', () => {
   const report = (over: Partial<RecordReport>): RecordReport => ({
-    name: 'example.com', provider: 'files', zone: 'example.com', target: 't', status: 'in-sync', changes: [], decisions: [], outcome: null, error: null, hints: [], ...over,
+    name: 'example.com',
+    provider: 'files',
+    zone: 'example.com',
+    target: 't',
+    status: 'in-sync',
+    changes: [],
+    decisions: [],
+    outcome: null,
+    error: null,
+    hints: [],
+    ...over,
   });
 
-  it('shows each record\'s last success and published counts; nothing for what is not known yet', async () => {
+  it("shows each record's last success and published counts; nothing for what is not known yet", async () => {
     const metrics = new RunMetrics();
     const series: RecordSeries[] = [
       { name: 'a.example.com', provider: 'files', lastSuccessAt: 1_700_000_000_000, published: { A: 2, AAAA: 0 } },
@@ -164,7 +180,17 @@ describe('per-record /metrics series, computed from the records when scraped', (
     const change = { action: 'update' as const, name: 'example.com', family: 'A' as const, before: set('52.4.7.1'), after: set('52.4.7.2', '52.4.7.3') };
     expect(metrics.observeRecord(report({ status: 'updated', current: { A: set('52.4.7.1') }, changes: [change], outcome: { status: 'applied' } }))).toEqual({ A: 2, AAAA: 0 });
     // Not applied: the provider still holds what was read.
-    expect(metrics.observeRecord(report({ status: 'failed', current: { A: set('52.4.7.1') }, changes: [change], outcome: { status: 'unconfirmed', kind: 'timeout', message: 'timeout' }, error: { stage: 'apply', kind: 'timeout', message: 'x', maybeApplied: true } }))).toEqual({ A: 1, AAAA: 0 });
+    expect(
+      metrics.observeRecord(
+        report({
+          status: 'failed',
+          current: { A: set('52.4.7.1') },
+          changes: [change],
+          outcome: { status: 'unconfirmed', kind: 'timeout', message: 'timeout' },
+          error: { stage: 'apply', kind: 'timeout', message: 'x', maybeApplied: true },
+        }),
+      ),
+    ).toEqual({ A: 1, AAAA: 0 });
     // The read failed: unknown.
     expect(metrics.observeRecord(report({ status: 'failed', error: { stage: 'read', kind: 'rate-limit', message: 'Cloudflare: 429', maybeApplied: false } }))).toBeUndefined();
   });
@@ -173,7 +199,13 @@ describe('per-record /metrics series, computed from the records when scraped', (
 describe('readiness', () => {
   it(`lists at most ${MAX_STALE_LISTED} stale records and counts them all`, () => {
     const now = Date.UTC(2025, 0, 1);
-    const health = (i: number, lastSuccessAt: number | undefined): RecordHealth => ({ name: `r${i}.example.com`, provider: 'files', target: 't', lastSuccessAt, lastError: undefined });
+    const health = (i: number, lastSuccessAt: number | undefined): RecordHealth => ({
+      name: `r${i}.example.com`,
+      provider: 'files',
+      target: 't',
+      lastSuccessAt,
+      lastError: undefined,
+    });
     const many = Array.from({ length: 250 }, (_, i) => health(i, i % 5 === 0 ? now : undefined));
     const result = readiness(many, now, 60_000);
     expect(result).toMatchObject({ ready: false, records: 250, staleCount: 200 });
@@ -195,7 +227,16 @@ describe('readiness', () => {
       ],
     };
     expect(readiness([{ ...ok, served }], now, 60_000)).toMatchObject({ ready: true, served: { served: 1 }, diverged: [] });
-    expect(readiness([{ ...ok, served }, { ...ok, name: 'b.example.com', served: diverged }], now, 60_000)).toMatchObject({
+    expect(
+      readiness(
+        [
+          { ...ok, served },
+          { ...ok, name: 'b.example.com', served: diverged },
+        ],
+        now,
+        60_000,
+      ),
+    ).toMatchObject({
       ready: false,
       staleCount: 0,
       served: { served: 1, diverged: 1 },
@@ -254,7 +295,9 @@ describe('damping ledger', () => {
     const r = record({ name: 'example.com', target: 'lb.example.net' });
     ledger.adjust(r, { A: addresses('A', ['52.4.7.1', '52.4.7.2'], 60) }, {});
     await clock.advance(60_000);
-    expect(ledger.adjust(r, { A: addresses('A', ['52.4.7.2', '52.4.7.3'], 60) }, { A: { ttl: 60, values: ['52.4.7.1', '52.4.7.2'] } }).A).toMatchObject({ addresses: ['52.4.7.2', '52.4.7.3'] });
+    expect(ledger.adjust(r, { A: addresses('A', ['52.4.7.2', '52.4.7.3'], 60) }, { A: { ttl: 60, values: ['52.4.7.1', '52.4.7.2'] } }).A).toMatchObject({
+      addresses: ['52.4.7.2', '52.4.7.3'],
+    });
   });
 });
 

@@ -47,7 +47,10 @@ function harness(records: readonly RecordConfig[], answer: Answer, over: Partial
   return { clock, resolver, provider, pool, scheduler, metrics, rounds, fullResults, runtime };
 }
 
-const fixed = (values: readonly string[], ttl: number): Answer => (_target: string, family: Family) => addresses(family, values, ttl);
+const fixed =
+  (values: readonly string[], ttl: number): Answer =>
+  (_target: string, family: Family) =>
+    addresses(family, values, ttl);
 
 async function counter(metrics: RunMetrics, name: string, labels: Record<string, string>): Promise<number> {
   const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
@@ -212,11 +215,10 @@ describe('scheduler clock', () => {
   it('a wall clock stepped back an hour does not stall the schedule: the due record still runs, and staleness is real time', async () => {
     let values = ['52.4.7.1'];
     let broken = false;
-    const h = harness(
-      [record({ name: 'example.com', target: 'lb.example.net' })],
-      (_t, family) => (broken ? failure(family) : addresses(family, values, 60)),
-      { damping: { holdDownMs: 0, samples: 1 }, staleAfterMs: 180_000 },
-    );
+    const h = harness([record({ name: 'example.com', target: 'lb.example.net' })], (_t, family) => (broken ? failure(family) : addresses(family, values, 60)), {
+      damping: { holdDownMs: 0, samples: 1 },
+      staleAfterMs: 180_000,
+    });
     const ready = () => readiness(h.scheduler.health(), h.clock.now(), 180_000);
     await h.scheduler.start();
     await h.clock.advance(10_000);

@@ -7,9 +7,30 @@ import type { RecordReport } from '../../src/sync/report.js';
 const T0 = Date.parse('2026-12-06T12:00:00Z');
 
 function report(name: string, over: Partial<RecordReport> = {}): RecordReport {
-  return { name, provider: 'files', zone: 'example.com', target: 't.test', status: 'in-sync', changes: [], decisions: [], outcome: null, error: null, hints: [], current: { A: { ttl: 60, values: ['192.0.2.1'] } }, ...over };
+  return {
+    name,
+    provider: 'files',
+    zone: 'example.com',
+    target: 't.test',
+    status: 'in-sync',
+    changes: [],
+    decisions: [],
+    outcome: null,
+    error: null,
+    hints: [],
+    current: { A: { ttl: 60, values: ['192.0.2.1'] } },
+    ...over,
+  };
 }
-const health = (name: string, over: Partial<RecordHealth> = {}): RecordHealth => ({ name, provider: 'files', target: 't.test', lastSuccessAt: T0, lastError: undefined, nextCheckAt: T0 + 30_000, ...over });
+const health = (name: string, over: Partial<RecordHealth> = {}): RecordHealth => ({
+  name,
+  provider: 'files',
+  target: 't.test',
+  lastSuccessAt: T0,
+  lastError: undefined,
+  nextCheckAt: T0 + 30_000,
+  ...over,
+});
 
 describe('status store and page', () => {
   it('publishes what a write left, keeps the last 50 changes newest first, and dates a failing streak from its start', () => {
@@ -17,7 +38,13 @@ describe('status store and page', () => {
     for (let i = 0; i < 60; i++) {
       const before = { ttl: 60, values: [`192.0.2.${i}`] };
       const after = { ttl: 60, values: [`192.0.2.${i + 1}`] };
-      store.observe({ dryRun: false, records: [report('example.com', { status: 'updated', current: { A: before }, changes: [{ action: 'update', name: 'example.com', family: 'A', before, after }] })] }, T0 + i * 1000);
+      store.observe(
+        {
+          dryRun: false,
+          records: [report('example.com', { status: 'updated', current: { A: before }, changes: [{ action: 'update', name: 'example.com', family: 'A', before, after }] })],
+        },
+        T0 + i * 1000,
+      );
     }
     const failure = { stage: 'resolve' as const, kind: 'servfail' as const, message: 'A: SERVFAIL <b>', maybeApplied: false };
     store.observe({ dryRun: false, records: [report('example.com', { status: 'failed', error: failure })] }, T0 + 100_000);

@@ -55,7 +55,11 @@ describe('served-state check', () => {
       [b.address, 'served'],
     ]);
     expect(report!.servers[0]!.values).toEqual({ A: ['192.0.2.2', '192.0.2.10'], AAAA: ['2001:db8::2'] });
-    for (const f of [a, b]) expect([...f.queries]).toEqual([[`${ZONE} A`, 1], [`${ZONE} AAAA`, 1]]);
+    for (const f of [a, b])
+      expect([...f.queries]).toEqual([
+        [`${ZONE} A`, 1],
+        [`${ZONE} AAAA`, 1],
+      ]);
   });
 
   it('waits for a lagging server (propagating → served) and asks only it again', async () => {
@@ -137,7 +141,11 @@ describe('served-state check', () => {
     const f = await face({ current: { A: { ttl: 300, values: ['192.0.2.2', '192.0.2.10'] } } });
     const [report] = await checkZone(
       { zone: ZONE, settings: { mode: 'require', timeoutMs: 1000, servers: [f.address] }, targets: [{ name: ZONE, families: ['A', 'AAAA'], planned: { A: PLANNED.A } }] },
-      { discovery: { resolver: createResolver({ servers: [], timeoutMs: 1000, attempts: 1 }), resolverServers: [], timeoutMs: 1000 }, wait: true, limiter: new ConcurrencyLimiter(4) },
+      {
+        discovery: { resolver: createResolver({ servers: [], timeoutMs: 1000, attempts: 1 }), resolverServers: [], timeoutMs: 1000 },
+        wait: true,
+        limiter: new ConcurrencyLimiter(4),
+      },
     );
     expect(report!.status).toBe('served');
     expect(report!.servers[0]!.values).toEqual({ A: ['192.0.2.2', '192.0.2.10'], AAAA: [] });

@@ -62,7 +62,12 @@ describe('the round verify step', () => {
   it('fails a diverged record with mode require (stage verify), only reports it with mode report', async () => {
     const required = await step({ A: OLD }, { status: 'applied' });
     expect(required.served?.status).toBe('diverged');
-    expect(required.failure).toMatchObject({ stage: 'verify', kind: 'unconfirmed', maybeApplied: false, message: expect.stringMatching(/^diverged: served by 0\/1 .* answers A 192\.0\.2\.1/) });
+    expect(required.failure).toMatchObject({
+      stage: 'verify',
+      kind: 'unconfirmed',
+      maybeApplied: false,
+      message: expect.stringMatching(/^diverged: served by 0\/1 .* answers A 192\.0\.2\.1/),
+    });
     const reported = await step({ A: OLD }, { status: 'applied' }, { mode: 'report' });
     expect(reported).toMatchObject({ served: { status: 'diverged' }, failure: undefined });
   });

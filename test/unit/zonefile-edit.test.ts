@@ -43,9 +43,7 @@ describe('zone file editor', () => {
 
   it('deleting the line that named the owner restates the owner on the next blank-owner line', () => {
     const text = `${HEAD}www IN A 192.0.2.1\n    IN MX 10 mail ; keeps its comment\nftp IN A 192.0.2.2\n`;
-    expect(edit(text, [{ name: 'www.example.com', family: 'A', after: null }])).toBe(
-      `${NEW_HEAD}www    IN MX 10 mail ; keeps its comment\nftp IN A 192.0.2.2\n`,
-    );
+    expect(edit(text, [{ name: 'www.example.com', family: 'A', after: null }])).toBe(`${NEW_HEAD}www    IN MX 10 mail ; keeps its comment\nftp IN A 192.0.2.2\n`);
   });
 
   it('restates with the absolute name when the owner was named under another $ORIGIN', () => {
@@ -79,9 +77,7 @@ describe('zone file editor', () => {
 
   it('replaces every physical line of a multi-line record', () => {
     const text = `${HEAD}@ IN A (\n    192.0.2.1 ; spread out\n  )\n@ IN TXT "x"\n`;
-    expect(edit(text, [{ name: 'example.com', family: 'A', after: { ttl: 60, values: ['198.51.100.1'] } }])).toBe(
-      `${NEW_HEAD}@ 60 IN A 198.51.100.1\n@ IN TXT "x"\n`,
-    );
+    expect(edit(text, [{ name: 'example.com', family: 'A', after: { ttl: 60, values: ['198.51.100.1'] } }])).toBe(`${NEW_HEAD}@ 60 IN A 198.51.100.1\n@ IN TXT "x"\n`);
   });
 
   it('changes only the digits of the serial in a multi-line SOA', () => {
@@ -96,7 +92,9 @@ describe('zone file editor', () => {
     const before = parse(text);
     const edits: RRsetEdit[] = [{ name: 'example.com', family: 'A', after: { ttl: 60, values: ['198.51.100.1'] } }];
     const after = editZone(before, edits, 2);
-    expect(findUnintendedChange(before, parse(after), edits, 2)).toMatch(/^example\.com NS \(zone\.db:4\) would change from 'example\.com 3600 NS ns1' to 'example\.com 60 NS ns1'/);
+    expect(findUnintendedChange(before, parse(after), edits, 2)).toMatch(
+      /^example\.com NS \(zone\.db:4\) would change from 'example\.com 3600 NS ns1' to 'example\.com 60 NS ns1'/,
+    );
   });
 
   it('refuses when the SOA lives in an included file', () => {

@@ -81,11 +81,7 @@ describe('zone file parser: tricky syntax', () => {
       `$ORIGIN example.com.\n$TTL 60\n${SOA}\na IN TYPE1 \\# 4 C0000201\nb IN AAAA \\# 16 20010db8 00000000 00000000 00000001\n`,
       ['example.com 60 SOA', 'a.example.com 60 A 192.0.2.1', 'b.example.com 60 AAAA 2001:db8::1'],
     ],
-    [
-      'CRLF line endings and tabs',
-      `$ORIGIN example.com.\r\n$TTL 60\r\n${SOA}\r\n@\tIN\tA\t192.0.2.1\r\n`,
-      ['example.com 60 SOA', 'example.com 60 A 192.0.2.1'],
-    ],
+    ['CRLF line endings and tabs', `$ORIGIN example.com.\r\n$TTL 60\r\n${SOA}\r\n@\tIN\tA\t192.0.2.1\r\n`, ['example.com 60 SOA', 'example.com 60 A 192.0.2.1']],
   ])('%s', (_what, text, expected) => {
     expect(summary(parse(text))).toEqual(expected);
   });
@@ -172,7 +168,7 @@ describe('record sets at a name', () => {
     ].join('\n'),
   );
 
-  it('reports A/AAAA values normalised and de-duplicated, with the TTL BIND serves (the first record\'s)', () => {
+  it("reports A/AAAA values normalised and de-duplicated, with the TTL BIND serves (the first record's)", () => {
     expect(recordSetsAt(zone, 'example.com')).toEqual({ A: { ttl: 300, values: ['192.0.2.1', '192.0.2.2'] }, AAAA: { ttl: 3600, values: ['2001:db8::1'] } });
     const reversed = parse(['$ORIGIN example.com.', '$TTL 3600', SOA, '@ 600 IN A 192.0.2.1', '@ 300 IN A 192.0.2.2', ''].join('\n'));
     expect(recordSetsAt(reversed, 'example.com')).toEqual({ A: { ttl: 600, values: ['192.0.2.1', '192.0.2.2'] } });

@@ -37,8 +37,14 @@ export async function syncCommand(options: SyncOptions): Promise<number> {
     // The NS names of zones are looked up on a resolver of their own, outside the progress count.
     const verify = options.dryRun
       ? undefined
-      : { settings: config.verify, discovery: { resolver: createResolver(config.resolver), resolverServers: config.resolver.servers, timeoutMs: config.resolver.timeoutMs }, wait: true };
-    const report = await runRound({ records, resolver, providers, logger, dryRun: options.dryRun, samples: config.damping.samples, ...(verify ? { verify } : {}) }).finally(() => progress?.finish());
+      : {
+          settings: config.verify,
+          discovery: { resolver: createResolver(config.resolver), resolverServers: config.resolver.servers, timeoutMs: config.resolver.timeoutMs },
+          wait: true,
+        };
+    const report = await runRound({ records, resolver, providers, logger, dryRun: options.dryRun, samples: config.damping.samples, ...(verify ? { verify } : {}) }).finally(() =>
+      progress?.finish(),
+    );
     print(options.output === 'json' ? renderRoundJson(report) : renderRoundText(report));
     // A cron job that changed something says so; a failed notification is logged, never the exit code.
     if (config.notify.length > 0) await new Notifier(config.notify, { logger }).notify(report);

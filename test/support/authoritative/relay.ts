@@ -105,4 +105,3 @@ export async function startRelay(upstreamPort: number): Promise<CountingRelay> {
       }),
   };
 }
-

@@ -168,15 +168,7 @@ export async function startAuthoritative<Extra>(flavour: Flavour<Extra>, options
 }
 
 function zoneFile(zone: string, ttl: number, records: readonly string[]): string {
-  return [
-    `$ORIGIN ${zone}.`,
-    `$TTL ${ttl}`,
-    `@ IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`,
-    `@ NS ns1.${zone}.`,
-    'ns1 A 127.0.0.1',
-    ...records,
-    '',
-  ].join('\n');
+  return [`$ORIGIN ${zone}.`, `$TTL ${ttl}`, `@ IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`, `@ NS ns1.${zone}.`, 'ns1 A 127.0.0.1', ...records, ''].join('\n');
 }
 
 /** A port free for both TCP and UDP on 127.0.0.1 right now (the server binds it a moment later). */
@@ -331,7 +323,12 @@ function server(s: {
       for (const type of types) {
         const { rcode, answers } = await query(name, type);
         const own = answers.filter((a) => a.name === name.toLowerCase() && a.type === type);
-        parts.push(`${type} ${rcode} ${own.map((a) => `${a.ttl} ${JSON.stringify(a.data)}`).sort().join(' | ')}`);
+        parts.push(
+          `${type} ${rcode} ${own
+            .map((a) => `${a.ttl} ${JSON.stringify(a.data)}`)
+            .sort()
+            .join(' | ')}`,
+        );
       }
       return parts.join('\n');
     },

@@ -89,13 +89,27 @@ function setPath(root: { [key: string]: Json }, path: string, value: Json | type
 export const BASE_FILES = { 'example.com.zone': '$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ IN NS ns1\nns1 IN A 192.0.2.53\n' };
 
 export function validBaseCase(p: PlantedCredentials): BadConfig {
-  return { id: 'base', what: 'the valid base config', files: { ...BASE_FILES, 'apexsync.yaml': YAML.stringify(baseConfig()) }, args: ['-c', 'apexsync.yaml'], env: baseEnv(p), field: '', maxLines: 0 };
+  return {
+    id: 'base',
+    what: 'the valid base config',
+    files: { ...BASE_FILES, 'apexsync.yaml': YAML.stringify(baseConfig()) },
+    args: ['-c', 'apexsync.yaml'],
+    env: baseEnv(p),
+    field: '',
+    maxLines: 0,
+  };
 }
 
 export function buildBadConfigs(p: PlantedCredentials): BadConfig[] {
   const cases: BadConfig[] = [];
   const env = baseEnv(p);
-  const add = (id: string, what: string, field: string, config: { [key: string]: Json } | string, options: { env?: Record<string, string>; maxLines?: number; files?: BadConfig['files']; args?: string[] } = {}): void => {
+  const add = (
+    id: string,
+    what: string,
+    field: string,
+    config: { [key: string]: Json } | string,
+    options: { env?: Record<string, string>; maxLines?: number; files?: BadConfig['files']; args?: string[] } = {},
+  ): void => {
     const text = typeof config === 'string' ? config : YAML.stringify(config);
     cases.push({
       id,
@@ -165,7 +179,13 @@ export function buildBadConfigs(p: PlantedCredentials): BadConfig[] {
   set('providers.cf.batchSize', 5000, 'a batch size over the plan limit');
   set('providers.cf.timeoutMs', 50, 'a timeout below the minimum');
   set('providers.cf.apiKey', p.apiToken, 'a token under an unknown key', 'providers.cf');
-  add('provider-id', 'a provider id with a space', 'providers', setPath(setPath(baseConfig(), 'providers.bad id', { type: 'zonefile', file: 'x.zone' }), 'providers.files', DELETE), { maxLines: 4 });
+  add(
+    'provider-id',
+    'a provider id with a space',
+    'providers',
+    setPath(setPath(baseConfig(), 'providers.bad id', { type: 'zonefile', file: 'x.zone' }), 'providers.files', DELETE),
+    { maxLines: 4 },
+  );
 
   // --- defaults --------------------------------------------------------------------------------
   // One mistake, two consequences: the default names no provider, and so does records[0] through it.
@@ -202,7 +222,8 @@ export function buildBadConfigs(p: PlantedCredentials): BadConfig[] {
   set('records.0.target', ['a.test', 'b.test'], 'a list of targets');
   set('records.0.provider', 'nope', 'a provider that does not exist');
   set('records.0.provider', 7, 'a number for a provider id');
-  for (const inherited of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) set('records.0.provider', inherited, `an inherited object key (${inherited}) as a provider reference`);
+  for (const inherited of ['constructor', 'toString', 'hasOwnProperty', '__proto__'])
+    set('records.0.provider', inherited, `an inherited object key (${inherited}) as a provider reference`);
   set('defaults.provider', 'constructor', 'an inherited object key as the default provider', 'defaults.provider', 2);
   set('records.0.zone', 'other.com', 'a zone that does not contain the name');
   set('records.0.zone', 'bad zone', 'bad hostname as zone');
@@ -251,8 +272,15 @@ export function buildBadConfigs(p: PlantedCredentials): BadConfig[] {
   add('env-token-empty', 'the API token variable is set but empty', 'providers.cf.apiToken', YAML.stringify(baseConfig()), { env: { ...env, CF_TOKEN: '' } });
   add('env-heartbeat-unset', 'the heartbeat URL variable is not set', 'heartbeat.url', YAML.stringify(baseConfig()), { env: without('HEARTBEAT_URL') });
   add('env-target-unset', 'a target from an unset variable', 'records[0].target', YAML.stringify(setPath(baseConfig(), 'records.0.target', '${TARGET_HOST}')));
-  add('env-empty-default', 'a token defaulting to the empty string', 'providers.cf.apiToken', YAML.stringify(setPath(baseConfig(), 'providers.cf.apiToken', '${CF_TOKEN_UNSET:-}')));
-  add('env-tsig-not-base64', 'the TSIG variable holds text that is not base64', 'providers.bind.tsig.secret', YAML.stringify(baseConfig()), { env: { ...env, TSIG_SECRET: `${p.tsigSecret}!` } });
+  add(
+    'env-empty-default',
+    'a token defaulting to the empty string',
+    'providers.cf.apiToken',
+    YAML.stringify(setPath(baseConfig(), 'providers.cf.apiToken', '${CF_TOKEN_UNSET:-}')),
+  );
+  add('env-tsig-not-base64', 'the TSIG variable holds text that is not base64', 'providers.bind.tsig.secret', YAML.stringify(baseConfig()), {
+    env: { ...env, TSIG_SECRET: `${p.tsigSecret}!` },
+  });
   add('env-dotenv-bad-tsig', 'a .env file sets a TSIG secret that is not base64', 'providers.bind.tsig.secret', YAML.stringify(baseConfig()), {
     env: without('TSIG_SECRET'),
     files: { '.env': `TSIG_SECRET="${p.tsigSecret}#!"\n` },
@@ -265,9 +293,17 @@ export function buildBadConfigs(p: PlantedCredentials): BadConfig[] {
   const good = YAML.stringify(baseConfig());
   const inline = good.replace('${CF_TOKEN}', p.apiToken).replace('${TSIG_SECRET}', p.tsigSecret);
   add('yaml-tab', 'a tab in the indentation', 'apexsync.yaml:', inline.replace(/\n {6}secret: /, '\n\t\tsecret: '), { maxLines: YAML_LINES });
-  add('yaml-unclosed-quote', 'an unclosed quote on the token line', 'apexsync.yaml:', inline.replace(`apiToken: ${p.apiToken}`, `apiToken: "${p.apiToken}`), { maxLines: YAML_LINES });
+  add('yaml-unclosed-quote', 'an unclosed quote on the token line', 'apexsync.yaml:', inline.replace(`apiToken: ${p.apiToken}`, `apiToken: "${p.apiToken}`), {
+    maxLines: YAML_LINES,
+  });
   add('yaml-duplicate-key', 'the same key twice', 'apexsync.yaml:', `${inline}providers: {}\n`, { maxLines: YAML_LINES });
-  add('yaml-unclosed-flow', 'an unclosed flow map holding the secret', 'apexsync.yaml:', `${inline.replace(/providers:\n/, `providers:\n  extra: { type: cloudflare, apiToken: ${p.apiToken}\n`)}`, { maxLines: YAML_LINES });
+  add(
+    'yaml-unclosed-flow',
+    'an unclosed flow map holding the secret',
+    'apexsync.yaml:',
+    `${inline.replace(/providers:\n/, `providers:\n  extra: { type: cloudflare, apiToken: ${p.apiToken}\n`)}`,
+    { maxLines: YAML_LINES },
+  );
   add('yaml-scalar', 'a document that is just text', '(top level)', 'just some text\n');
   add('yaml-empty', 'an empty file', 'apexsync.yaml', '');
   add('yaml-comments', 'only comments', 'apexsync.yaml', '# apexsync\n# nothing yet\n');
@@ -275,10 +311,14 @@ export function buildBadConfigs(p: PlantedCredentials): BadConfig[] {
   add('yaml-alias', 'an alias to an anchor that does not exist', 'apexsync.yaml', good.replace('lb.target.test', '*nope'), { maxLines: YAML_LINES });
   add('yaml-alias-loop', 'an alias inside its own anchor', 'loop[0]', `${good}loop: &x [*x]\n`, { maxLines: YAML_LINES });
   add('yaml-alias-bomb', 'a billion-laughs alias bomb', 'apexsync.yaml', `${good}${aliasBomb()}`, { maxLines: YAML_LINES });
-  add('yaml-indent', 'a mis-indented line holding the secret', 'apexsync.yaml:', inline.replace(`\n      secret: ${p.tsigSecret}`, `\n   secret: ${p.tsigSecret}`), { maxLines: YAML_LINES });
+  add('yaml-indent', 'a mis-indented line holding the secret', 'apexsync.yaml:', inline.replace(`\n      secret: ${p.tsigSecret}`, `\n   secret: ${p.tsigSecret}`), {
+    maxLines: YAML_LINES,
+  });
   add('yaml-binary', 'binary garbage (read as one plain scalar)', '(top level)', `\u0000\u0001\u0002\u00ff${p.apiToken}\u0000`, { maxLines: YAML_LINES });
   add('yaml-two-docs', 'two YAML documents', 'apexsync.yaml:', `${good}---\nrecords: []\n`, { maxLines: YAML_LINES });
-  add('yaml-json-broken', 'JSON with a missing brace holding the token', 'apexsync.yaml:', `{"providers": {"cf": {"type": "cloudflare", "apiToken": "${p.apiToken}"}`, { maxLines: YAML_LINES });
+  add('yaml-json-broken', 'JSON with a missing brace holding the token', 'apexsync.yaml:', `{"providers": {"cf": {"type": "cloudflare", "apiToken": "${p.apiToken}"}`, {
+    maxLines: YAML_LINES,
+  });
 
   // --- files -----------------------------------------------------------------------------------
   add('file-missing', 'the config file does not exist', 'missing.yaml', good, { args: ['-c', 'missing.yaml'] });

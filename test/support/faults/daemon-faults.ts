@@ -43,22 +43,26 @@ export async function daemonThroughFaults<W extends DaemonWorld>(world: W, fault
     let current = world.newState;
     for (const [i, fault] of faults.entries()) {
       const next = i % 2 === 0 ? world.oldState : world.newState;
-      await ledger.fault(`daemon ${world.area}`, async () => {
-        await fault.inject(world);
-        world.setTargetState(next);
-        const until = performance.now() + observeMs;
-        while (performance.now() < until) {
-          expect(daemon.alive, `${world.area} daemon died during ${fault.id}\n${daemon.stderr.slice(-2000)}`).toBe(true);
-          for (const [name, state] of await world.read()) expectOldOrNew(`${world.area} daemon ${fault.id} ${name}`, state, current, next);
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-        expect(await daemon.status('/healthz'), `${world.area} daemon /healthz during ${fault.id}`).toBe(200);
-        expect(fault.wasHit(world), `${world.area} daemon: fault ${fault.id} never hit a request`).toBe(true);
-        await world.clearFaults();
-        const converged = await eventually(() => sameEverywhere(next), 30_000);
-        expect(converged, `${world.area} daemon did not converge after ${fault.id}\n${daemon.stderr.slice(-2000)}`).toBe(true);
-        current = next;
-      }, { label: `daemon ${world.area} ${fault.id}` });
+      await ledger.fault(
+        `daemon ${world.area}`,
+        async () => {
+          await fault.inject(world);
+          world.setTargetState(next);
+          const until = performance.now() + observeMs;
+          while (performance.now() < until) {
+            expect(daemon.alive, `${world.area} daemon died during ${fault.id}\n${daemon.stderr.slice(-2000)}`).toBe(true);
+            for (const [name, state] of await world.read()) expectOldOrNew(`${world.area} daemon ${fault.id} ${name}`, state, current, next);
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+          expect(await daemon.status('/healthz'), `${world.area} daemon /healthz during ${fault.id}`).toBe(200);
+          expect(fault.wasHit(world), `${world.area} daemon: fault ${fault.id} never hit a request`).toBe(true);
+          await world.clearFaults();
+          const converged = await eventually(() => sameEverywhere(next), 30_000);
+          expect(converged, `${world.area} daemon did not converge after ${fault.id}\n${daemon.stderr.slice(-2000)}`).toBe(true);
+          current = next;
+        },
+        { label: `daemon ${world.area} ${fault.id}` },
+      );
     }
   } finally {
     const exit = await daemon.stop();

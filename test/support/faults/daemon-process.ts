@@ -29,7 +29,11 @@ export class DaemonProcess {
   /** `heapProbe`: load heap-probe.cjs, so that heapUsedAfterGc() can ask the process. */
   static start(label: string, args: readonly string[], options: { env?: Record<string, string>; cwd?: string; port: number; heapProbe?: boolean }): DaemonProcess {
     const probe = options.heapProbe ? ['--expose-gc', '--require', HEAP_PROBE] : [];
-    const child = spawn(process.execPath, [...probe, CLI, 'run', ...args], { cwd: options.cwd ?? process.cwd(), env: cliEnvironment(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...probe, CLI, 'run', ...args], {
+      cwd: options.cwd ?? process.cwd(),
+      env: cliEnvironment(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return new DaemonProcess(label, child, `http://127.0.0.1:${options.port}`);
   }
 

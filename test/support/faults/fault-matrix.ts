@@ -67,39 +67,43 @@ const OUTCOME_TEXT: Record<Outcome, RegExp> = {
 
 export async function runFaultCase<W extends FaultWorld>(world: W, c: FaultCase<W>): Promise<void> {
   const label = `${world.area} ${c.id} (${c.via})`;
-  await ledger.fault(world.area, async () => {
-    await world.prepare();
-    await c.inject(world);
-    const result = await world.sync(label, c.via);
-    const context = `${label}\n${result.stdout}`;
+  await ledger.fault(
+    world.area,
+    async () => {
+      await world.prepare();
+      await c.inject(world);
+      const result = await world.sync(label, c.via);
+      const context = `${label}\n${result.stdout}`;
 
-    // First what is published (the invariant that counts lost records), then what was said.
-    const now = await world.read();
-    const which = new Set<string>();
-    for (const name of world.names) {
-      const actual = now.get(name) ?? {};
-      const state = c.expect.state;
-      if (typeof state === 'function') {
-        expectExactly(`${label} ${name}`, actual, state(name));
-        continue;
+      // First what is published (the invariant that counts lost records), then what was said.
+      const now = await world.read();
+      const which = new Set<string>();
+      for (const name of world.names) {
+        const actual = now.get(name) ?? {};
+        const state = c.expect.state;
+        if (typeof state === 'function') {
+          expectExactly(`${label} ${name}`, actual, state(name));
+          continue;
+        }
+        which.add(expectOldOrNew(`${label} ${name}\n${result.stdout}`, actual, world.oldState, world.newState));
       }
-      which.add(expectOldOrNew(`${label} ${name}\n${result.stdout}`, actual, world.oldState, world.newState));
-    }
-    if (typeof c.expect.state === 'string') expect([...which], `${label}: expected the ${c.expect.state} state at every name`).toEqual([c.expect.state]);
-    expect(result.code, context).toBe(c.expect.code);
-    expect(result.stdout, context).toMatch(OUTCOME_TEXT[c.expect.outcome]);
-    const applied = c.expect.appliedNames ?? (c.expect.outcome === 'applied' ? world.names.length : 0);
-    expect(result.stdout.match(/✓ applied/g)?.length ?? 0, context).toBe(applied);
-    if (c.expect.message) expect(result.stdout, context).toMatch(c.expect.message);
-    await c.check?.(world, result);
+      if (typeof c.expect.state === 'string') expect([...which], `${label}: expected the ${c.expect.state} state at every name`).toEqual([c.expect.state]);
+      expect(result.code, context).toBe(c.expect.code);
+      expect(result.stdout, context).toMatch(OUTCOME_TEXT[c.expect.outcome]);
+      const applied = c.expect.appliedNames ?? (c.expect.outcome === 'applied' ? world.names.length : 0);
+      expect(result.stdout.match(/✓ applied/g)?.length ?? 0, context).toBe(applied);
+      if (c.expect.message) expect(result.stdout, context).toMatch(c.expect.message);
+      await c.check?.(world, result);
 
-    await world.clearFaults();
-    await c.recover?.(world);
-    const next = await world.sync(`${label} recovery`, c.via);
-    expect(next.code, `${label} recovery\n${next.stdout}`).toBe(0);
-    const converged = await world.read();
-    for (const name of world.names) expectExactly(`${label} recovery ${name}`, converged.get(name) ?? {}, world.newState);
-  }, { label });
+      await world.clearFaults();
+      await c.recover?.(world);
+      const next = await world.sync(`${label} recovery`, c.via);
+      expect(next.code, `${label} recovery\n${next.stdout}`).toBe(0);
+      const converged = await world.read();
+      for (const name of world.names) expectExactly(`${label} recovery ${name}`, converged.get(name) ?? {}, world.newState);
+    },
+    { label },
+  );
 }
 
 /** Runs every case, then fails with the list of those that did not hold (each is counted either way). */

@@ -191,7 +191,13 @@ export class HttpFaultProxy {
         case 'reset-mid-response': {
           const upstream = await this.#forward(request, body);
           const half = upstream.body.subarray(0, Math.floor(upstream.body.length / 2));
-          const head = [`HTTP/1.1 ${upstream.status} OK`, `content-type: ${String(upstream.headers['content-type'] ?? 'application/octet-stream')}`, `content-length: ${upstream.body.length}`, '', ''].join('\r\n');
+          const head = [
+            `HTTP/1.1 ${upstream.status} OK`,
+            `content-type: ${String(upstream.headers['content-type'] ?? 'application/octet-stream')}`,
+            `content-length: ${upstream.body.length}`,
+            '',
+            '',
+          ].join('\r\n');
           socket.write(Buffer.concat([Buffer.from(head), half]), () => socket.resetAndDestroy());
           return;
         }
@@ -209,12 +215,9 @@ export class HttpFaultProxy {
   #forward(request: http.IncomingMessage, body: Buffer): Promise<Upstream> {
     return new Promise((resolve, reject) => {
       const headers = { ...request.headers, host: this.#upstream.host };
-      const upstream = http.request(
-        { host: this.#upstream.hostname, port: this.#upstream.port, method: request.method, path: request.url, headers, agent: false },
-        (answer) => {
-          void readAll(answer).then((data) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: data }), reject);
-        },
-      );
+      const upstream = http.request({ host: this.#upstream.hostname, port: this.#upstream.port, method: request.method, path: request.url, headers, agent: false }, (answer) => {
+        void readAll(answer).then((data) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: data }), reject);
+      });
       upstream.on('error', reject);
       upstream.end(body);
     });

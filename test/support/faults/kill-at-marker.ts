@@ -29,7 +29,12 @@ export interface KillOutcome {
  * chosen distance into the apply, with no chance to clean up — an OOM kill, a node drain, a power
  * cut of the container. Everything it printed is filed in the ledger.
  */
-export function runCliKilledAfterMarker(label: string, args: readonly string[], plan: KillPlan, options: { env?: Record<string, string>; cwd?: string } = {}): Promise<KillOutcome> {
+export function runCliKilledAfterMarker(
+  label: string,
+  args: readonly string[],
+  plan: KillPlan,
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<KillOutcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? process.cwd(), env: cliEnvironment(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -25,7 +25,11 @@ export async function recordedCli(label: string, args: readonly string[], option
  */
 export function recordedCliAs(user: string, label: string, args: readonly string[], options: RecordedCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('runuser', ['-u', user, '--', process.execPath, CLI, ...args], { cwd: options.cwd ?? process.cwd(), env: cliEnvironment({ HOME: '/tmp', ...options.env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('runuser', ['-u', user, '--', process.execPath, CLI, ...args], {
+      cwd: options.cwd ?? process.cwd(),
+      env: cliEnvironment({ HOME: '/tmp', ...options.env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
