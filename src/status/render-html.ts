@@ -99,6 +99,7 @@ function published(sets: RecordStatus['published']): string {
 /** `served by 2/2`, `diverged: served by 1/2`, … under what is published (nothing when not checked). */
 function served(state: RecordStatus['served']): string {
   if (state === null) return '';
+  if (state.servers === 0) return `<br><span class="served ${escape(state.status)}">served: ${escape(state.status)}</span>`;
   const counts = `served by ${state.servedBy}/${state.servers}`;
   return `<br><span class="served ${state.status}">${state.status === 'served' ? counts : `${escape(state.status)}: ${counts}`}</span>`;
 }

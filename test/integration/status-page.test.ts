@@ -50,7 +50,7 @@ beforeAll(async () => {
     path.join(dir, 'apexsync.yaml'),
     `resolver: { servers: ["${dns.address}"], timeoutMs: 300, attempts: 1 }
 providers:
-  files: { type: zonefile, file: example.com.zone }
+  files: { type: zonefile, file: example.com.zone, verify: { mode: off } }
 records:
   - { name: example.com, target: lb.target.test, families: [A] }
   - { name: api.example.com, target: api.target.test }

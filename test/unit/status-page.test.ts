@@ -79,3 +79,24 @@ describe('status store and page', () => {
     expect(html).toContain('5 more records (failing ones are listed first)');
   });
 });
+
+describe('served state on the status page', () => {
+  it('shows what the latest check found, and nothing before a check', () => {
+    const store = new StatusStore(T0);
+    store.observe({ dryRun: false, records: [report('a.example.com'), report('b.example.com')] }, T0);
+    const served = {
+      status: 'diverged' as const,
+      seconds: 2,
+      servers: [
+        { server: '192.0.2.53:53', status: 'served' as const, values: { A: ['192.0.2.1'] } },
+        { server: '192.0.2.54:53', status: 'diverged' as const, values: { A: ['192.0.2.9'] } },
+      ],
+    };
+    store.observe({ dryRun: false, records: [report('a.example.com', { served })] }, T0 + 1000);
+    const document = store.document([health('a.example.com'), health('b.example.com')], T0 + 1000);
+    expect(document.records.map((r) => r.served)).toEqual([{ status: 'diverged', servedBy: 1, servers: 2 }, null]);
+    const html = renderStatusHtml(document);
+    expect(html).toContain('<span class="served diverged">diverged: served by 1/2</span>');
+    expect(html.match(/class="served /g)).toHaveLength(1);
+  });
+});
