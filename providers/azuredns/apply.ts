@@ -63,7 +63,7 @@ async function writeName(writer: RecordSetWriter, zone: string, state: NameState
         ...landed,
       };
     }
-    if (failure.maybeSent) return { status: 'unconfirmed', kind: failure.kind, message: `${prefix}${failure.message}`, ...landed };
+    if (failure.maybeApplied) return { status: 'unconfirmed', kind: failure.kind, message: `${prefix}${failure.message}`, ...landed };
     return { status: 'not-applied', kind: failure.kind, message: `${prefix}${failure.message}`, ...landed };
   }
   return { status: 'applied', detail: `Azure DNS: ${changes.map((change) => `${change.action} ${change.family}`).join(', ')}` };
@@ -76,7 +76,7 @@ async function writeOne(writer: RecordSetWriter, zone: string, state: NameState 
   const stored = state?.stored[change.family];
   const operation: AzureDnsOperation = change.action === 'delete' ? 'recordSets.delete' : 'recordSets.createOrUpdate';
   if (change.action !== 'create' && stored === undefined) {
-    return { kind: 'error', message: `no ETag was read for ${change.family} at ${change.name}; nothing written`, maybeSent: false, retryable: false, refusedBeforeApplying: true };
+    return { kind: 'error', message: `no ETag was read for ${change.family} at ${change.name}; nothing written`, maybeApplied: false, retryable: false, refusedBeforeApplying: true };
   }
   try {
     if (change.action === 'delete') {

@@ -19,7 +19,7 @@ export interface AzureDnsFailure extends CallFailure {
   readonly kind: FailureKind;
   readonly message: string;
   /** The request may have reached Azure and been acted on. */
-  readonly maybeSent: boolean;
+  readonly maybeApplied: boolean;
   readonly status?: number | undefined;
 }
 
@@ -46,7 +46,7 @@ export function describeAzureDnsError(error: unknown, operation: AzureDnsOperati
   const fields: ErrorFields = typeof error === 'object' && error !== null ? error : {};
   const name = typeof fields.name === 'string' ? fields.name : 'Error';
   const text = firstLine(typeof fields.message === 'string' ? fields.message : String(error));
-  const notSent = (kind: FailureKind, message: string): AzureDnsFailure => ({ kind, message, maybeSent: false, retryable: false, refusedBeforeApplying: false });
+  const notSent = (kind: FailureKind, message: string): AzureDnsFailure => ({ kind, message, maybeApplied: false, retryable: false, refusedBeforeApplying: false });
   if (name === 'CredentialUnavailableError' || name === 'AggregateAuthenticationError') {
     return notSent('auth', `no Azure credentials found (clientSecret in the config, environment, workload identity, managed identity, Azure CLI): ${text}`);
   }
@@ -58,7 +58,7 @@ export function describeAzureDnsError(error: unknown, operation: AzureDnsOperati
   const status = typeof fields.statusCode === 'number' ? fields.statusCode : undefined;
   const code = typeof fields.code === 'string' ? fields.code : undefined;
   if (status !== undefined) {
-    const base = { status, maybeSent: false, retryable: false, refusedBeforeApplying: false };
+    const base = { status, maybeApplied: false, retryable: false, refusedBeforeApplying: false };
     const label = `${code ?? 'HTTP'} ${status}`;
     if (status === 429) {
       return {
@@ -81,25 +81,25 @@ export function describeAzureDnsError(error: unknown, operation: AzureDnsOperati
     if (status === 404) return { ...base, kind: 'not-found', message: `Azure DNS ${operation}: not found (${label}): ${text}` };
     if (status === 409 || status === 412) return { ...base, kind: 'conflict', message: `${label}: ${text}` };
     if (status >= 400 && status < 500) return { ...base, kind: 'rejected', message: `Azure DNS refused ${operation} (${label}): ${text}` };
-    return { ...base, kind: 'error', message: `Azure DNS ${operation} failed (${label}): ${text}`, maybeSent: true, retryable: true, retryAfterMs: retryAfterOf(fields) };
+    return { ...base, kind: 'error', message: `Azure DNS ${operation} failed (${label}): ${text}`, maybeApplied: true, retryable: true, retryAfterMs: retryAfterOf(fields) };
   }
   const networkCode = networkErrorCode(error);
   if (wasNeverSent(error)) {
     return {
       kind: 'unreachable',
       message: `cannot reach Azure Resource Manager (${networkCode ?? 'network'}): ${text}`,
-      maybeSent: false,
+      maybeApplied: false,
       retryable: true,
       refusedBeforeApplying: true,
     };
   }
   if (networkCode === undefined && code === undefined) {
-    return { kind: 'error', message: `Azure DNS ${operation} failed (${name}): ${text}`, maybeSent: true, retryable: false, refusedBeforeApplying: false };
+    return { kind: 'error', message: `Azure DNS ${operation} failed (${name}): ${text}`, maybeApplied: true, retryable: false, refusedBeforeApplying: false };
   }
   return {
     kind: 'unreachable',
     message: `no answer from Azure Resource Manager to ${operation} (${networkCode ?? code ?? name}): ${text}`,
-    maybeSent: true,
+    maybeApplied: true,
     retryable: true,
     refusedBeforeApplying: false,
   };

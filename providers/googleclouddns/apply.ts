@@ -53,7 +53,7 @@ export async function sendChange(
     if (failure.status === 412 || failure.status === 409 || (failure.status === 404 && /entity\.change/.test(failure.message))) {
       return same(await conflictOutcome(sender, zone, changes, failure.message));
     }
-    return same(failedOutcome({ kind: failure.kind, message: failure.message, maybeApplied: failure.maybeSent }));
+    return same(failedOutcome({ kind: failure.kind, message: failure.message, maybeApplied: failure.maybeApplied }));
   }
   const changeId = typeof created.metadata?.id === 'string' ? created.metadata.id : undefined;
   if (changeId === undefined) {

@@ -18,7 +18,7 @@ export interface CloudDnsFailure extends CallFailure {
   readonly kind: FailureKind;
   readonly message: string;
   /** The request may have reached Cloud DNS and been acted on. */
-  readonly maybeSent: boolean;
+  readonly maybeApplied: boolean;
   /** HTTP status of Cloud DNS's answer, when there was one. */
   readonly status?: number | undefined;
   /** The `reason` of the first entry of the error envelope's `errors` (e.g. conditionNotMet). */
@@ -74,7 +74,7 @@ export function describeCloudDnsError(error: unknown, method: CloudDnsMethod): C
   const status = typeof fields.code === 'number' ? fields.code : typeof fields.response?.status === 'number' ? fields.response.status : undefined;
   const reason = reasonOf(fields.errors);
   if (status !== undefined) {
-    const base = { status, reason, maybeSent: false, retryable: false, refusedBeforeApplying: false };
+    const base = { status, reason, maybeApplied: false, retryable: false, refusedBeforeApplying: false };
     if (status === 429 || (reason !== undefined && RATE_LIMIT_REASONS.has(reason))) {
       return {
         ...base,
@@ -97,19 +97,19 @@ export function describeCloudDnsError(error: unknown, method: CloudDnsMethod): C
     if (status >= 400 && status < 500)
       return { ...base, kind: 'rejected', message: `Cloud DNS refused ${method} (HTTP ${status}${reason !== undefined ? `, ${reason}` : ''}): ${text}` };
     // A 5xx may or may not have been acted on.
-    return { ...base, kind: 'error', message: `Cloud DNS ${method} failed (HTTP ${status}): ${text}`, maybeSent: true, retryable: true };
+    return { ...base, kind: 'error', message: `Cloud DNS ${method} failed (HTTP ${status}): ${text}`, maybeApplied: true, retryable: true };
   }
   const code = networkErrorCode(error);
   if (wasNeverSent(error)) {
-    return { kind: 'unreachable', message: `cannot reach Cloud DNS (${code ?? 'network'}): ${text}`, maybeSent: false, retryable: true, refusedBeforeApplying: true };
+    return { kind: 'unreachable', message: `cannot reach Cloud DNS (${code ?? 'network'}): ${text}`, maybeApplied: false, retryable: true, refusedBeforeApplying: true };
   }
   if (code === undefined) {
     // Not a network error and no HTTP answer: a bug or a local problem; do not retry it.
-    return { kind: 'error', message: `Cloud DNS ${method} failed: ${text}`, maybeSent: true, retryable: false, refusedBeforeApplying: false };
+    return { kind: 'error', message: `Cloud DNS ${method} failed: ${text}`, maybeApplied: true, retryable: false, refusedBeforeApplying: false };
   }
-  return { kind: 'unreachable', message: `no answer from Cloud DNS to ${method} (${code}): ${text}`, maybeSent: true, retryable: true, refusedBeforeApplying: false };
+  return { kind: 'unreachable', message: `no answer from Cloud DNS to ${method} (${code}): ${text}`, maybeApplied: true, retryable: true, refusedBeforeApplying: false };
 }
 
 function refused(kind: FailureKind, message: string): CloudDnsFailure {
-  return { kind, message, maybeSent: false, retryable: false, refusedBeforeApplying: false };
+  return { kind, message, maybeApplied: false, retryable: false, refusedBeforeApplying: false };
 }
