@@ -1,10 +1,8 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import dnsPacket, { type DecodedPacket } from 'dns-packet';
-import { normalizeAddress } from '../addresses.js';
 import { normalizeName } from '../lib/names.js';
-import { EDNS_UDP_PAYLOAD_SIZE, randomUint16 } from './query.js';
-import { rcodeName } from './rcode.js';
+import { QueryEncoder, randomUint16 } from './query.js';
+import { type AcceptedVerdict, type AnswerRecord, inspectResponse, readResponseTo } from './response.js';
 import { formatServerAddress, type ServerAddress } from './server-address.js';
 import { exchangeTcp, TransportError } from './tcp.js';
 
@@ -35,69 +33,61 @@ export interface DirectQueryOptions {
   readonly transport?: 'udp' | 'tcp';
 }
 
-const FLAG_RD = 0x0100;
+/** Queries as the served-state check sends them, with and without RD; EDNS0 so answers are not cut at 512 bytes. */
+const ENCODERS = {
+  authoritative: new QueryEncoder({ recursionDesired: false, ednsOptions: [] }),
+  recursive: new QueryEncoder({ recursionDesired: true, ednsOptions: [] }),
+};
 
 /**
  * Asks one server one question, once: UDP from a fresh socket (a new random port) with a random
- * ID, TCP when the answer is truncated (or TCP only, when asked to). Unlike the resolver, no other server is tried and no
- * chain is followed: this is for asking a zone's own servers what they serve. Never throws.
+ * ID, TCP when the answer is truncated (or TCP only, when asked to). Unlike the resolver, no other
+ * server is tried and no chain is followed: this is for asking a zone's own servers what they
+ * serve. Answers are read by the one codec (src/dns/response.ts), so they are checked and their
+ * names escaped as the resolver's are. Never throws.
  */
 export async function askServer(server: ServerAddress, name: string, type: DirectQueryType, options: DirectQueryOptions): Promise<DirectAnswer> {
   const qname = normalizeName(name);
-  const id = randomUint16();
-  let query: Buffer;
-  try {
-    query = dnsPacket.encode({
-      type: 'query',
-      id,
-      flags: options.recursion === true ? FLAG_RD : 0,
-      questions: [{ type, name: qname, class: 'IN' }],
-      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_PAYLOAD_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
-    });
-  } catch {
-    return { kind: 'failure', reason: `cannot ask for ${qname}: not a valid DNS name` };
-  }
+  const template = (options.recursion === true ? ENCODERS.recursive : ENCODERS.authoritative).encode(qname, type);
+  if (template === undefined) return { kind: 'failure', reason: `cannot ask for ${qname}: not a valid DNS name` };
+  const query = Buffer.from(template);
+  query.writeUInt16BE(randomUint16(), 0);
   const where = formatServerAddress(server);
   try {
-    let message = options.transport === 'tcp' ? await exchangeTcp(server, query, options.timeoutMs) : await exchangeUdp(server, query, qname, type, options.timeoutMs);
-    let packet = decodeMatching(message, id, qname, type);
-    if (typeof packet !== 'string' && packet.flag_tc) {
-      message = await exchangeTcp(server, query, options.timeoutMs);
-      packet = decodeMatching(message, id, qname, type);
-    }
-    if (typeof packet === 'string') return { kind: 'failure', reason: `${where}: ${packet}` };
-    return {
-      kind: 'answer',
-      rcode: rcodeName((packet.flags ?? 0) & 0x000f),
-      authoritative: packet.flag_aa,
-      records: answerRecords(packet, qname),
-    };
+    let verdict =
+      options.transport === 'tcp'
+        ? readResponseTo(await exchangeTcp(server, query, options.timeoutMs), query, qname, undefined)
+        : await exchangeUdp(server, query, qname, options.timeoutMs);
+    if (verdict.kind === 'response' && verdict.response.truncated) verdict = readResponseTo(await exchangeTcp(server, query, options.timeoutMs), query, qname, undefined);
+    if (verdict.kind === 'ignored') return { kind: 'failure', reason: `${where}: ${verdict.why}` };
+    if (verdict.kind === 'invalid') return { kind: 'failure', reason: `${where}: ${verdict.reason}` };
+    const { rcode, authoritative, answers } = verdict.response;
+    return { kind: 'answer', rcode, authoritative, records: answerRecords(answers, qname) };
   } catch (error) {
     if (error instanceof TransportError) return { kind: 'failure', reason: error.message };
     return { kind: 'failure', reason: `${where}: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 
-/** Waits for the first message from the server that answers this query; others are noise. */
-function exchangeUdp(server: ServerAddress, query: Buffer, qname: string, type: DirectQueryType, timeoutMs: number): Promise<Buffer> {
+/** Waits for the first message from the server that answers this query (the codec's checks); others are noise. */
+function exchangeUdp(server: ServerAddress, query: Buffer, qname: string, timeoutMs: number): Promise<AcceptedVerdict> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
-    const id = query.readUInt16BE(0);
     let done = false;
-    const finish = (error: Error | null, message?: Buffer): void => {
+    const finish = (error: Error | null, verdict?: AcceptedVerdict): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.close();
       if (error) reject(error);
-      else resolve(message!);
+      else resolve(verdict!);
     };
     const timer = setTimeout(() => finish(new TransportError('timeout', `no answer from ${formatServerAddress(server)} within ${timeoutMs} ms`)), timeoutMs);
     socket.on('error', (e) => finish(new TransportError('network', `${formatServerAddress(server)}: ${e.message}`)));
     socket.on('message', (message, from) => {
       if (from.port !== server.port || normalizeHost(from.address) !== normalizeHost(server.host)) return;
-      if (typeof decodeMatching(message, id, qname, type) === 'string') return;
-      finish(null, message);
+      const verdict = inspectResponse(message, query, qname, undefined);
+      if (verdict.kind !== 'ignored') finish(null, verdict);
     });
     socket.send(query, server.port, server.host, (e) => {
       if (e) finish(new TransportError('network', `${formatServerAddress(server)}: ${e.message}`));
@@ -109,31 +99,12 @@ function normalizeHost(host: string): string {
   return host.toLowerCase().replace(/^::ffff:/, '');
 }
 
-/** The decoded message when it answers exactly this query, else why not. */
-function decodeMatching(message: Buffer, id: number, qname: string, type: DirectQueryType): DecodedPacket | string {
-  let packet: DecodedPacket;
-  try {
-    packet = dnsPacket.decode(message);
-  } catch {
-    return 'malformed answer';
-  }
-  if (packet.id !== id || packet.type !== 'response') return 'not an answer to the query';
-  const question = packet.questions?.[0];
-  if (packet.questions?.length !== 1 || question?.type !== type || normalizeName(question.name) !== qname) return 'answered another question';
-  return packet;
-}
-
-function answerRecords(packet: DecodedPacket, qname: string): DirectRecord[] {
+/** The records at the asked name that the check uses (addresses and names come normalised from the codec). */
+function answerRecords(answers: readonly AnswerRecord[], qname: string): DirectRecord[] {
   const records: DirectRecord[] = [];
-  for (const answer of packet.answers ?? []) {
-    if (normalizeName(answer.name) !== qname || ('class' in answer && answer.class !== 'IN')) continue;
-    const ttl = 'ttl' in answer && typeof answer.ttl === 'number' ? answer.ttl : 0;
-    if (answer.type === 'A' || answer.type === 'AAAA') {
-      const value = normalizeAddress(answer.type, String(answer.data));
-      if (value !== undefined) records.push({ type: answer.type, ttl, data: value });
-    } else if (answer.type === 'CNAME' || answer.type === 'NS') {
-      records.push({ type: answer.type, ttl, data: normalizeName(String(answer.data)) });
-    }
+  for (const answer of answers) {
+    if (answer.name !== qname || answer.type === 'HTTPS') continue;
+    records.push({ type: answer.type, ttl: answer.ttl, data: answer.data });
   }
   return records;
 }

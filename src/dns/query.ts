@@ -18,10 +18,10 @@ export interface ClientSubnet {
   readonly sourcePrefixLength: number;
 }
 
-export type QueryType = 'A' | 'AAAA' | 'HTTPS' | 'SOA';
+export type QueryType = 'A' | 'AAAA' | 'HTTPS' | 'NS' | 'SOA';
 
 /** All fit in the low byte of the 16-bit field. */
-const QTYPE: Readonly<Record<QueryType, number>> = { A: TYPE.A, AAAA: TYPE.AAAA, HTTPS: TYPE.HTTPS, SOA: TYPE.SOA };
+const QTYPE: Readonly<Record<QueryType, number>> = { A: TYPE.A, AAAA: TYPE.AAAA, HTTPS: TYPE.HTTPS, NS: TYPE.NS, SOA: TYPE.SOA };
 const DOT = 0x2e;
 const BACKSLASH = '\\';
 const ASCII = /^[\x00-\x7f]*$/;

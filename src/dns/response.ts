@@ -4,16 +4,16 @@ import { rcodeName } from './rcode.js';
 import { canonicalSvcbValues, decodeSvcbRdata, SvcbError } from './svcb.js';
 import { CLASS, FLAG_AUTHORITATIVE, FLAG_RESPONSE, FLAG_TRUNCATED, HEADER_BYTES, TYPE, uint16 } from './wire.js';
 
-/** One record of the answer section that a reader can use (class IN, A/AAAA/CNAME/HTTPS). */
+/** One record of the answer section that a reader can use (class IN, A/AAAA/CNAME/NS/HTTPS). */
 export interface AnswerRecord {
   /** Owner name, normalised (presentation format, lower case, no trailing dot). */
   readonly name: string;
-  readonly type: 'A' | 'AAAA' | 'CNAME' | 'HTTPS';
+  readonly type: 'A' | 'AAAA' | 'CNAME' | 'NS' | 'HTTPS';
   readonly ttl: number;
   /**
    * A/AAAA: the address, already in normalised text (dotted quad; RFC 5952 with IPv4-mapped
    * addresses unmapped, as src/addresses.ts writes them): it is decoded from exactly 4 or 16
-   * bytes, so it is always a valid address. CNAME: the target name, normalised. HTTPS: the
+   * bytes, so it is always a valid address. CNAME, NS: the target name, normalised. HTTPS: the
    * record in canonical presentation form (src/dns/svcb.ts), checked when the answer was walked.
    */
   readonly data: string;
@@ -186,15 +186,15 @@ function walkRecords(message: Buffer): Walk {
         detail: `malformed answer: ${type === TYPE.A ? 'A' : 'AAAA'} record with ${length} bytes of data (expected ${expected})`,
       };
     }
-    if (type === TYPE.CNAME && skipName(message, data) !== data + length) {
-      return { kind: 'bad-rdata', detail: 'malformed answer: CNAME record data is not one name' };
+    if ((type === TYPE.CNAME || type === TYPE.NS) && skipName(message, data) !== data + length) {
+      return { kind: 'bad-rdata', detail: `malformed answer: ${type === TYPE.NS ? 'NS' : 'CNAME'} record data is not one name` };
     }
     if (type === TYPE.HTTPS && r < answerCount) {
       const problem = svcbProblem(message.subarray(data, data + length));
       if (problem !== undefined) return { kind: 'bad-rdata', detail: `malformed answer: HTTPS record data does not parse (${problem})` };
     }
     if (r < answerCount) {
-      if ((expected !== undefined || type === TYPE.CNAME || type === TYPE.HTTPS) && uint16(message, offset + 2) === CLASS.IN) usable.push(start);
+      if ((expected !== undefined || type === TYPE.CNAME || type === TYPE.NS || type === TYPE.HTTPS) && uint16(message, offset + 2) === CLASS.IN) usable.push(start);
     }
     if (r < withSoa) {
       if (type === TYPE.SOA && uint16(message, offset + 2) === CLASS.IN) (soa ??= []).push(start);
@@ -235,7 +235,7 @@ export function findOption(bytes: Uint8Array, start: number, end: number, code: 
   return undefined;
 }
 
-/** The A/AAAA/CNAME record at `offset` (already framed by walkRecords), or why its names cannot be read. */
+/** The A/AAAA/CNAME/NS/HTTPS record at `offset` (already framed by walkRecords), or why its names cannot be read. */
 function readAnswer(message: Buffer, offset: number, nameAtQuestion: string | undefined): AnswerRecord | string {
   const owner = nameAtQuestion !== undefined && uint16(message, offset) === POINTER_TO_QUESTION ? { name: nameAtQuestion, end: offset + 2 } : readName(message, offset);
   if (typeof owner !== 'object') return owner;
@@ -254,7 +254,7 @@ function readAnswer(message: Buffer, offset: number, nameAtQuestion: string | un
   }
   const target = readName(message, data);
   if (typeof target !== 'object') return target;
-  return { name: owner.name, type: 'CNAME', ttl, data: target.name };
+  return { name: owner.name, type: type === TYPE.NS ? 'NS' : 'CNAME', ttl, data: target.name };
 }
 
 /** Why an HTTPS record's RDATA is not one, or undefined when it reads. */

@@ -2,7 +2,7 @@
 
 export const HEADER_BYTES = 12;
 
-export const TYPE = { A: 1, CNAME: 5, SOA: 6, AAAA: 28, HTTPS: 65, OPT: 41, TSIG: 250 } as const;
+export const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, AAAA: 28, HTTPS: 65, OPT: 41, TSIG: 250 } as const;
 export const CLASS = { IN: 1, NONE: 254, ANY: 255 } as const;
 export const OPCODE_UPDATE = 5;
 
