@@ -76,7 +76,13 @@ async function writeOne(writer: RecordSetWriter, zone: string, state: NameState 
   const stored = state?.stored[change.family];
   const operation: AzureDnsOperation = change.action === 'delete' ? 'recordSets.delete' : 'recordSets.createOrUpdate';
   if (change.action !== 'create' && stored === undefined) {
-    return { kind: 'error', message: `no ETag was read for ${change.family} at ${change.name}; nothing written`, maybeApplied: false, retryable: false, refusedBeforeApplying: true };
+    return {
+      kind: 'error',
+      message: `no ETag was read for ${change.family} at ${change.name}; nothing written`,
+      maybeApplied: false,
+      retryable: false,
+      refusedBeforeApplying: true,
+    };
   }
   try {
     if (change.action === 'delete') {
